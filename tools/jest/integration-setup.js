@@ -1,0 +1,28 @@
+// Fails the integration tier early, with a clear message, when Postgres or Redis does not answer.
+const net = require('node:net');
+
+function probe(url, defaultPort) {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: u.hostname, port: Number(u.port || defaultPort) });
+    socket.setTimeout(3000);
+    socket.once('connect', () => { socket.destroy(); resolve(); });
+    socket.once('timeout', () => { socket.destroy(); reject(new Error(`timeout connecting to ${u.host}`)); });
+    socket.once('error', reject);
+  });
+}
+
+module.exports = async () => {
+  process.env.TEST_DATABASE_URL ??= process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  process.env.TEST_REDIS_URL ??= process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  try {
+    await probe(process.env.TEST_DATABASE_URL, 5432);
+  } catch (e) {
+    throw new Error(`Integration tests need Postgres at ${process.env.TEST_DATABASE_URL}: ${e.message}`);
+  }
+  try {
+    await probe(process.env.TEST_REDIS_URL, 6379);
+  } catch (e) {
+    throw new Error(`Integration tests need Redis at ${process.env.TEST_REDIS_URL}: ${e.message}`);
+  }
+};
