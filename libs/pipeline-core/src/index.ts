@@ -1,0 +1,15 @@
+export * from './lib/types';
+export * from './lib/diagnostics';
+export { loadYamlDocument, SourceMap, DEFAULT_LOAD_LIMITS, type LoadLimits, type LoadResult, type SourcePosition } from './lib/yaml-loader';
+export * from './lib/pipeline-parser';
+export * from './lib/events';
+export * from './lib/filters';
+export * from './lib/pipeline-index';
+export * from './lib/template-renderer';
+export * from './lib/planner';
+export * from './lib/retry-policies';
+export { pipelineJsonSchema } from './lib/json-schema';
+export { LruCache } from './lib/lru-cache';
+export { isTemplate } from './lib/validation/checks';
+export { LITERAL_TOKEN_MESSAGE, NOTIFY_FIELDS_BY_TYPE } from './lib/validation/step-config.models';
+export { STEP_NAME_PATTERN, EVENT_TYPE_PATTERN } from './lib/validation/document.model';

@@ -1,0 +1,137 @@
+import { formatPath } from './diagnostics';
+import { ENTITY_TYPES } from './types';
+import { Field, isPlainObject, listOf, mapping, num, oneOf, str, strOrNum, type Check } from './validation/checks';
+import { validateSection } from './validation/section';
+
+/** The one canonical event shape, on the stream and on the API (PRODUCT.md §2). */
+export interface EventEnvelope {
+  /** The producer's idempotency key. */
+  id: string;
+  type: string;
+  workspace_id?: string;
+  workspace_name?: string;
+  /** ISO 8601. */
+  occurred_at: string;
+  source?: string;
+  payload: Record<string, unknown>;
+}
+
+export const KNOWN_EVENT_TYPES = ['schema.changed', 'scenario.published', 'drift.threshold_exceeded', 'promotion.completed'] as const;
+export type KnownEventType = (typeof KNOWN_EVENT_TYPES)[number];
+
+export function isKnownEventType(type: string): type is KnownEventType {
+  return (KNOWN_EVENT_TYPES as readonly string[]).includes(type);
+}
+
+const anything: Check = () => null;
+
+/** Payload schemas of the spec's four events. Extra fields are allowed: producers add more. */
+class SchemaChangedPayload {
+  @Field(str(), { required: true })
+  spec_path: unknown;
+  @Field(oneOf(['openapi', 'protobuf'], 'schema_type'), { required: true })
+  schema_type: unknown;
+  /** Added/removed/modified endpoints; their shape is the producer's. */
+  @Field(listOf(anything))
+  changes: unknown;
+}
+
+class ScenarioPublishedPayload {
+  @Field(strOrNum, { required: true })
+  scenario_id: unknown;
+  @Field(str())
+  scenario_name: unknown;
+  @Field(strOrNum)
+  version: unknown;
+  @Field(str())
+  workspace_id: unknown;
+}
+
+class DriftThresholdExceededPayload {
+  @Field(str(), { required: true })
+  endpoint: unknown;
+  @Field(num(0, Number.MAX_SAFE_INTEGER), { required: true })
+  drift_count: unknown;
+  @Field(num(0, Number.MAX_SAFE_INTEGER), { required: true })
+  threshold: unknown;
+  @Field(anything)
+  drift_data: unknown;
+}
+
+class PromotionCompletedPayload {
+  @Field(strOrNum, { required: true })
+  promotion_id: unknown;
+  @Field(oneOf(ENTITY_TYPES, 'entity_type'), { required: true })
+  entity_type: unknown;
+  @Field(str(), { required: true })
+  from_environment: unknown;
+  @Field(str(), { required: true })
+  to_environment: unknown;
+}
+
+const PAYLOAD_MODELS: Record<KnownEventType, new () => object> = {
+  'schema.changed': SchemaChangedPayload,
+  'scenario.published': ScenarioPublishedPayload,
+  'drift.threshold_exceeded': DriftThresholdExceededPayload,
+  'promotion.completed': PromotionCompletedPayload,
+};
+
+/** Payload fields the spec lists per event type (template `event.X` warnings use them). */
+export const EVENT_PAYLOAD_FIELDS: Record<KnownEventType, readonly string[]> = {
+  'schema.changed': ['spec_path', 'schema_type', 'changes'],
+  'scenario.published': ['scenario_id', 'scenario_name', 'version', 'workspace_id'],
+  'drift.threshold_exceeded': ['endpoint', 'drift_count', 'threshold', 'drift_data'],
+  'promotion.completed': ['promotion_id', 'entity_type', 'from_environment', 'to_environment'],
+};
+
+class EnvelopeModel {
+  @Field(str({ max: 512 }))
+  id: unknown;
+  @Field(str({ max: 200 }), { required: true })
+  type: unknown;
+  @Field(str({ max: 200 }))
+  workspace_id: unknown;
+  @Field(str({ max: 500 }))
+  workspace_name: unknown;
+  @Field((v) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? null : { message: 'must be an ISO 8601 date-time' }))
+  occurred_at: unknown;
+  @Field(str({ max: 200 }))
+  source: unknown;
+  @Field(mapping, { required: true })
+  payload: unknown;
+}
+
+export type ValidateEventResult = { ok: true; event: EventEnvelope } | { ok: false; errors: string[] };
+
+/**
+ * Checks an incoming event (parsed JSON). A missing `id` becomes `fallbackId` (the stream entry id)
+ * and a missing `occurred_at` becomes `now`; unknown envelope keys are errors, unknown payload keys
+ * are not. Errors read `payload.scenario_id: required`.
+ */
+export function validateEvent(raw: unknown, opts: { fallbackId?: string; now?: Date } = {}): ValidateEventResult {
+  if (!isPlainObject(raw)) return { ok: false, errors: ['(event): must be a JSON object'] };
+  const envelope = validateSection(EnvelopeModel, raw, [], 'a JSON object');
+  const errors = envelope.issues.map((i) => `${formatPath(i.path) || '(event)'}: ${i.message}`);
+  const v = envelope.value;
+  const type = typeof v.type === 'string' ? v.type : undefined;
+  if (type && isKnownEventType(type) && isPlainObject(v.payload)) {
+    const model = PAYLOAD_MODELS[type];
+    // Only the known fields are checked; the extra ones are passed through untouched.
+    const known = Object.fromEntries(Object.entries(v.payload).filter(([k]) => EVENT_PAYLOAD_FIELDS[type].includes(k)));
+    const payload = validateSection(model, known, ['payload']);
+    errors.push(...payload.issues.map((i) => `${formatPath(i.path)}: ${i.message}`));
+  }
+  const id = (v.id as string | undefined) ?? opts.fallbackId;
+  if (!id && !envelope.invalid.has('id')) errors.push('id: required (no id and no fallback id)');
+  if (errors.length) return { ok: false, errors };
+  const event: EventEnvelope = {
+    id: id as string,
+    type: type as string,
+    occurred_at: (v.occurred_at as string | undefined) ?? (opts.now ?? new Date()).toISOString(),
+    payload: v.payload as Record<string, unknown>,
+  };
+  if (v.workspace_id !== undefined) event.workspace_id = v.workspace_id as string;
+  if (v.workspace_name !== undefined) event.workspace_name = v.workspace_name as string;
+  if (v.source !== undefined) event.source = v.source as string;
+  return { ok: true, event };
+}

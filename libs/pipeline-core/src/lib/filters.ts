@@ -1,0 +1,88 @@
+import type { EventEnvelope } from './events';
+import type { FilterValue, TriggerDefinition } from './types';
+
+/**
+ * Filter semantics (PRODUCT.md §3), compiled once per trigger:
+ * - a key names an envelope field (`workspace_id`, `source`, `type`, `id`...) or, when the envelope
+ *   has no such field, a payload field; `payload.x` names the payload explicitly;
+ * - dotted paths reach nested fields; a list met on the way is searched element by element;
+ * - a scalar means equality, a list means any-of; values compare as text, so `5` matches `"5"`;
+ * - an event field that is a list matches when any element matches; a missing field never matches.
+ */
+export interface CompiledFilter {
+  key: string;
+  segments: string[];
+  accepted: ReadonlySet<string>;
+}
+
+const NULL_KEY = '\u0000null';
+
+function valueKey(v: unknown): string | undefined {
+  if (v === null) return NULL_KEY;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+export function compileFilters(filters: TriggerDefinition['filters']): CompiledFilter[] {
+  if (!filters) return [];
+  return Object.entries(filters).map(([key, value]: [string, FilterValue]) => {
+    const list = Array.isArray(value) ? value : [value];
+    const accepted = new Set<string>();
+    for (const v of list) {
+      const k = valueKey(v);
+      if (k !== undefined) accepted.add(k);
+    }
+    return { key, segments: key.split('.'), accepted };
+  });
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** True when some value found at `segments` under `root` is accepted. */
+function matchAt(root: unknown, segments: string[], depth: number, accepted: ReadonlySet<string>): boolean | undefined {
+  let node = root;
+  for (let i = depth; i < segments.length; i++) {
+    if (Array.isArray(node)) {
+      let found: boolean | undefined;
+      for (const item of node) {
+        const r = matchAt(item, segments, i, accepted);
+        if (r) return true;
+        if (r === false) found = false;
+      }
+      return found;
+    }
+    if (node === null || typeof node !== 'object' || !hasOwn.call(node, segments[i])) return undefined;
+    node = (node as Record<string, unknown>)[segments[i]];
+  }
+  if (node === undefined) return undefined;
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const k = valueKey(item);
+      if (k !== undefined && accepted.has(k)) return true;
+    }
+    return false;
+  }
+  const k = valueKey(node);
+  return k !== undefined && accepted.has(k);
+}
+
+/** One filter against one event: the envelope first, the payload when the envelope lacks the field. */
+export function matchFilter(filter: CompiledFilter, event: EventEnvelope): boolean {
+  const inEnvelope = matchAt(event, filter.segments, 0, filter.accepted);
+  if (inEnvelope !== undefined) return inEnvelope;
+  return matchAt(event.payload, filter.segments, 0, filter.accepted) === true;
+}
+
+/** All filters of a trigger (AND); an empty list matches every event of the type. */
+export function matchFilters(filters: readonly CompiledFilter[], event: EventEnvelope): boolean {
+  for (let i = 0; i < filters.length; i++) if (!matchFilter(filters[i], event)) return false;
+  return true;
+}
+
+/** The workspace an event belongs to: the envelope's, else the payload's `workspace_id`. */
+export function eventWorkspaceId(event: EventEnvelope): string | undefined {
+  if (typeof event.workspace_id === 'string' && event.workspace_id) return event.workspace_id;
+  const fromPayload = event.payload?.workspace_id;
+  return typeof fromPayload === 'string' && fromPayload ? fromPayload : undefined;
+}

@@ -1,0 +1,288 @@
+import { DIAGNOSTIC_CODES, PipelineValidationError, formatPath, type Diagnostic, type PathSegment } from './diagnostics';
+import { EVENT_PAYLOAD_FIELDS, isKnownEventType } from './events';
+import { TEMPLATE_ROOTS, TemplateError, templateVariables } from './template-renderer';
+import type { PipelineDocument, StepDefinition, TriggerDefinition } from './types';
+import { NOTIFY_TYPES, type NotifyType } from './types';
+import { describe, isPlainObject, isTemplate } from './validation/checks';
+import { PipelineDefinitionModel, PipelineDocumentModel, RetriesModel, StepModel, TriggerModel } from './validation/document.model';
+import { validateSection } from './validation/section';
+import {
+  CreatePrFileModel,
+  NOTIFY_FIELDS_BY_TYPE,
+  NOTIFY_MODELS,
+  NotifyAnyConfigModel,
+  STEP_CONFIG_MODELS,
+} from './validation/step-config.models';
+import { loadYamlDocument, type LoadLimits, type SourceMap } from './yaml-loader';
+
+export type ParseOptions = LoadLimits;
+
+export type ParseResult =
+  | { ok: true; document: PipelineDocument; errors: []; warnings: Diagnostic[] }
+  | { ok: false; document?: undefined; errors: Diagnostic[]; warnings: Diagnostic[] };
+
+export type FragmentKind = 'triggers' | 'steps';
+export type FragmentResult<K extends FragmentKind> =
+  | { ok: true; value: K extends 'triggers' ? TriggerDefinition[] : StepDefinition[]; errors: []; warnings: Diagnostic[] }
+  | { ok: false; value?: undefined; errors: Diagnostic[]; warnings: Diagnostic[] };
+
+/** Collects diagnostics, placing each in the source when there is one. */
+class Collector {
+  readonly errors: Diagnostic[] = [];
+  readonly warnings: Diagnostic[] = [];
+
+  constructor(private readonly map?: SourceMap) {}
+
+  error(path: PathSegment[], code: string, message: string, at: 'key' | 'value' = 'key'): void {
+    this.errors.push(this.make('error', path, code, message, at));
+  }
+
+  warn(path: PathSegment[], code: string, message: string): void {
+    this.warnings.push(this.make('warning', path, code, message, 'value'));
+  }
+
+  private make(severity: Diagnostic['severity'], path: PathSegment[], code: string, message: string, at: 'key' | 'value'): Diagnostic {
+    const d: Diagnostic = { severity, code, path: formatPath(path), message };
+    if (this.map) {
+      const pos = at === 'value' ? this.map.locateValue(path) : this.map.locate(path);
+      d.line = pos.line;
+      d.column = pos.column;
+    }
+    return d;
+  }
+
+  section(model: new () => object, input: unknown, path: PathSegment[], noun?: string) {
+    const r = validateSection(model, input, path, noun);
+    for (const issue of r.issues) this.error(issue.path, issue.code, issue.message, issue.path.length === path.length ? 'value' : 'key');
+    return r;
+  }
+
+  sorted(list: Diagnostic[]): Diagnostic[] {
+    // Source order reads best; diagnostics without a position keep the order they were found in.
+    return this.map ? [...list].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)) : list;
+  }
+}
+
+function parseTrigger(input: unknown, path: PathSegment[], c: Collector): TriggerDefinition | null {
+  const r = c.section(TriggerModel, input, path);
+  if (r.invalid.has('*')) return null;
+  const trigger: TriggerDefinition = { event: r.value.event as string };
+  if (isPlainObject(r.value.filters)) {
+    const filters: Record<string, TriggerDefinition['filters'] extends infer F ? F[keyof F] : never> = {};
+    for (const [key, value] of Object.entries(r.value.filters)) {
+      const at = [...path, 'filters', key];
+      if (key.trim() === '' || key.split('.').some((s) => s === '')) {
+        c.error(at, DIAGNOSTIC_CODES.invalidValue, 'a filter key must be a field name or a dotted path such as drift_data.level');
+      } else if (Array.isArray(value)) {
+        if (value.length === 0) c.error(at, DIAGNOSTIC_CODES.invalidValue, 'an any-of list must not be empty');
+        const bad = value.findIndex((v) => !isFilterScalar(v));
+        if (bad >= 0) c.error([...at, bad], DIAGNOSTIC_CODES.invalidValue, `a filter list holds values (string, number, boolean, null), not ${describe(value[bad])}`, 'value');
+      } else if (!isFilterScalar(value)) {
+        c.error(at, DIAGNOSTIC_CODES.invalidValue, `a filter value must be a value (string, number, boolean, null) or a list of values, not ${describe(value)}`);
+      }
+      filters[key] = value as never;
+    }
+    trigger.filters = filters as TriggerDefinition['filters'];
+  }
+  return trigger;
+}
+
+function isFilterScalar(v: unknown): boolean {
+  return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+function parseConfig(stepType: string, input: unknown, path: PathSegment[], c: Collector): Record<string, unknown> {
+  if (stepType === 'notify') return parseNotifyConfig(input as Record<string, unknown>, path, c);
+  const model = STEP_CONFIG_MODELS[stepType as keyof typeof STEP_CONFIG_MODELS];
+  const r = c.section(model, input, path);
+  if (stepType === 'create_pr' && Array.isArray(r.value.files)) {
+    r.value.files.forEach((file, i) => {
+      const at = [...path, 'files', i];
+      const f = c.section(CreatePrFileModel, file, at, 'a mapping {path, content, operation}');
+      if (!f.invalid.has('*') && f.value.operation !== 'delete' && f.value.content === undefined && !f.invalid.has('content')) {
+        c.error([...at, 'content'], DIAGNOSTIC_CODES.required, 'required (unless operation is delete)');
+      }
+    });
+    if (r.value.files.length === 0) c.error([...path, 'files'], DIAGNOSTIC_CODES.invalidValue, 'must not be empty');
+  }
+  return r.value;
+}
+
+function parseNotifyConfig(input: Record<string, unknown>, path: PathSegment[], c: Collector): Record<string, unknown> {
+  const type = input.type;
+  if (typeof type === 'string' && (NOTIFY_TYPES as readonly string[]).includes(type)) {
+    const own = NOTIFY_FIELDS_BY_TYPE[type as NotifyType];
+    const kept: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(input)) {
+      const owner = (Object.keys(NOTIFY_FIELDS_BY_TYPE) as NotifyType[]).find((t) => t !== type && NOTIFY_FIELDS_BY_TYPE[t].includes(key));
+      if (owner && !own.includes(key)) {
+        c.error([...path, key], DIAGNOSTIC_CODES.unknownKey, `"${key}" is an option of ${owner} notifications, not of type ${type}`);
+      } else kept[key] = value;
+    }
+    return c.section(NOTIFY_MODELS[type as NotifyType], kept, path).value;
+  }
+  return c.section(NotifyAnyConfigModel, input, path).value;
+}
+
+function parseStep(input: unknown, path: PathSegment[], c: Collector): StepDefinition | null {
+  const r = c.section(StepModel, input, path);
+  if (r.invalid.has('*')) return null;
+  const v = r.value;
+  if (isPlainObject(v.retries)) {
+    const retries = c.section(RetriesModel, v.retries, [...path, 'retries']);
+    v.retries = retries.value;
+  }
+  if (!r.invalid.has('step_type') && !r.invalid.has('config') && v.config !== undefined) {
+    v.config = parseConfig(v.step_type as string, v.config, [...path, 'config'], c);
+    checkTemplateSyntax(v.config, [...path, 'config'], c);
+  }
+  const step: Record<string, unknown> = { name: v.name, step_type: v.step_type, config: v.config };
+  for (const key of ['continue_on_error', 'timeout', 'retries'] as const) if (v[key] !== undefined) step[key] = v[key];
+  return step as unknown as StepDefinition;
+}
+
+function checkTemplateSyntax(config: unknown, path: PathSegment[], c: Collector): void {
+  const walk = (v: unknown, at: PathSegment[]) => {
+    if (isTemplate(v)) {
+      try {
+        templateVariables(v);
+      } catch (e) {
+        const reason = e instanceof TemplateError ? e.message : String(e);
+        c.error(at, DIAGNOSTIC_CODES.templateSyntax, reason.replace(/, line:\d+, col:\d+.*$/s, ''), 'value');
+      }
+    } else if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...at, i]));
+    else if (isPlainObject(v)) for (const [k, item] of Object.entries(v)) walk(item, [...at, k]);
+  };
+  walk(config, path);
+}
+
+function parseSteps(list: unknown[], path: PathSegment[], c: Collector): StepDefinition[] {
+  const steps: StepDefinition[] = [];
+  const firstIndex = new Map<string, number>();
+  list.forEach((item, i) => {
+    const step = parseStep(item, [...path, i], c);
+    if (!step) return;
+    steps.push(step);
+    if (typeof step.name !== 'string') return;
+    const seen = firstIndex.get(step.name);
+    if (seen !== undefined) {
+      c.error([...path, i, 'name'], DIAGNOSTIC_CODES.duplicateStepName, `duplicate step name "${step.name}" (already used by ${formatPath([...path, seen])})`, 'value');
+    } else firstIndex.set(step.name, i);
+  });
+  return steps;
+}
+
+/**
+ * Save-time warnings (they never block saving): a template reading `event.X` that the triggers'
+ * known event types do not carry, `steps.<s>` naming a step that does not run earlier, or a
+ * top-level name the context does not have.
+ */
+function templateWarnings(triggers: TriggerDefinition[] | null, steps: StepDefinition[], stepsPath: PathSegment[], c: Collector): void {
+  const types = triggers?.map((t) => t.event) ?? [];
+  const allKnown = types.length > 0 && types.every((t) => isKnownEventType(t));
+  const stepIndex = new Map(steps.map((s, i) => [s.name, i]));
+  steps.forEach((step, i) => {
+    let refs: ReturnType<typeof templateVariables>;
+    try {
+      refs = templateVariables(step.config);
+    } catch {
+      return; // reported as a syntax error already
+    }
+    for (const ref of refs) {
+      const at = [...stepsPath, i, 'config', ...ref.pathSegments];
+      const [root, second] = ref.segments;
+      if (!(TEMPLATE_ROOTS as readonly string[]).includes(String(root))) {
+        if (!ref.defaulted) c.warn(at, DIAGNOSTIC_CODES.unknownTemplateVariable, `unknown template variable "${ref.variable}"; available: ${TEMPLATE_ROOTS.join(', ')}`);
+      } else if (root === 'event' && typeof second === 'string' && allKnown && !ref.defaulted) {
+        const has = types.some((t) => EVENT_PAYLOAD_FIELDS[t as keyof typeof EVENT_PAYLOAD_FIELDS].includes(second));
+        if (!has) {
+          const fields = [...new Set(types.flatMap((t) => EVENT_PAYLOAD_FIELDS[t as keyof typeof EVENT_PAYLOAD_FIELDS]))];
+          c.warn(at, DIAGNOSTIC_CODES.unknownEventField, `"${ref.variable}": ${[...new Set(types)].join(' / ')} events have no payload field "${second}" (they have ${fields.join(', ')}); this is undefined at run time unless a producer adds it`);
+        }
+      } else if (root === 'steps' && typeof second === 'string') {
+        const at2 = stepIndex.get(second);
+        if (at2 === undefined) c.warn(at, DIAGNOSTIC_CODES.unknownStepReference, `"${ref.variable}": there is no step named "${second}"`);
+        else if (at2 >= i) c.warn(at, DIAGNOSTIC_CODES.unknownStepReference, `"${ref.variable}": step "${second}" does not run before step "${step.name}", so it has no outputs yet`);
+      }
+    }
+  });
+}
+
+function finish<T>(c: Collector, value: T) {
+  const errors = c.sorted(c.errors);
+  const warnings = c.sorted(c.warnings);
+  return errors.length ? { ok: false as const, errors, warnings } : { ok: true as const, value, errors: [] as [], warnings };
+}
+
+function load(input: unknown, opts: ParseOptions): { value: unknown; map?: SourceMap } | { errors: Diagnostic[] } {
+  if (typeof input !== 'string') return { value: input };
+  const loaded = loadYamlDocument(input, opts);
+  return loaded.ok ? { value: loaded.value, map: loaded.map } : { errors: loaded.diagnostics };
+}
+
+/**
+ * Parses and validates a pipeline document from YAML or JSON text (JSON is YAML 1.2), or from an
+ * already-parsed object (an API body; diagnostics then have a path but no line/column).
+ */
+export function parsePipeline(input: unknown, opts: ParseOptions = {}): ParseResult {
+  const loaded = load(input, opts);
+  if ('errors' in loaded) return { ok: false, errors: loaded.errors, warnings: [] };
+  const c = new Collector(loaded.map);
+  const doc = c.section(PipelineDocumentModel, loaded.value, [], 'a mapping with name and definition');
+  let document: PipelineDocument | undefined;
+  if (!doc.invalid.has('*') && isPlainObject(doc.value.definition)) {
+    const defPath = ['definition'];
+    const def = c.section(PipelineDefinitionModel, doc.value.definition, defPath);
+    const triggers = Array.isArray(def.value.triggers)
+      ? def.value.triggers.map((t, i) => parseTrigger(t, [...defPath, 'triggers', i], c)).filter((t): t is TriggerDefinition => t !== null)
+      : null;
+    const steps = Array.isArray(def.value.steps) ? parseSteps(def.value.steps, [...defPath, 'steps'], c) : [];
+    templateWarnings(triggers, steps, [...defPath, 'steps'], c);
+    document = {
+      name: doc.value.name as string,
+      ...(doc.value.description !== undefined ? { description: doc.value.description as string } : {}),
+      definition: { enabled: (def.value.enabled as boolean | undefined) ?? true, triggers: triggers ?? [], steps },
+    };
+  }
+  const r = finish(c, document as PipelineDocument);
+  return r.ok ? { ok: true, document: r.value, errors: [], warnings: r.warnings } : { ok: false, errors: r.errors, warnings: r.warnings };
+}
+
+/** Like parsePipeline, but throws PipelineValidationError (with every diagnostic) when invalid. */
+export function parsePipelineOrThrow(input: unknown, opts: ParseOptions = {}): { document: PipelineDocument; warnings: Diagnostic[] } {
+  const r = parsePipeline(input, opts);
+  if (!r.ok) throw new PipelineValidationError([...r.errors, ...r.warnings]);
+  return { document: r.document, warnings: r.warnings };
+}
+
+/**
+ * Validates a partial document: `triggers:` or `steps:` with its list (as in the spec's snippets), or
+ * the bare list. Paths read `triggers[0].event` / `steps[1].config.languages`.
+ */
+export function parseFragment<K extends FragmentKind>(input: unknown, kind: K, opts: ParseOptions = {}): FragmentResult<K> {
+  const loaded = load(input, opts);
+  if ('errors' in loaded) return { ok: false, errors: loaded.errors, warnings: [] };
+  const c = new Collector(loaded.map);
+  let list: unknown = loaded.value;
+  let base: PathSegment[] = [];
+  if (isPlainObject(loaded.value)) {
+    base = [kind];
+    list = loaded.value[kind];
+    for (const key of Object.keys(loaded.value)) {
+      if (key !== kind) c.error([key], DIAGNOSTIC_CODES.unknownKey, `unknown key "${key}"; a ${kind} fragment has only "${kind}"`);
+    }
+    if (list === undefined) c.error([kind], DIAGNOSTIC_CODES.required, 'required');
+  }
+  let value: TriggerDefinition[] | StepDefinition[] = [];
+  if (list !== undefined) {
+    if (!Array.isArray(list) || list.length === 0) {
+      c.error(base, DIAGNOSTIC_CODES.invalidValue, Array.isArray(list) ? 'must not be empty' : `must be a list, not ${describe(list)}`, 'value');
+    } else if (kind === 'triggers') {
+      value = list.map((t, i) => parseTrigger(t, [...base, i], c)).filter((t): t is TriggerDefinition => t !== null);
+    } else {
+      value = parseSteps(list, base, c);
+      templateWarnings(null, value as StepDefinition[], base, c);
+    }
+  }
+  return finish(c, value) as FragmentResult<K>;
+}
