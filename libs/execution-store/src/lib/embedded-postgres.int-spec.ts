@@ -1,0 +1,68 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { createDataSource, pendingMigrations, runMigrations } from './data-source';
+import { resolveDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { ExecutionStore } from './execution.store';
+import { eventEnvelope, matchFor, newPipeline } from '../test/store-test-db';
+
+// PGlite boots in seconds, so this file keeps to one smoke run of the real store code path.
+jest.setTimeout(120_000);
+
+describe('embedded Postgres (pglite over the wire protocol)', () => {
+  let dataDir: string;
+  let pg: EmbeddedPostgres | undefined;
+  let ds: DataSource | undefined;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'mockops-pglite-'));
+  });
+  afterAll(async () => {
+    if (ds?.isInitialized) await ds.destroy();
+    await pg?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs the migrations and the store through pg/TypeORM, and keeps the data across a restart', async () => {
+    pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pgdata') });
+    expect(pg.url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+
+    ds = createDataSource({ url: pg.url, poolSize: 4 });
+    await ds.initialize();
+    expect(await pendingMigrations(ds)).toBe(true);
+    await runMigrations(ds);
+    expect(await pendingMigrations(ds)).toBe(false);
+    expect((await ds.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+
+    const store = new ExecutionStore(ds);
+    const pipeline = await store.createPipeline(newPipeline('embedded'));
+    const event = eventEnvelope();
+    const [created] = await store.createExecutions([matchFor(pipeline, event)]);
+    const [again] = await store.createExecutions([matchFor(pipeline, event)]);
+    expect(created.created).toBe(true);
+    expect(again).toEqual({ execution: created.execution, created: false });
+
+    // Several pooled connections at once: exactly one claim wins.
+    const claims = await Promise.all(
+      ['a', 'b', 'c'].map((owner) => store.claimStepRun(created.execution.id, 'promote', { owner, leaseMs: 60_000 })),
+    );
+    expect(claims.filter((c) => c !== null)).toHaveLength(1);
+
+    await ds.destroy();
+    await pg.stop();
+
+    pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pgdata') });
+    ds = createDataSource({ url: pg.url, poolSize: 2 });
+    await ds.initialize();
+    expect(await pendingMigrations(ds)).toBe(false);
+    const reopened = await new ExecutionStore(ds).getExecution(created.execution.id);
+    expect(reopened).toMatchObject({ id: created.execution.id, status: 'running' });
+    expect(reopened!.stepRuns.map((s) => s.status)).toEqual(['running', 'pending']);
+  });
+
+  it('resolveDatabase uses DATABASE_URL when set and starts nothing', async () => {
+    const resolved = await resolveDatabase({ DATABASE_URL: 'postgres://app@db.internal:5432/mockops' });
+    expect(resolved).toEqual({ url: 'postgres://app@db.internal:5432/mockops' });
+  });
+});

@@ -1,0 +1,55 @@
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { PipelineEntity } from './pipeline.entity';
+import { PipelineRevisionEntity } from './pipeline-revision.entity';
+
+// The paging index has DESC columns, which TypeORM's index metadata cannot express; the migration owns it.
+@Entity({ name: 'executions' })
+@Unique('uq_executions_pipeline_event', ['pipelineId', 'eventId'])
+@Index('ix_executions_pipeline_queued', { synchronize: false })
+@Index('ix_executions_status', ['status'])
+@Check('ck_executions_status', `"status" IN ('queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled')`)
+export class ExecutionEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_executions' })
+  id: string;
+
+  @Column('uuid', { name: 'pipeline_id' })
+  pipelineId: string;
+
+  @ManyToOne(() => PipelineEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'pipeline_id', foreignKeyConstraintName: 'fk_executions_pipeline' })
+  pipeline?: PipelineEntity;
+
+  @Column('uuid', { name: 'revision_id' })
+  revisionId: string;
+
+  @ManyToOne(() => PipelineRevisionEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'revision_id', foreignKeyConstraintName: 'fk_executions_revision' })
+  pipelineRevision?: PipelineRevisionEntity;
+
+  @Column('text', { name: 'workspace_id', nullable: true })
+  workspaceId: string | null;
+
+  @Column('text', { name: 'event_id' })
+  eventId: string;
+
+  @Column('text', { name: 'event_type' })
+  eventType: string;
+
+  @Column('jsonb')
+  event: unknown;
+
+  @Column('text', { default: 'queued' })
+  status: string;
+
+  @Column('text', { nullable: true })
+  error: string | null;
+
+  @Column('timestamptz', { name: 'queued_at', default: () => 'now()' })
+  queuedAt: Date;
+
+  @Column('timestamptz', { name: 'started_at', nullable: true })
+  startedAt: Date | null;
+
+  @Column('timestamptz', { name: 'finished_at', nullable: true })
+  finishedAt: Date | null;
+}

@@ -1,0 +1,69 @@
+import { Check, Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { ExecutionEntity } from './execution.entity';
+
+/** One row per step of an execution: the state a worker claims, leases and completes. */
+@Entity({ name: 'step_runs' })
+@Unique('uq_step_runs_execution_step', ['executionId', 'stepName'])
+@Check('ck_step_runs_status', `"status" IN ('pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled')`)
+export class StepRunEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_step_runs' })
+  id: string;
+
+  @Column('uuid', { name: 'execution_id' })
+  executionId: string;
+
+  @ManyToOne(() => ExecutionEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'execution_id', foreignKeyConstraintName: 'fk_step_runs_execution' })
+  execution?: ExecutionEntity;
+
+  @Column('integer', { name: 'step_index' })
+  stepIndex: number;
+
+  @Column('text', { name: 'step_name' })
+  stepName: string;
+
+  @Column('text', { name: 'step_type' })
+  stepType: string;
+
+  @Column('text', { default: 'pending' })
+  status: string;
+
+  @Column('integer', { default: 0 })
+  attempts: number;
+
+  @Column('integer', { name: 'max_attempts', default: 1 })
+  maxAttempts: number;
+
+  @Column('jsonb', { name: 'rendered_config', nullable: true })
+  renderedConfig: unknown;
+
+  @Column('jsonb', { nullable: true })
+  outputs: unknown;
+
+  @Column('jsonb', { default: () => "'[]'" })
+  logs: unknown;
+
+  @Column('text', { nullable: true })
+  error: string | null;
+
+  @Column('text', { name: 'error_code', nullable: true })
+  errorCode: string | null;
+
+  @Column('text', { name: 'lease_owner', nullable: true })
+  leaseOwner: string | null;
+
+  @Column('timestamptz', { name: 'lease_expires_at', nullable: true })
+  leaseExpiresAt: Date | null;
+
+  @Column('timestamptz', { name: 'queued_at', default: () => 'now()' })
+  queuedAt: Date;
+
+  @Column('timestamptz', { name: 'started_at', nullable: true })
+  startedAt: Date | null;
+
+  @Column('timestamptz', { name: 'finished_at', nullable: true })
+  finishedAt: Date | null;
+
+  @Column('integer', { name: 'duration_ms', nullable: true })
+  durationMs: number | null;
+}

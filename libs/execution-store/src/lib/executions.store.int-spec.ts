@@ -1,0 +1,368 @@
+import { randomUUID } from 'node:crypto';
+import type { PipelineWithRevision } from './records';
+import { eventEnvelope, matchFor, newPipeline, openTestDb, pipelineDocument, type TestDb } from '../test/store-test-db';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (message: string, attempt = 1) => ({ at: new Date().toISOString(), attempt, message });
+
+describe('ExecutionStore executions and step runs (real Postgres, own schema)', () => {
+  let db: TestDb;
+  let pipeline: PipelineWithRevision;
+  let other: PipelineWithRevision;
+
+  beforeAll(async () => {
+    db = await openTestDb();
+    pipeline = await db.store.createPipeline(newPipeline('promote-and-notify', { document: pipelineDocument('promote-and-notify', ['promote', 'notify']) }));
+    other = await db.store.createPipeline(newPipeline('second-pipeline'));
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  async function newExecution(steps?: string[]) {
+    const [{ execution }] = await db.store.createExecutions([matchFor(pipeline, eventEnvelope(), steps)]);
+    return execution;
+  }
+
+  describe('createExecutions', () => {
+    it('creates queued executions with pending step runs, in input order', async () => {
+      const e1 = eventEnvelope();
+      const e2 = eventEnvelope({ type: 'drift.threshold_exceeded', payload: { endpoint: '/users', drift_count: 7 } } as never);
+      const results = await db.store.createExecutions([matchFor(pipeline, e1), matchFor(other, e1, ['notify-team']), matchFor(pipeline, e2)]);
+
+      expect(results.map((r) => r.created)).toEqual([true, true, true]);
+      expect(results.map((r) => [r.execution.pipelineId, r.execution.eventId])).toEqual([
+        [pipeline.id, e1.id],
+        [other.id, e1.id],
+        [pipeline.id, e2.id],
+      ]);
+      expect(results[2].execution).toMatchObject({
+        status: 'queued',
+        revisionId: pipeline.currentRevisionId,
+        workspaceId: 'workspace-123',
+        eventType: 'drift.threshold_exceeded',
+        event: e2,
+        startedAt: null,
+        finishedAt: null,
+      });
+
+      const full = await db.store.getExecution(results[0].execution.id);
+      expect(full!.stepRuns.map((s) => [s.stepIndex, s.stepName, s.stepType, s.status, s.attempts, s.maxAttempts])).toEqual([
+        [0, 'promote', 'auto_promote', 'pending', 0, 3],
+        [1, 'notify', 'notify', 'pending', 0, 3],
+      ]);
+      expect(full!.stepRuns[0].logs).toEqual([]);
+    });
+
+    it('is idempotent per (pipeline, event id): a redelivery returns the same execution with created=false', async () => {
+      const event = eventEnvelope();
+      const [first] = await db.store.createExecutions([matchFor(pipeline, event)]);
+      const again = await db.store.createExecutions([matchFor(other, event, ['notify-team']), matchFor(pipeline, event)]);
+
+      expect(again[1]).toEqual({ execution: first.execution, created: false });
+      expect(again[0].created).toBe(true);
+      const [{ n }] = await db.ds.query(`SELECT count(*)::int AS n FROM "${db.schema}".step_runs WHERE execution_id = $1`, [first.execution.id]);
+      expect(n).toBe(2);
+    });
+
+    it('treats the same event twice within one batch as one execution', async () => {
+      const event = eventEnvelope();
+      const results = await db.store.createExecutions([matchFor(pipeline, event), matchFor(pipeline, event)]);
+      expect(results.map((r) => r.created)).toEqual([true, false]);
+      expect(results[1].execution.id).toBe(results[0].execution.id);
+      expect((await db.store.getExecution(results[0].execution.id))!.stepRuns).toHaveLength(2);
+    });
+
+    it('keeps one execution when two matchers insert the same event concurrently', async () => {
+      const event = eventEnvelope();
+      const results = await Promise.all([1, 2, 3].map(() => db.store.createExecutions([matchFor(pipeline, event)])));
+      const flat = results.map(([r]) => r);
+      expect(flat.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(flat.map((r) => r.execution.id)).size).toBe(1);
+    });
+
+    it('is one transaction: when one insert of the batch fails, nothing of the batch is kept', async () => {
+      const good = eventEnvelope();
+      // The executions INSERT succeeds; the step runs INSERT after it violates NOT NULL (step_type).
+      const broken = matchFor(other, eventEnvelope(), ['x']);
+      broken.steps[0].stepType = null as never;
+      await expect(db.store.createExecutions([matchFor(pipeline, good), broken])).rejects.toThrow();
+
+      const [{ n }] = await db.ds.query(`SELECT count(*)::int AS n FROM "${db.schema}".executions WHERE event_id = ANY($1::text[])`, [
+        [good.id, broken.event.id],
+      ]);
+      expect(n).toBe(0);
+      // Nothing half-done blocks a retry of the good part.
+      const [retried] = await db.store.createExecutions([matchFor(pipeline, good)]);
+      expect(retried.created).toBe(true);
+    });
+
+    it('refuses a match whose revision does not exist, keeping nothing of the batch', async () => {
+      const good = eventEnvelope();
+      const orphan = { ...matchFor(pipeline, eventEnvelope()), revisionId: randomUUID() };
+      await expect(db.store.createExecutions([matchFor(pipeline, good), orphan])).rejects.toThrow();
+      const [{ n }] = await db.ds.query(`SELECT count(*)::int AS n FROM "${db.schema}".executions WHERE event_id = $1`, [good.id]);
+      expect(n).toBe(0);
+    });
+
+    it('returns an empty list for an empty batch', async () => {
+      expect(await db.store.createExecutions([])).toEqual([]);
+    });
+  });
+
+  describe('claims and leases', () => {
+    it('lets exactly one of two concurrent claims win, and moves the execution to running', async () => {
+      const execution = await newExecution();
+      const claims = await Promise.all([
+        db.store.claimStepRun(execution.id, 'promote', { owner: 'worker-a', leaseMs: 60_000 }),
+        db.store.claimStepRun(execution.id, 'promote', { owner: 'worker-b', leaseMs: 60_000 }),
+      ]);
+      const winners = claims.filter((c) => c !== null);
+      expect(winners).toHaveLength(1);
+      expect(winners[0]).toMatchObject({ stepName: 'promote', status: 'running', attempts: 1 });
+      expect(['worker-a', 'worker-b']).toContain(winners[0]!.leaseOwner);
+      expect(Date.parse(winners[0]!.leaseExpiresAt!)).toBeGreaterThan(Date.now());
+
+      const after = await db.store.getExecution(execution.id);
+      expect(after).toMatchObject({ status: 'running' });
+      expect(after!.startedAt).not.toBeNull();
+    });
+
+    it('refuses a second claim of a running step with a live lease, even by the same owner', async () => {
+      const execution = await newExecution();
+      expect(await db.store.claimStepRun(execution.id, 'promote', { owner: 'w', leaseMs: 60_000 })).not.toBeNull();
+      expect(await db.store.claimStepRun(execution.id, 'promote', { owner: 'w', leaseMs: 60_000 })).toBeNull();
+      expect(await db.store.claimStepRun(execution.id, 'no-such-step', { owner: 'w', leaseMs: 60_000 })).toBeNull();
+    });
+
+    it('lets another worker re-claim a step whose lease expired (crashed worker), with attempt + 1', async () => {
+      const execution = await newExecution();
+      const crashed = await db.store.claimStepRun(execution.id, 'promote', { owner: 'crashed', leaseMs: 1 });
+      await sleep(20); // the 1 ms lease is over
+
+      const reclaimed = await db.store.claimStepRun(execution.id, 'promote', { owner: 'rescuer', leaseMs: 60_000 });
+      expect(reclaimed).toMatchObject({ id: crashed!.id, status: 'running', attempts: 2, leaseOwner: 'rescuer' });
+      // The crashed worker lost the step: its late result is refused.
+      expect(await db.store.completeStepRun(crashed!.id, 'crashed', { outputs: {}, renderedConfig: {}, logs: [] })).toBe(false);
+      expect(await db.store.renewLease(crashed!.id, 'crashed', 60_000)).toBe(false);
+      expect(await db.store.renewLease(crashed!.id, 'rescuer', 60_000)).toBe(true);
+    });
+
+    it('keeps a renewed lease from being taken over', async () => {
+      const execution = await newExecution();
+      const claimed = await db.store.claimStepRun(execution.id, 'promote', { owner: 'w1', leaseMs: 1 });
+      expect(await db.store.renewLease(claimed!.id, 'w1', 60_000)).toBe(true);
+      await sleep(20);
+      expect(await db.store.claimStepRun(execution.id, 'promote', { owner: 'w2', leaseMs: 60_000 })).toBeNull();
+    });
+  });
+
+  describe('completing and failing', () => {
+    it('records fail -> retry -> complete: attempts, error, outputs, logs appended, timings', async () => {
+      const execution = await newExecution();
+      const first = await db.store.claimStepRun(execution.id, 'promote', { owner: 'w1', leaseMs: 60_000 });
+      expect(
+        await db.store.failStepRun(first!.id, 'w1', {
+          error: 'promotion service answered 503',
+          errorCode: 'UPSTREAM_UNAVAILABLE',
+          renderedConfig: { entity_id: 'sc-1' },
+          logs: [log('calling promotion service'), log('503 Service Unavailable')],
+          willRetry: true,
+        }),
+      ).toBe(true);
+
+      let step = (await db.store.getExecution(execution.id))!.stepRuns[0];
+      expect(step).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        error: 'promotion service answered 503',
+        errorCode: 'UPSTREAM_UNAVAILABLE',
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        finishedAt: null,
+        renderedConfig: { entity_id: 'sc-1' },
+      });
+      expect(await db.store.getStepStates(execution.id)).toEqual({
+        promote: { status: 'pending', attempts: 1 },
+        notify: { status: 'pending', attempts: 0 },
+      });
+
+      const second = await db.store.claimStepRun(execution.id, 'promote', { owner: 'w2', leaseMs: 60_000 });
+      expect(second).toMatchObject({ attempts: 2, leaseOwner: 'w2' });
+      expect(second!.startedAt).toBe(first!.startedAt);
+      expect(
+        await db.store.completeStepRun(second!.id, 'w2', {
+          outputs: { promotion_id: 'pr-9' },
+          renderedConfig: { entity_id: 'sc-1', to_environment: 'test' },
+          logs: [log('promoted', 2)],
+        }),
+      ).toBe(true);
+
+      step = (await db.store.getExecution(execution.id))!.stepRuns[0];
+      expect(step).toMatchObject({
+        status: 'succeeded',
+        attempts: 2,
+        outputs: { promotion_id: 'pr-9' },
+        renderedConfig: { entity_id: 'sc-1', to_environment: 'test' },
+        error: null,
+        errorCode: null,
+      });
+      expect(step.logs.map((l) => [l.attempt, l.message])).toEqual([
+        [1, 'calling promotion service'],
+        [1, '503 Service Unavailable'],
+        [2, 'promoted'],
+      ]);
+      expect(step.finishedAt).not.toBeNull();
+      // Stored in microseconds, returned in milliseconds: allow the rounding.
+      expect(Math.abs(step.durationMs! - (Date.parse(step.finishedAt!) - Date.parse(step.startedAt!)))).toBeLessThanOrEqual(1);
+
+      // A duplicate completion changes nothing.
+      expect(await db.store.completeStepRun(second!.id, 'w2', { outputs: { other: 1 }, renderedConfig: {}, logs: [] })).toBe(false);
+      expect((await db.store.getExecution(execution.id))!.stepRuns[0].outputs).toEqual({ promotion_id: 'pr-9' });
+    });
+
+    it('fails a step for good when no retry is left, and refuses results from a non-owner', async () => {
+      const execution = await newExecution();
+      const claimed = await db.store.claimStepRun(execution.id, 'promote', { owner: 'w1', leaseMs: 60_000 });
+      const failure = { error: 'entity not found', errorCode: 'NOT_FOUND', logs: [log('404')], willRetry: false };
+      expect(await db.store.failStepRun(claimed!.id, 'intruder', failure)).toBe(false);
+      expect(await db.store.failStepRun(claimed!.id, 'w1', failure)).toBe(true);
+
+      const step = (await db.store.getExecution(execution.id))!.stepRuns[0];
+      expect(step).toMatchObject({ status: 'failed', attempts: 1, error: 'entity not found', errorCode: 'NOT_FOUND' });
+      expect(step.finishedAt).not.toBeNull();
+      expect(await db.store.claimStepRun(execution.id, 'promote', { owner: 'w2', leaseMs: 60_000 })).toBeNull();
+    });
+
+    it('skips pending steps only', async () => {
+      const execution = await newExecution();
+      const claimed = await db.store.claimStepRun(execution.id, 'promote', { owner: 'w', leaseMs: 60_000 });
+      await db.store.skipStepRuns(execution.id, ['promote', 'notify']);
+      expect(await db.store.getStepStates(execution.id)).toEqual({
+        promote: { status: 'running', attempts: 1 },
+        notify: { status: 'skipped', attempts: 0 },
+      });
+      expect(claimed).not.toBeNull();
+    });
+
+    it('finishes an execution once (compare-and-set) and moves it between live states', async () => {
+      const execution = await newExecution();
+      expect(await db.store.setExecutionStatus(execution.id, 'waiting')).toBe(true);
+      expect(await db.store.getExecution(execution.id)).toMatchObject({ status: 'waiting' });
+
+      expect(await db.store.finishExecution(execution.id, 'failed', 'step promote failed')).toBe(true);
+      expect(await db.store.finishExecution(execution.id, 'succeeded')).toBe(false);
+      expect(await db.store.setExecutionStatus(execution.id, 'running')).toBe(false);
+
+      const done = await db.store.getExecution(execution.id);
+      expect(done).toMatchObject({ status: 'failed', error: 'step promote failed' });
+      expect(done!.finishedAt).not.toBeNull();
+      await expect(db.store.finishExecution(execution.id, 'running')).rejects.toMatchObject({ code: 'INVALID' });
+    });
+  });
+
+  describe('cancel', () => {
+    it('cancels the execution and its pending and running steps; a claim afterwards is refused', async () => {
+      const execution = await newExecution(['promote', 'notify', 'report']);
+      const running = await db.store.claimStepRun(execution.id, 'promote', { owner: 'w', leaseMs: 60_000 });
+
+      const cancelled = await db.store.cancelExecution(execution.id);
+      expect(cancelled.status).toBe('cancelled');
+      expect(cancelled.finishedAt).not.toBeNull();
+      expect(cancelled.stepRuns.map((s) => s.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+
+      expect(await db.store.claimStepRun(execution.id, 'notify', { owner: 'w', leaseMs: 60_000 })).toBeNull();
+      expect(await db.store.completeStepRun(running!.id, 'w', { outputs: {}, renderedConfig: {}, logs: [] })).toBe(false);
+      expect(await db.store.finishExecution(execution.id, 'succeeded')).toBe(false);
+      await expect(db.store.cancelExecution(execution.id)).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(db.store.cancelExecution(randomUUID())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    it('keeps finished steps as they were', async () => {
+      const execution = await newExecution();
+      const claimed = await db.store.claimStepRun(execution.id, 'promote', { owner: 'w', leaseMs: 60_000 });
+      await db.store.completeStepRun(claimed!.id, 'w', { outputs: { ok: true }, renderedConfig: {}, logs: [] });
+      const cancelled = await db.store.cancelExecution(execution.id);
+      expect(cancelled.stepRuns.map((s) => s.status)).toEqual(['succeeded', 'cancelled']);
+    });
+  });
+
+  describe('reads', () => {
+    it('returns several executions with their step states for re-planning, skipping unknown ids', async () => {
+      const a = await newExecution();
+      const b = await newExecution(['only']);
+      const found = await db.store.getExecutions([b.id, randomUUID(), 'junk', a.id]);
+      expect(found.map((e) => [e.id, e.stepRuns.map((s) => s.stepName)])).toEqual([
+        [b.id, ['only']],
+        [a.id, ['promote', 'notify']],
+      ]);
+      expect(await db.store.getExecution('junk')).toBeNull();
+    });
+  });
+});
+
+describe('ExecutionStore execution listing and stats (real Postgres, own schema)', () => {
+  let db: TestDb;
+  let pipeline: PipelineWithRevision;
+
+  beforeAll(async () => {
+    db = await openTestDb();
+    pipeline = await db.store.createPipeline(newPipeline('stats'));
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('pages executions newest first and filters by status', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const [r] = await db.store.createExecutions([matchFor(pipeline, eventEnvelope(), ['one'])]);
+      ids.push(r.execution.id);
+    }
+    await db.store.finishExecution(ids[1], 'succeeded');
+
+    const first = await db.store.listExecutions({ pipelineId: pipeline.id, limit: 2 });
+    const second = await db.store.listExecutions({ pipelineId: pipeline.id, limit: 2, cursor: first.nextCursor });
+    const third = await db.store.listExecutions({ pipelineId: pipeline.id, limit: 2, cursor: second.nextCursor });
+    expect([...first.items, ...second.items, ...third.items].map((e) => e.id)).toEqual([...ids].reverse());
+    expect(third.nextCursor).toBeNull();
+
+    const succeeded = await db.store.listExecutions({ pipelineId: pipeline.id, status: 'succeeded' });
+    expect(succeeded.items.map((e) => e.id)).toEqual([ids[1]]);
+    await expect(db.store.listExecutions({ status: 'bogus' as never })).rejects.toMatchObject({ code: 'INVALID' });
+  });
+
+  it('computes counts, success rate, duration percentiles and the last run in SQL', async () => {
+    const p = await db.store.createPipeline(newPipeline('stats-2'));
+    const empty = await db.store.pipelineStats(p.id);
+    expect(empty).toEqual({
+      counts: { queued: 0, running: 0, waiting: 0, succeeded: 0, failed: 0, cancelled: 0 },
+      success_rate: null,
+      p50_ms: null,
+      p95_ms: null,
+      last_run: null,
+    });
+
+    // Durations 1s, 2s, 3s, 4s (3 succeeded, 1 failed), plus one still queued and one cancelled.
+    const results = await db.store.createExecutions([1, 2, 3, 4, 5, 6].map(() => matchFor(p, eventEnvelope(), ['one'])));
+    const ids = results.map((r) => r.execution.id);
+    for (const [i, status] of (['succeeded', 'succeeded', 'failed', 'succeeded'] as const).entries()) {
+      await db.store.finishExecution(ids[i], status);
+      await db.ds.query(
+        `UPDATE "${db.schema}".executions SET started_at = '2024-05-01T10:00:00Z', finished_at = '2024-05-01T10:00:00Z'::timestamptz + $2 * interval '1 second' WHERE id = $1`,
+        [ids[i], i + 1],
+      );
+    }
+    await db.store.cancelExecution(ids[4]);
+
+    const stats = await db.store.pipelineStats(p.id);
+    expect(stats.counts).toEqual({ queued: 1, running: 0, waiting: 0, succeeded: 3, failed: 1, cancelled: 1 });
+    expect(stats.success_rate).toBe(0.75);
+    expect(stats.p50_ms).toBe(2500);
+    expect(stats.p95_ms).toBe(3850);
+    const newest = (await db.store.listExecutions({ pipelineId: p.id, limit: 1 })).items[0];
+    expect(stats.last_run).toEqual({ id: newest.id, status: newest.status, queued_at: newest.queuedAt, finished_at: newest.finishedAt });
+
+    await expect(db.store.pipelineStats(randomUUID())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});

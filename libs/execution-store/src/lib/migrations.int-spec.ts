@@ -1,0 +1,52 @@
+import { MIGRATIONS_TABLE, pendingMigrations, runMigrations } from './data-source';
+import { STORE_MIGRATIONS } from './migrations';
+import { openTestDb, type TestDb } from '../test/store-test-db';
+
+describe('store migrations (real Postgres, own schema)', () => {
+  let db: TestDb;
+
+  beforeAll(async () => {
+    db = await openTestDb({ migrate: false });
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('reports pending migrations on an empty schema, applies them, then reports none', async () => {
+    expect(await pendingMigrations(db.ds)).toBe(true);
+    // The check is read-only: a boot that refuses to migrate leaves the database untouched.
+    expect(await db.ds.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [db.schema])).toEqual([]);
+
+    const applied = await runMigrations(db.ds);
+    expect(applied).toEqual(STORE_MIGRATIONS.map((m) => new m().name));
+    expect(await pendingMigrations(db.ds)).toBe(false);
+    expect(await runMigrations(db.ds)).toEqual([]);
+  });
+
+  it('creates every table and the migrations table inside the data source schema', async () => {
+    const rows: { table_schema: string; table_name: string }[] = await db.ds.query(
+      `SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+      [db.schema],
+    );
+    expect(rows.map((r) => r.table_name)).toEqual([MIGRATIONS_TABLE, 'executions', 'pipeline_revisions', 'pipelines', 'step_runs'].sort());
+  });
+
+  it('leaves nothing for TypeORM to change: entities and migrations agree', async () => {
+    const diff = await db.ds.driver.createSchemaBuilder().log();
+    expect(diff.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
+  it('generates uuid ids with gen_random_uuid() and stores timestamps with time zone', async () => {
+    const cols: { table_name: string; column_name: string; data_type: string; column_default: string | null }[] = await db.ds.query(
+      `SELECT table_name, column_name, data_type, column_default FROM information_schema.columns
+       WHERE table_schema = $1 AND table_name <> $2 AND (column_name = 'id' OR column_name LIKE '%\\_at')`,
+      [db.schema, MIGRATIONS_TABLE],
+    );
+    for (const c of cols.filter((c) => c.column_name === 'id')) {
+      expect(c).toMatchObject({ data_type: 'uuid', column_default: 'gen_random_uuid()' });
+    }
+    for (const c of cols.filter((c) => c.column_name.endsWith('_at'))) {
+      expect(`${c.table_name}.${c.column_name}: ${c.data_type}`).toBe(`${c.table_name}.${c.column_name}: timestamp with time zone`);
+    }
+  });
+});

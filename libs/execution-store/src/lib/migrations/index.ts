@@ -1,0 +1,4 @@
+import { InitialSchema1735689600000 } from './1735689600000-initial-schema.migration';
+
+/** Registered as classes, not globs, so migrations work from a bundle or compiled output. */
+export const STORE_MIGRATIONS = [InitialSchema1735689600000];

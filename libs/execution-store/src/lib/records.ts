@@ -1,0 +1,167 @@
+import type { EventEnvelope, ExecutionStatus, IndexedPipeline, PipelineDocument, StepRunStatus } from '@mockops/pipeline-core';
+
+// Records are plain objects with camelCase fields. Timestamps are ISO-8601 strings (UTC, millisecond
+// precision) so that records serialize to JSON, queues and logs unchanged.
+
+export type SourceFormat = 'yaml' | 'json';
+
+export interface RevisionRecord {
+  id: string;
+  pipelineId: string;
+  revision: number;
+  document: PipelineDocument;
+  sourceText: string;
+  sourceFormat: SourceFormat;
+  createdAt: string;
+}
+
+export interface PipelineRecord {
+  id: string;
+  name: string;
+  workspaceId: string | null;
+  enabled: boolean;
+  currentRevisionId: string;
+  currentRevision: number;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+}
+
+/** A pipeline together with its current revision. */
+export interface PipelineWithRevision extends PipelineRecord {
+  revision: RevisionRecord;
+}
+
+/** What the trigger matcher indexes: the current revision of an enabled, live pipeline. */
+export type IndexedPipelineRecord = IndexedPipeline;
+
+export interface StepLogEntry {
+  at: string;
+  attempt: number;
+  message: string;
+}
+
+export interface ExecutionRecord {
+  id: string;
+  pipelineId: string;
+  revisionId: string;
+  workspaceId: string | null;
+  eventId: string;
+  eventType: string;
+  event: EventEnvelope;
+  status: ExecutionStatus;
+  error: string | null;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface StepRunRecord {
+  id: string;
+  executionId: string;
+  stepIndex: number;
+  stepName: string;
+  stepType: string;
+  status: StepRunStatus;
+  attempts: number;
+  maxAttempts: number;
+  /** As rendered for the last attempt, secrets already redacted by the caller. */
+  renderedConfig: unknown;
+  outputs: Record<string, unknown> | null;
+  logs: StepLogEntry[];
+  error: string | null;
+  errorCode: string | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+}
+
+export interface ExecutionWithSteps extends ExecutionRecord {
+  /** Ordered by step index. */
+  stepRuns: StepRunRecord[];
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back as `cursor` for the next page. Null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface NewPipeline {
+  name: string;
+  workspaceId?: string | null;
+  document: PipelineDocument;
+  sourceText: string;
+  sourceFormat: SourceFormat;
+  enabled?: boolean;
+}
+
+export interface NewRevision {
+  document: PipelineDocument;
+  sourceText: string;
+  sourceFormat: SourceFormat;
+  /** Renames the pipeline along with the new revision. */
+  name?: string;
+  /** Sets the pipeline's enabled flag along with the new revision. */
+  enabled?: boolean;
+}
+
+export interface ListPipelinesQuery {
+  /** A string: that workspace only; null: pipelines owned by no workspace; undefined: no filter. */
+  workspaceId?: string | null;
+  /** Any of these workspaces (API keys scoped to several workspaces). */
+  workspaceIds?: string[];
+  enabled?: boolean;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface ExecutionMatch {
+  pipelineId: string;
+  revisionId: string;
+  workspaceId: string | null;
+  event: EventEnvelope;
+  /** In pipeline order; the index of each becomes its step_index. */
+  steps: { name: string; stepType: string; maxAttempts: number }[];
+}
+
+export interface CreatedExecution {
+  execution: ExecutionRecord;
+  /** False when an execution for this (pipeline, event id) already existed. */
+  created: boolean;
+}
+
+export interface ListExecutionsQuery {
+  pipelineId?: string;
+  status?: ExecutionStatus | ExecutionStatus[];
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface StepCompletion {
+  outputs: Record<string, unknown>;
+  renderedConfig: unknown;
+  logs: StepLogEntry[];
+}
+
+export interface StepFailure {
+  error: string;
+  errorCode: string;
+  renderedConfig?: unknown;
+  logs: StepLogEntry[];
+  /** True: back to pending for another attempt; false: the step run is failed for good. */
+  willRetry: boolean;
+}
+
+export interface PipelineStats {
+  counts: Record<ExecutionStatus, number>;
+  /** succeeded / (succeeded + failed); null before any execution finished that way. */
+  success_rate: number | null;
+  /** Percentiles of execution duration (started_at to finished_at) over succeeded and failed executions. */
+  p50_ms: number | null;
+  p95_ms: number | null;
+  last_run: { id: string; status: ExecutionStatus; queued_at: string; finished_at: string | null } | null;
+}
