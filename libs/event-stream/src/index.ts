@@ -1,0 +1,3 @@
+export * from './lib/wire';
+export * from './lib/event-publisher';
+export * from './lib/pipeline-changes';

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { EventEnvelope } from '@mockops/pipeline-core';
+import { DEFAULT_EVENTS_STREAM, EVENT_FIELD, dedupeKeyOf } from './wire';
+
+export interface PublishOptions {
+  workspaceId?: string;
+  workspaceName?: string;
+  /** The producer's idempotency key; publishing the same id twice within `dedupeTtlSeconds` is a no-op. */
+  id?: string;
+  source?: string;
+  occurredAt?: Date | string;
+}
+
+export interface PublishResult {
+  id: string;
+  /** The stream entry id; null when the event id had been published already. */
+  entryId: string | null;
+  duplicate: boolean;
+}
+
+export interface EventPublisherOptions {
+  stream?: string;
+  /** Approximate cap of the stream (XADD MAXLEN ~). */
+  maxLen?: number;
+  dedupeTtlSeconds?: number;
+  /** Default `source` stamped on events that carry none. */
+  source?: string;
+}
+
+/**
+ * The typed producer client other services use to publish domain events. It writes the canonical
+ * envelope in the fixed wire format; the id check and the XADD run in one Lua script, so two
+ * concurrent publishes of the same id add one entry.
+ */
+export class EventPublisher {
+  private readonly stream: string;
+  private readonly maxLen: number;
+  private readonly dedupeTtl: number;
+  private readonly source?: string;
+
+  constructor(
+    private readonly redis: Redis,
+    opts: EventPublisherOptions = {},
+  ) {
+    this.stream = opts.stream ?? DEFAULT_EVENTS_STREAM;
+    this.maxLen = opts.maxLen ?? 1_000_000;
+    this.dedupeTtl = opts.dedupeTtlSeconds ?? 7 * 24 * 3600;
+    this.source = opts.source;
+  }
+
+  get streamName(): string {
+    return this.stream;
+  }
+
+  publish(type: string, payload: Record<string, unknown>, opts: PublishOptions = {}): Promise<PublishResult> {
+    const occurred = opts.occurredAt ?? new Date();
+    const envelope: EventEnvelope = {
+      id: opts.id ?? randomUUID(),
+      type,
+      ...(opts.workspaceId !== undefined ? { workspace_id: opts.workspaceId } : {}),
+      ...(opts.workspaceName !== undefined ? { workspace_name: opts.workspaceName } : {}),
+      occurred_at: typeof occurred === 'string' ? occurred : occurred.toISOString(),
+      ...((opts.source ?? this.source) ? { source: opts.source ?? this.source } : {}),
+      payload,
+    };
+    return this.publishEnvelope(envelope);
+  }
+
+  async publishEnvelope(envelope: EventEnvelope): Promise<PublishResult> {
+    const entryId = (await this.redis.eval(
+      PUBLISH_SCRIPT,
+      2,
+      dedupeKeyOf(this.stream, envelope.id),
+      this.stream,
+      String(this.dedupeTtl),
+      String(this.maxLen),
+      EVENT_FIELD,
+      JSON.stringify(envelope),
+    )) as string | null;
+    return { id: envelope.id, entryId, duplicate: entryId === null };
+  }
+}
+
+// KEYS[1] dedupe key, KEYS[2] stream; ARGV: ttl, maxlen, field, json. Returns the entry id or nil.
+const PUBLISH_SCRIPT = `
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[1])) then
+  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', ARGV[3], ARGV[4])
+end
+return false
+`;

@@ -1,0 +1,31 @@
+/**
+ * The wire format on Redis, fixed by PRODUCT.md §2 so that producers that are not ours can publish:
+ * one stream (default `mockops:events`), each entry one field `event` holding the envelope as JSON.
+ *
+ *   XADD mockops:events * event '{"id":"e-1","type":"schema.changed","payload":{...}}'
+ */
+export const DEFAULT_EVENTS_STREAM = 'mockops:events';
+export const EVENT_FIELD = 'event';
+export const MATCHER_GROUP = 'mockops-matcher';
+
+/** Malformed entries go here with the reason and the original, then are acked. */
+export function deadLetterStreamOf(stream: string): string {
+  return `${stream}:dead`;
+}
+
+/** Pub/sub channel on which pipeline changes are announced to every matcher replica. */
+export function pipelineChangesChannelOf(stream: string): string {
+  return `${stream}:pipeline-changes`;
+}
+
+/** Key guarding a producer-given event id against double publishing. */
+export function dedupeKeyOf(stream: string, eventId: string): string {
+  return `${stream}:seen:${eventId}`;
+}
+
+/** Turns the flat [field, value, field, value] array of an entry into an object. */
+export function entryFields(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]] = flat[i + 1];
+  return out;
+}
