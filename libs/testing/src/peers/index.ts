@@ -1,0 +1,2 @@
+export * from './http-sink';
+export * from './smtp-sink';
