@@ -1,0 +1,349 @@
+import { createHash } from 'node:crypto';
+import { assertEgressAllowed, EgressDeniedError, EgressError } from '@mockops/egress';
+import { PermanentStepError, TransientStepError, type StepHandler, type StepResult, type StepRunContext } from '@mockops/worker-kit';
+import { generatedHeadBranch } from './branch-names';
+import { normalizeCreatePrConfig, type CreatePrStepConfig, type FileChange, type NormalizedCreatePrConfig } from './create-pr.config';
+import {
+  createGithubClient,
+  DEFAULT_GITHUB_CLIENT_POLICY,
+  type EgressOptions,
+  type GithubClient,
+  type GithubClientPolicy,
+} from './github-client';
+import { statusOf, toStepError } from './github-errors';
+import { apiBaseUrlFor } from './repository-url';
+
+export interface CreatePrHandlerOptions {
+  /** API base used when the step has no `api_url`; default GITHUB_API_URL, else derived from the repository host. */
+  githubApiUrl?: string;
+  /** Token used when the step has no `token`; default the GITHUB_TOKEN secret, else the GITHUB_TOKEN env var. */
+  token?: string;
+  userAgent?: string;
+  egress?: EgressOptions;
+  policy?: Partial<GithubClientPolicy>;
+  env?: Record<string, string | undefined>;
+}
+
+/** Trailer in every commit the step writes; a re-run recognises its own branch by it. */
+export const EXECUTION_TRAILER = 'MockOps-Execution-Id';
+
+interface TreeItem {
+  path: string;
+  mode: '100644' | '100755' | '040000' | '160000' | '120000';
+  type: 'blob' | 'tree' | 'commit';
+  sha: string | null;
+}
+
+interface PullSummary {
+  number: number;
+  html_url: string;
+  title: string;
+  body: string | null;
+  state: string;
+  merged_at: string | null;
+}
+
+/**
+ * The create_pr step: commits all files in one commit on a head branch (through the git data API, so
+ * no clone) and opens — or on a re-run, updates — one pull request into the target branch.
+ */
+export function createCreatePrHandler(options: CreatePrHandlerOptions = {}): StepHandler<CreatePrStepConfig> {
+  const policy = { ...DEFAULT_GITHUB_CLIENT_POLICY, ...options.policy };
+  const env = options.env ?? process.env;
+  return {
+    stepType: 'create_pr',
+    async run(ctx: StepRunContext<CreatePrStepConfig>): Promise<StepResult> {
+      const config = normalizeCreatePrConfig(ctx.config);
+      const { owner, repo } = config.repository;
+      const fullName = `${owner}/${repo}`;
+      const baseUrl = config.apiUrl ?? options.githubApiUrl ?? (env.GITHUB_API_URL || undefined) ?? apiBaseUrlFor(config.repository.host);
+      const token = config.token ?? options.token ?? ctx.secret('GITHUB_TOKEN') ?? (env.GITHUB_TOKEN || undefined);
+      if (!token) {
+        throw new PermanentStepError(
+          'no GitHub token: set the GITHUB_TOKEN secret (MOCKOPS_SECRET_GITHUB_TOKEN) or GITHUB_TOKEN, or the step\'s token: "{{secrets.NAME}}"',
+          'GITHUB_TOKEN_MISSING',
+        );
+      }
+      try {
+        await assertEgressAllowed(baseUrl, { allow: options.egress?.allow, resolver: options.egress?.resolver });
+      } catch (e) {
+        if (e instanceof EgressDeniedError) throw new PermanentStepError(e.message, 'EGRESS_DENIED');
+        if (e instanceof EgressError) throw toStepError({ message: e.message, cause: e }, 'checking the GitHub API address', fullName);
+        throw e;
+      }
+      const gh = createGithubClient({
+        baseUrl,
+        token,
+        userAgent: options.userAgent ?? 'mockops-pipelines/create_pr',
+        policy,
+        egress: options.egress,
+        signal: ctx.signal,
+        log: (line) => ctx.log(line),
+      });
+      return new PullRequestRun(gh, ctx, config).run();
+    },
+  };
+}
+
+class PullRequestRun {
+  private readonly owner: string;
+  private readonly repo: string;
+  private readonly fullName: string;
+
+  constructor(
+    private readonly gh: GithubClient,
+    private readonly ctx: StepRunContext<CreatePrStepConfig>,
+    private readonly config: NormalizedCreatePrConfig,
+  ) {
+    this.owner = config.repository.owner;
+    this.repo = config.repository.repo;
+    this.fullName = `${this.owner}/${this.repo}`;
+  }
+
+  private async call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw this.stepError(e, action);
+    }
+  }
+
+  private stepError(e: unknown, action: string) {
+    // An aborted signal (step timeout, shutdown) surfaces from fetch as a network error; say what it was.
+    if (this.ctx.signal.aborted) {
+      return new TransientStepError(`stopped while ${action}: the step timed out or the worker is shutting down`, 'STEP_ABORTED');
+    }
+    return toStepError(e, action, this.fullName);
+  }
+
+  async run(): Promise<StepResult> {
+    const { owner, repo, ctx, config } = this;
+    const executionId = ctx.execution.id;
+    const base = config.branch ?? (await this.defaultBranch());
+    const head = config.headBranch ?? generatedHeadBranch(ctx.execution.pipelineName, executionId);
+    if (head === base) throw new PermanentStepError(`head branch ${head} is the target branch; set head_branch to another name`, 'CONFIG_INVALID');
+    ctx.log(`create_pr: ${this.fullName} ${base} <- ${head}, ${config.files.length} file(s)`);
+
+    const baseSha = await this.branchSha(base);
+    if (!baseSha) {
+      await this.assertRepoReachable();
+      throw new PermanentStepError(`target branch "${base}" does not exist in ${this.fullName}`, 'GITHUB_BRANCH_MISSING');
+    }
+    const baseCommit = await this.call('reading the target branch commit', () =>
+      this.gh.rest.git.getCommit({ owner, repo, commit_sha: baseSha }),
+    );
+
+    // A head branch made by this execution is rebuilt on the target (re-run); one that holds someone
+    // else's work is extended with a fast-forward commit instead of being overwritten.
+    const headSha = await this.branchSha(head);
+    let parentSha = baseSha;
+    let parentTree = baseCommit.data.tree.sha;
+    let ours = true;
+    let headCommit: { sha: string; tree: string; parents: string[] } | undefined;
+    if (headSha) {
+      const { data } = await this.call('reading the head branch commit', () => this.gh.rest.git.getCommit({ owner, repo, commit_sha: headSha }));
+      headCommit = { sha: data.sha, tree: data.tree.sha, parents: data.parents.map((p) => p.sha) };
+      ours = trailerValue(data.message) === executionId;
+      if (!ours) {
+        parentSha = headSha;
+        parentTree = data.tree.sha;
+        ctx.log(`head branch ${head} exists with other commits; adding a commit on top of it`);
+      }
+    }
+
+    const treeSha = await this.buildTree(parentTree);
+    let commitSha: string;
+    let changed = treeSha !== parentTree;
+    if (!changed && !headSha) {
+      ctx.log(`no changes: ${base} already has these files; no pull request opened`);
+      return {
+        outputs: { pr_url: null, pr_number: null, head_branch: head, base_branch: base, commit_sha: baseSha, created: false, changed: false },
+      };
+    }
+    if (!changed) {
+      commitSha = headSha!;
+    } else if (ours && headCommit && headCommit.tree === treeSha && headCommit.parents[0] === baseSha) {
+      // Same execution, same content, target unchanged: the commit from the earlier attempt is the answer.
+      commitSha = headCommit.sha;
+      changed = false;
+      ctx.log(`head branch ${head} already holds this change (${commitSha.slice(0, 7)})`);
+    } else {
+      const message = `${config.commitMessage ?? config.title}\n\n${EXECUTION_TRAILER}: ${executionId}\n`;
+      const { data } = await this.call('creating the commit', () =>
+        this.gh.rest.git.createCommit({ owner, repo, message, tree: treeSha, parents: [parentSha] }),
+      );
+      commitSha = data.sha;
+      if (headSha) {
+        await this.call(`updating branch ${head}`, () =>
+          this.gh.rest.git.updateRef({ owner, repo, ref: `heads/${head}`, sha: commitSha, force: ours }),
+        );
+        ctx.log(`updated branch ${head} to ${commitSha.slice(0, 7)}${ours ? ' (rebuilt on ' + base + ')' : ''}`);
+      } else {
+        await this.call(`creating branch ${head}`, () =>
+          this.gh.rest.git.createRef({ owner, repo, ref: `refs/heads/${head}`, sha: commitSha }),
+        );
+        ctx.log(`created branch ${head} at ${commitSha.slice(0, 7)}`);
+      }
+    }
+
+    const { pull, created } = await this.openOrUpdatePull(base, head);
+    if (config.labels.length) {
+      await this.call('adding labels', () =>
+        this.gh.rest.issues.addLabels({ owner, repo, issue_number: pull.number, labels: config.labels }),
+      );
+    }
+    if (config.reviewers.length || config.teamReviewers.length) {
+      await this.call(`requesting reviewers on ${pull.html_url}`, () =>
+        this.gh.rest.pulls.requestReviewers({
+          owner,
+          repo,
+          pull_number: pull.number,
+          ...(config.reviewers.length ? { reviewers: config.reviewers } : {}),
+          ...(config.teamReviewers.length ? { team_reviewers: config.teamReviewers } : {}),
+        }),
+      );
+    }
+    ctx.log(`${created ? 'opened' : 'updated'} ${pull.html_url}`);
+    return {
+      outputs: {
+        pr_url: pull.html_url,
+        pr_number: pull.number,
+        head_branch: head,
+        base_branch: base,
+        commit_sha: commitSha,
+        created,
+        changed,
+      },
+    };
+  }
+
+  private async defaultBranch(): Promise<string> {
+    const { data } = await this.call('reading the repository', () => this.gh.rest.repos.get({ owner: this.owner, repo: this.repo }));
+    return data.default_branch;
+  }
+
+  private async assertRepoReachable(): Promise<void> {
+    await this.call('reading the repository', () => this.gh.rest.repos.get({ owner: this.owner, repo: this.repo }));
+  }
+
+  /** The branch's commit sha, or undefined when it does not exist (404). */
+  private async branchSha(branch: string): Promise<string | undefined> {
+    try {
+      const { data } = await this.gh.rest.git.getRef({ owner: this.owner, repo: this.repo, ref: `heads/${branch}` });
+      // getRef on a prefix answers another ref (or a list); only an exact match counts.
+      return data.ref === `refs/heads/${branch}` ? data.object.sha : undefined;
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw this.stepError(e, `reading branch ${branch}`);
+    }
+  }
+
+  /** Writes changed blobs and a tree on top of `parentTree`; returns the new tree sha (or parentTree when nothing changed). */
+  private async buildTree(parentTree: string): Promise<string> {
+    const { owner, repo, ctx } = this;
+    const { data: listing } = await this.call('reading the file tree', () =>
+      this.gh.rest.git.getTree({ owner, repo, tree_sha: parentTree, recursive: 'true' }),
+    );
+    const existing = new Map<string, { sha: string; mode: string }>();
+    for (const e of listing.tree) if (e.type === 'blob' && e.path && e.sha) existing.set(e.path, { sha: e.sha, mode: e.mode ?? '100644' });
+    // A truncated listing (huge repository) cannot prove a path is absent, so deletes are then sent as given.
+    const complete = !listing.truncated;
+
+    const items: TreeItem[] = [];
+    for (const f of this.config.files) {
+      const current = existing.get(f.path);
+      if (f.operation === 'delete') {
+        if (!current && complete) {
+          ctx.log(`delete ${f.path}: not in the repository, nothing to delete`);
+          continue;
+        }
+        items.push({ path: f.path, mode: (current?.mode ?? '100644') as TreeItem['mode'], type: 'blob', sha: null });
+        continue;
+      }
+      const sha = blobSha(f);
+      if (current?.sha === sha) {
+        ctx.log(`${f.operation} ${f.path}: content unchanged`);
+        continue;
+      }
+      if (f.operation === 'create' && current) ctx.log(`create ${f.path}: file exists, replacing its content`);
+      if (f.operation === 'update' && !current && complete) ctx.log(`update ${f.path}: file does not exist yet, creating it`);
+      const { data } = await this.call(`uploading ${f.path}`, () =>
+        this.gh.rest.git.createBlob({ owner, repo, content: f.content!.toString('base64'), encoding: 'base64' }),
+      );
+      items.push({ path: f.path, mode: (current?.mode ?? '100644') as TreeItem['mode'], type: 'blob', sha: data.sha });
+    }
+    if (!items.length) return parentTree;
+    const { data } = await this.call('creating the tree', () =>
+      this.gh.rest.git.createTree({ owner, repo, base_tree: parentTree, tree: items }),
+    );
+    return data.sha;
+  }
+
+  /** Reuses the head branch's pull request when there is one (reopening it if closed unmerged). */
+  private async openOrUpdatePull(base: string, head: string): Promise<{ pull: PullSummary; created: boolean }> {
+    const { owner, repo, config, ctx } = this;
+    const findExisting = async (): Promise<PullSummary | undefined> => {
+      const { data } = await this.call('looking for an existing pull request', () =>
+        this.gh.rest.pulls.list({ owner, repo, head: `${owner}:${head}`, base, state: 'all', per_page: 100 }),
+      );
+      return data.find((p) => p.state === 'open') ?? data.find((p) => p.state === 'closed' && !p.merged_at);
+    };
+    const existing = await findExisting();
+    if (existing) return { pull: await this.updatePull(existing), created: false };
+    try {
+      const { data } = await this.gh.rest.pulls.create({
+        owner,
+        repo,
+        title: config.title,
+        body: config.body,
+        head,
+        base,
+        draft: config.draft,
+      });
+      return { pull: data, created: true };
+    } catch (e) {
+      // Two attempts racing (or a lost response): the other one's pull request is ours too.
+      if (statusOf(e) === 422 && /already exists/i.test(JSON.stringify((e as { response?: { data?: unknown } }).response?.data ?? ''))) {
+        const again = await findExisting();
+        if (again) {
+          ctx.log(`pull request for ${head} already exists; reusing it`);
+          return { pull: await this.updatePull(again), created: false };
+        }
+      }
+      throw this.stepError(e, 'creating the pull request');
+    }
+  }
+
+  private async updatePull(p: PullSummary): Promise<PullSummary> {
+    const { owner, repo, config, ctx } = this;
+    const reopen = p.state !== 'open';
+    if (!reopen && p.title === config.title && (p.body ?? '') === config.body) return p;
+    if (reopen) ctx.log(`reopening closed pull request #${p.number}`);
+    const { data } = await this.call(`updating pull request #${p.number}`, () =>
+      this.gh.rest.pulls.update({
+        owner,
+        repo,
+        pull_number: p.number,
+        title: config.title,
+        body: config.body,
+        ...(reopen ? { state: 'open' as const } : {}),
+      }),
+    );
+    return data;
+  }
+}
+
+/** The execution id in our commit trailer, if the message has one. */
+export function trailerValue(message: string): string | undefined {
+  const m = new RegExp(`^${EXECUTION_TRAILER}:\\s*(\\S+)\\s*$`, 'mi').exec(message);
+  return m?.[1];
+}
+
+/** Git's blob id for the content, to skip uploading files that did not change. */
+function blobSha(f: FileChange): string {
+  const content = f.content!;
+  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+}
+
+/** The handler with defaults from the environment (GITHUB_API_URL, GITHUB_TOKEN, MOCKOPS_EGRESS_ALLOW). */
+export const createPrHandler: StepHandler<CreatePrStepConfig> = createCreatePrHandler();

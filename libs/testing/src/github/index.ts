@@ -1,0 +1,2 @@
+export * from './github-api-double';
+export type { SchemaProblem } from './openapi-description';
