@@ -1,0 +1,6 @@
+import type { HandlerProvider } from '@mockops/runtime';
+import { notifyHandler } from '@mockops/step-notify';
+import { createPrHandler } from '@mockops/step-create-pr';
+
+/** Every step type's handler, for the one-process mode. */
+export const ALL_STEP_HANDLERS: HandlerProvider[] = [notifyHandler, createPrHandler];

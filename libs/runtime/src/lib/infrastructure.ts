@@ -1,0 +1,75 @@
+import type { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { secretsFromEnv, type MockopsConfig } from '@mockops/config';
+import { EventPublisher, PipelineChangeNotifier } from '@mockops/event-stream';
+import { ExecutionStore, createDataSource, pendingMigrations, resolveDatabase, runMigrations } from '@mockops/execution-store';
+import { connectRedis } from './redis';
+
+/**
+ * Everything a MockOps process talks to, opened before Nest boots so that a bad URL, an unreachable
+ * service or a pending migration stops the process at once with a clear message.
+ */
+export interface Infrastructure {
+  config: MockopsConfig;
+  redis: Redis;
+  dataSource: DataSource;
+  store: ExecutionStore;
+  publisher: EventPublisher;
+  notifier: PipelineChangeNotifier;
+  secrets: Record<string, string>;
+  /** The database URL in use (the embedded one when DATABASE_URL is unset). */
+  databaseUrl: string;
+  embeddedDatabase: boolean;
+  close(): Promise<void>;
+}
+
+export interface InfrastructureOverrides {
+  redis?: Redis;
+  dataSource?: DataSource;
+  secrets?: Record<string, string>;
+}
+
+export async function openInfrastructure(config: MockopsConfig, overrides: InfrastructureOverrides = {}): Promise<Infrastructure> {
+  const closers: (() => Promise<unknown>)[] = [];
+  try {
+    let dataSource = overrides.dataSource;
+    let databaseUrl = config.databaseUrl ?? '';
+    let embeddedDatabase = false;
+    if (!dataSource) {
+      const db = await resolveDatabase({ ...process.env, DATABASE_URL: config.databaseUrl, MOCKOPS_DATA_DIR: config.dataDir });
+      databaseUrl = db.url;
+      embeddedDatabase = Boolean(db.embedded);
+      if (db.embedded) closers.push(() => db.embedded!.stop());
+      dataSource = createDataSource({ url: db.url, schema: config.databaseSchema });
+      await dataSource.initialize();
+      closers.push(() => dataSource!.destroy());
+      if (config.autoMigrate) await runMigrations(dataSource);
+      else if (await pendingMigrations(dataSource)) {
+        throw new Error('the database has pending migrations and MOCKOPS_AUTO_MIGRATE=false: run `npm run migrate` first');
+      }
+    }
+    const redis = overrides.redis ?? connectRedis(config.redisUrl);
+    if (!overrides.redis) {
+      closers.push(async () => redis.quit().catch(() => redis.disconnect()));
+      await redis.ping();
+    }
+    const infra: Infrastructure = {
+      config,
+      redis,
+      dataSource,
+      store: new ExecutionStore(dataSource),
+      publisher: new EventPublisher(redis, { stream: config.eventsStream, maxLen: config.eventsMaxLen }),
+      notifier: new PipelineChangeNotifier(redis, config.eventsStream),
+      secrets: overrides.secrets ?? secretsFromEnv(),
+      databaseUrl,
+      embeddedDatabase,
+      close: async () => {
+        for (const close of closers.reverse()) await close().catch(() => undefined);
+      },
+    };
+    return infra;
+  } catch (e) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,44 @@
+import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { MockopsConfig } from '@mockops/config';
+import { TriggerMatcher } from '@mockops/matcher';
+import type { ExecutionAdvancer } from '@mockops/worker-kit';
+import type { ExecutionStore } from '@mockops/execution-store';
+import { EXECUTION_ADVANCER, EXECUTION_STORE, MOCKOPS_CONFIG, REDIS } from './tokens';
+
+@Injectable()
+export class MatcherService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(MatcherService.name);
+  readonly matcher: TriggerMatcher;
+
+  constructor(
+    @Inject(MOCKOPS_CONFIG) config: MockopsConfig,
+    @Inject(REDIS) redis: Redis,
+    @Inject(EXECUTION_STORE) store: ExecutionStore,
+    @Inject(EXECUTION_ADVANCER) advancer: ExecutionAdvancer,
+  ) {
+    this.matcher = new TriggerMatcher({
+      redis,
+      store,
+      advancer,
+      stream: config.eventsStream,
+      batchSize: config.matcherBatchSize,
+      blockMs: config.matcherBlockMs,
+      claimIdleMs: config.matcherClaimIdleMs,
+      startId: config.matcherStartId,
+      reloadMs: config.matcherReloadMs,
+      logger: this.logger,
+    });
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.matcher.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.matcher.stop();
+  }
+}
+
+@Module({ providers: [MatcherService], exports: [MatcherService] })
+export class MatcherModule {}

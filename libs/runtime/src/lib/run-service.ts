@@ -1,0 +1,114 @@
+import 'reflect-metadata';
+import { Logger, Module, type DynamicModule, type INestApplicationContext, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import { loadConfig, type MockopsConfig } from '@mockops/config';
+import { openInfrastructure, type Infrastructure, type InfrastructureOverrides } from './infrastructure';
+import { ensureRedis } from './redis';
+import { RuntimeModule } from './runtime.module';
+import { MatcherModule } from './matcher.module';
+import { WorkersModule, type HandlerProvider } from './workers.module';
+
+export interface ServiceSpec {
+  name: string;
+  /** Run the trigger-matcher in this process. */
+  matcher?: boolean;
+  /** Step handlers whose workers run in this process. */
+  handlers?: HandlerProvider[];
+  /** Extra Nest modules (e.g. the gateway), built from the infrastructure. */
+  modules?: ((infra: Infrastructure) => Type<unknown> | DynamicModule)[];
+  /** Serve HTTP: called with the Nest application before it listens. */
+  http?: (app: INestApplication, infra: Infrastructure) => Promise<void> | void;
+  /** One-process mode: start a local redis-server when none answers and REDIS_URL is unset. */
+  startLocalRedis?: boolean;
+}
+
+export interface RunningService {
+  app: INestApplicationContext;
+  infra: Infrastructure;
+  url?: string;
+  stop(): Promise<void>;
+}
+
+/** Builds the Nest root module of a service from its spec. */
+export function serviceModule(spec: ServiceSpec, infra: Infrastructure): Type<unknown> {
+  const imports: (Type<unknown> | DynamicModule)[] = [RuntimeModule.forRoot(infra)];
+  if (spec.matcher) imports.push(MatcherModule);
+  if (spec.handlers?.length) imports.push(WorkersModule.forRoot(infra, spec.handlers));
+  for (const m of spec.modules ?? []) imports.push(m(infra));
+  @Module({ imports })
+  class ServiceModule {}
+  return ServiceModule;
+}
+
+/** Boots one service (or all of them, in one-process mode) and wires graceful shutdown. */
+export async function startService(
+  spec: ServiceSpec,
+  opts: { config?: MockopsConfig; overrides?: InfrastructureOverrides } = {},
+): Promise<RunningService> {
+  const logger = new Logger(spec.name);
+  const config = opts.config ?? loadConfig();
+  let stopRedis: (() => Promise<void>) | undefined;
+  if (spec.startLocalRedis && !opts.overrides?.redis) {
+    const ensured = await ensureRedis(config.redisUrl, config.redisUrlExplicit, config.dataDir);
+    if (ensured.child) logger.warn(`no Redis answered at ${config.redisUrl}: started a local redis-server (pid ${ensured.child.pid})`);
+    stopRedis = ensured.stop;
+  }
+  const infra = await openInfrastructure(config, opts.overrides);
+  if (infra.embeddedDatabase) logger.warn(`DATABASE_URL is unset: using the embedded Postgres (pglite) under ${config.dataDir}`);
+  const module = serviceModule(spec, infra);
+  let app: INestApplicationContext;
+  let url: string | undefined;
+  try {
+    if (spec.http) {
+      const httpApp = await NestFactory.create(module, { bufferLogs: false, bodyParser: false });
+      await spec.http(httpApp, infra);
+      httpApp.enableShutdownHooks();
+      await httpApp.listen(config.port, config.host);
+      url = (await httpApp.getUrl()).replace('[::1]', 'localhost');
+      app = httpApp;
+    } else {
+      app = await NestFactory.createApplicationContext(module);
+      app.enableShutdownHooks();
+    }
+  } catch (e) {
+    await infra.close();
+    await stopRedis?.();
+    throw e;
+  }
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await app.close();
+    await infra.close();
+    await stopRedis?.();
+  };
+  // Nest's shutdown hooks close the app on SIGTERM/SIGINT; the infrastructure closes after it.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal}: finishing in-flight work`);
+      stop()
+        .then(() => process.exit(0))
+        .catch((e) => {
+          logger.error(`shutdown failed: ${e}`);
+          process.exit(1);
+        });
+    });
+  }
+  logger.log(
+    `${spec.name} started` +
+      (url ? ` on ${url}` : '') +
+      (spec.matcher ? '; matcher on' : '') +
+      (spec.handlers?.length ? `; workers: ${spec.handlers.length}` : ''),
+  );
+  return { app, infra, url, stop };
+}
+
+/** Entry point helper for apps' main.ts: start, or print why not and exit 1. */
+export function runService(spec: ServiceSpec): void {
+  startService(spec).catch((e) => {
+    new Logger(spec.name).error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  });
+}

@@ -1,0 +1,11 @@
+export const MOCKOPS_CONFIG = Symbol('MOCKOPS_CONFIG');
+export const REDIS = Symbol('REDIS');
+export const DATA_SOURCE = Symbol('DATA_SOURCE');
+export const EXECUTION_STORE = Symbol('EXECUTION_STORE');
+export const EVENT_PUBLISHER = Symbol('EVENT_PUBLISHER');
+export const PIPELINE_NOTIFIER = Symbol('PIPELINE_NOTIFIER');
+export const STEP_DISPATCHER = Symbol('STEP_DISPATCHER');
+export const EXECUTION_ADVANCER = Symbol('EXECUTION_ADVANCER');
+export const REVISION_CACHE = Symbol('REVISION_CACHE');
+export const STEP_RUNNER = Symbol('STEP_RUNNER');
+export const SECRETS = Symbol('SECRETS');

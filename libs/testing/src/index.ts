@@ -1,0 +1,3 @@
+export * from './peers';
+export * from './github';
+export * from './runtime/test-env';

@@ -1,0 +1,50 @@
+import { DelayedError, UnrecoverableError, Worker, type AdvancedOptions, type ConnectionOptions, type Job } from 'bullmq';
+import type { StepRunner } from './step-runner';
+import { STEP_BACKOFF_TYPE, type StepJobData } from './queues';
+import { stepBackoffStrategy } from './retry';
+
+/**
+ * Translates a StepRunner outcome into BullMQ's vocabulary: a retry is a thrown error (BullMQ applies
+ * the backoff), a final failure is UnrecoverableError, and a step held by another live worker goes back
+ * to the delayed set without using an attempt.
+ */
+export async function processStepJob(runner: StepRunner, job: Job<StepJobData>, token?: string): Promise<string> {
+  const outcome = await runner.run(job.data, job.id ?? 'job');
+  switch (outcome.kind) {
+    case 'done':
+      return outcome.detail;
+    case 'retry':
+      throw outcome.error;
+    case 'failed':
+      throw new UnrecoverableError(outcome.error.message);
+    case 'busy':
+      await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+      throw new DelayedError();
+  }
+}
+
+export interface StepWorkerOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  concurrency: number;
+  /** BullMQ lock = the step lease: a dead worker's job is found stalled about when its lease expires. */
+  lockDurationMs: number;
+}
+
+export const STEP_WORKER_SETTINGS: AdvancedOptions = {
+  backoffStrategy: (attemptsMade, type, err, job) =>
+    type === STEP_BACKOFF_TYPE ? stepBackoffStrategy(attemptsMade, type, err, job) : 1000,
+};
+
+/** A plain BullMQ worker for one queue (the Nest module uses @nestjs/bullmq with the same pieces). */
+export function createStepWorker(queueName: string, runner: StepRunner, opts: StepWorkerOptions): Worker<StepJobData> {
+  return new Worker<StepJobData>(queueName, (job, token) => processStepJob(runner, job, token), {
+    connection: opts.connection,
+    prefix: opts.prefix,
+    concurrency: opts.concurrency,
+    lockDuration: opts.lockDurationMs,
+    stalledInterval: Math.max(1000, Math.floor(opts.lockDurationMs / 2)),
+    maxStalledCount: 10,
+    settings: STEP_WORKER_SETTINGS,
+  });
+}

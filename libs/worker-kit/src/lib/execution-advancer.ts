@@ -1,0 +1,59 @@
+import { planExecution, type PipelineDocument, type StepRunStatus } from '@mockops/pipeline-core';
+import type { StepDispatcher } from './dispatcher';
+import type { RunnerStore } from './runner-store';
+import type { RevisionCache } from './revision-cache';
+
+export interface AdvanceOutcome {
+  finished: boolean;
+  status: string;
+  dispatched: string[];
+  skipped: string[];
+}
+
+/**
+ * Moves an execution forward from what Postgres says: asks pipeline-core's planner which steps run
+ * next, skips what it says to skip, enqueues the runnable steps (deterministic job ids make a repeated
+ * advance harmless) or finishes the execution. Called after every step outcome, by the matcher for new
+ * executions and again for redelivered events; it holds no state of its own.
+ */
+export class ExecutionAdvancer {
+  constructor(
+    private readonly store: RunnerStore,
+    private readonly revisions: RevisionCache,
+    private readonly dispatcher: StepDispatcher,
+  ) {}
+
+  async advance(executionId: string): Promise<AdvanceOutcome> {
+    const execution = await this.store.getExecution(executionId);
+    if (!execution) throw new Error(`execution ${executionId} not found`);
+    const document = await this.revisions.get(execution.revisionId);
+    if (['succeeded', 'failed', 'cancelled'].includes(execution.status)) {
+      return { finished: true, status: execution.status, dispatched: [], skipped: [] };
+    }
+    const states: Record<string, { status: StepRunStatus }> = {};
+    for (const run of execution.stepRuns) states[run.stepName] = { status: run.status };
+    const plan = planExecution(document.definition, states);
+
+    if (plan.toSkip.length) await this.store.skipStepRuns(executionId, plan.toSkip);
+    if (plan.finished) {
+      const failed = plan.failedStep ? execution.stepRuns.find((r) => r.stepName === plan.failedStep) : undefined;
+      const error = failed ? `step "${failed.stepName}" failed: ${failed.error ?? 'unknown error'}` : null;
+      await this.store.finishExecution(executionId, plan.status, error);
+      return { finished: true, status: plan.status, dispatched: [], skipped: plan.toSkip };
+    }
+    const toDispatch = plan.runnable.filter((name) => states[name]?.status === 'pending');
+    await this.dispatchSteps(executionId, document, toDispatch);
+    return { finished: false, status: plan.status, dispatched: toDispatch, skipped: plan.toSkip };
+  }
+
+  async dispatchSteps(executionId: string, document: PipelineDocument, stepNames: string[]): Promise<void> {
+    if (stepNames.length === 0) return;
+    const steps = document.definition.steps;
+    await this.dispatcher.dispatch(
+      stepNames.map((name) => {
+        const stepIndex = steps.findIndex((s) => s.name === name);
+        return { executionId, stepIndex, step: steps[stepIndex] };
+      }),
+    );
+  }
+}

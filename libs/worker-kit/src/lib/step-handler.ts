@@ -1,0 +1,54 @@
+import type { EventEnvelope, StepType } from '@mockops/pipeline-core';
+
+/**
+ * What a step-type worker implements. The worker base (see worker-base) loads the execution, claims the
+ * step run, renders the config with pipeline-core and then calls `run`; the handler only does the side
+ * effect and returns outputs. Handlers signal failures with the error classes in step-errors.ts.
+ */
+export interface StepHandler<C = Record<string, unknown>> {
+  readonly stepType: StepType;
+  run(ctx: StepRunContext<C>): Promise<StepResult>;
+}
+
+export interface StepRunContext<C = Record<string, unknown>> {
+  /** The step's config after template rendering (secrets resolved: never log or store it as is). */
+  config: C;
+  execution: {
+    id: string;
+    pipelineId: string;
+    pipelineName: string;
+    revisionId: string;
+    workspaceId: string | null;
+    startedAt: string;
+  };
+  event: EventEnvelope;
+  step: {
+    name: string;
+    /** 1-based attempt number of this step run. */
+    attempt: number;
+    timeoutMs: number;
+    /** Stable across retries of the same step run: `${executionId}:${stepName}`. */
+    idempotencyKey: string;
+  };
+  /** Outputs of the steps that already ran, by step name. */
+  steps: Record<string, { outputs: Record<string, unknown> }>;
+  /** Reads a secret (workspace-scoped first, then global). Undefined when not configured. */
+  secret(name: string): string | undefined;
+  /** Appends a line to the step run's log (secrets are redacted before storing). */
+  log(message: string): void;
+  /** Aborted when the step's timeout elapses or the worker shuts down hard. */
+  signal: AbortSignal;
+}
+
+export interface StepResult {
+  outputs: Record<string, unknown>;
+  /**
+   * `waiting`: the step started something that completes later (e.g. a promotion waiting for
+   * approval). The worker base parks the step run (no worker holds it; the execution shows `waiting`)
+   * and does not advance; whoever resolves it calls `store.resolveParkedStepRun` with the same
+   * `waitingFor` and then advances the execution (ExecutionAdvancer).
+   */
+  status?: 'succeeded' | 'waiting';
+  /** With `waiting`: what the step waits for, e.g. `promotion:<id>`. */
+  waitingFor?: string;
+}
