@@ -1,0 +1,12 @@
+export * from './lib/gateway.module';
+export * from './lib/gateway.options';
+export * from './lib/configure-gateway-app';
+export * from './lib/auth/api-keys';
+export { ApiKeyGuard, CurrentPrincipal, presentedKey } from './lib/auth/api-key.guard';
+export * from './lib/errors/gateway-error';
+export { ApiErrorFilter, toGatewayError, sendGatewayError } from './lib/errors/api-error.filter';
+export type { GatewayStore } from './lib/store-port';
+export { PipelinesService } from './lib/pipelines/pipelines.service';
+export { ExecutionsService } from './lib/executions/executions.service';
+export { EventsService } from './lib/events/events.service';
+export * from './lib/gateway-settings';

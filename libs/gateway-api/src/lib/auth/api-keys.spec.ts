@@ -1,0 +1,70 @@
+import { ApiKeyFormatError, ApiKeyRegistry, canAccessWorkspace, isLoopbackHost, parseApiKeys } from './api-keys';
+
+describe('parseApiKeys (MOCKOPS_API_KEYS)', () => {
+  it('reads admin and workspace-scoped keys; a bare key is an admin key', () => {
+    expect(parseApiKeys(' ops-key-123:admin , team-a-key-1:ws=workspace-123|workspace-456,plainkey99 ')).toEqual([
+      { key: 'ops-key-123', workspaces: null },
+      { key: 'team-a-key-1', workspaces: ['workspace-123', 'workspace-456'] },
+      { key: 'plainkey99', workspaces: null },
+    ]);
+  });
+
+  it('is empty when unset or blank', () => {
+    expect(parseApiKeys(undefined)).toEqual([]);
+    expect(parseApiKeys('  ')).toEqual([]);
+  });
+
+  it('lists every bad entry at once', () => {
+    let error: ApiKeyFormatError | undefined;
+    try {
+      parseApiKeys('short:admin,good-key-123:root,other-key-1:ws=,dup-key-123,dup-key-123,k-with-bad-ws:ws=a b');
+    } catch (e) {
+      error = e as ApiKeyFormatError;
+    }
+    expect(error).toBeInstanceOf(ApiKeyFormatError);
+    expect(error!.problems).toEqual([
+      'entry 1: a key needs at least 8 characters',
+      'entry 2: scope must be "admin" or "ws=<id>[|<id>...]", got "root"',
+      'entry 3: "ws=" needs at least one workspace id',
+      'entry 5: the same key is listed twice',
+      'entry 6: invalid workspace id "a b"',
+    ]);
+  });
+});
+
+describe('ApiKeyRegistry', () => {
+  const registry = new ApiKeyRegistry(parseApiKeys('admin-key-1:admin,team-key-1:ws=ws-a'));
+
+  it('resolves keys to principals and refuses unknown ones', () => {
+    expect(registry.open).toBe(false);
+    expect(registry.authenticate('admin-key-1')).toMatchObject({ kind: 'admin', workspaces: null, keyId: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    expect(registry.authenticate('team-key-1')).toMatchObject({ kind: 'scoped', workspaces: ['ws-a'] });
+    expect(registry.authenticate('team-key-')).toBeNull();
+    expect(registry.authenticate('')).toBeNull();
+  });
+
+  it('never exposes the key itself', () => {
+    expect(JSON.stringify(registry.authenticate('admin-key-1'))).not.toContain('admin-key-1');
+  });
+
+  it('is open without keys', () => {
+    expect(new ApiKeyRegistry([]).open).toBe(true);
+  });
+});
+
+describe('canAccessWorkspace', () => {
+  it('lets admins see everything and scoped keys only their workspaces (not unowned pipelines)', () => {
+    const admin = { kind: 'admin' as const, keyId: 'a', workspaces: null };
+    const scoped = { kind: 'scoped' as const, keyId: 'b', workspaces: ['ws-a'] };
+    expect(canAccessWorkspace(admin, null)).toBe(true);
+    expect(canAccessWorkspace(admin, 'ws-z')).toBe(true);
+    expect(canAccessWorkspace(scoped, 'ws-a')).toBe(true);
+    expect(canAccessWorkspace(scoped, 'ws-b')).toBe(false);
+    expect(canAccessWorkspace(scoped, null)).toBe(false);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each(['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1'])('%s is loopback', (h) => expect(isLoopbackHost(h)).toBe(true));
+  it.each(['0.0.0.0', '::', '10.0.0.5', 'gateway.internal', '128.0.0.1'])('%s is not', (h) => expect(isLoopbackHost(h)).toBe(false));
+});

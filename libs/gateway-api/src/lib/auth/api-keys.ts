@@ -1,0 +1,126 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Who is calling. `workspaces: null` means every workspace (an admin key, or the open loopback mode);
+ * a scoped key lists the workspaces it may see and change.
+ */
+export interface Principal {
+  kind: 'admin' | 'scoped' | 'anonymous';
+  /** Short, non-secret fingerprint of the key, for logs and rate limiting. */
+  keyId: string | null;
+  workspaces: string[] | null;
+}
+
+export interface ApiKeyEntry {
+  key: string;
+  /** null = admin (all workspaces). */
+  workspaces: string[] | null;
+}
+
+export class ApiKeyFormatError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`MOCKOPS_API_KEYS is invalid:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ApiKeyFormatError';
+  }
+}
+
+const MIN_KEY_LENGTH = 8;
+const WORKSPACE_ID = /^[A-Za-z0-9_.:-]+$/;
+
+/**
+ * Parses MOCKOPS_API_KEYS: comma-separated entries, each `<key>` or `<key>:admin` (all workspaces) or
+ * `<key>:ws=<workspace>[|<workspace>...]` (only those workspaces). Example:
+ *   `k-ops-2f9c1e:admin,k-team-a-77d1:ws=workspace-123|workspace-456`
+ * Throws ApiKeyFormatError listing every bad entry, so a typo stops the boot instead of locking
+ * people out (or letting them in) silently.
+ */
+export function parseApiKeys(raw: string | undefined | null): ApiKeyEntry[] {
+  if (!raw || !raw.trim()) return [];
+  const problems: string[] = [];
+  const entries: ApiKeyEntry[] = [];
+  const seen = new Set<string>();
+  raw.split(',').forEach((part, i) => {
+    const entry = part.trim();
+    if (!entry) return;
+    const sep = entry.indexOf(':');
+    const key = sep === -1 ? entry : entry.slice(0, sep);
+    const scope = sep === -1 ? 'admin' : entry.slice(sep + 1).trim();
+    const where = `entry ${i + 1}`;
+    if (key.length < MIN_KEY_LENGTH) problems.push(`${where}: a key needs at least ${MIN_KEY_LENGTH} characters`);
+    if (/\s/.test(key)) problems.push(`${where}: a key must not contain spaces`);
+    if (seen.has(key)) problems.push(`${where}: the same key is listed twice`);
+    seen.add(key);
+    if (scope === 'admin') {
+      entries.push({ key, workspaces: null });
+    } else if (scope.startsWith('ws=')) {
+      const workspaces = scope
+        .slice(3)
+        .split('|')
+        .map((w) => w.trim())
+        .filter(Boolean);
+      if (!workspaces.length) problems.push(`${where}: "ws=" needs at least one workspace id`);
+      const bad = workspaces.filter((w) => !WORKSPACE_ID.test(w));
+      if (bad.length) problems.push(`${where}: invalid workspace id ${bad.map((b) => `"${b}"`).join(', ')}`);
+      entries.push({ key, workspaces });
+    } else {
+      problems.push(`${where}: scope must be "admin" or "ws=<id>[|<id>...]", got "${scope}"`);
+    }
+  });
+  if (problems.length) throw new ApiKeyFormatError(problems);
+  return entries;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Holds the configured keys (as digests) and resolves a presented key to a Principal. */
+export class ApiKeyRegistry {
+  private readonly byDigest = new Map<string, { digest: Buffer; workspaces: string[] | null }>();
+
+  constructor(entries: ApiKeyEntry[]) {
+    for (const e of entries) {
+      const d = digest(e.key);
+      this.byDigest.set(d.toString('hex'), { digest: d, workspaces: e.workspaces });
+    }
+  }
+
+  static fromEnv(raw: string | undefined | null): ApiKeyRegistry {
+    return new ApiKeyRegistry(parseApiKeys(raw));
+  }
+
+  /** No keys configured: the gateway is open (only allowed on a loopback address). */
+  get open(): boolean {
+    return this.byDigest.size === 0;
+  }
+
+  authenticate(presented: string): Principal | null {
+    const d = digest(presented);
+    const hex = d.toString('hex');
+    const found = this.byDigest.get(hex);
+    // Comparing digests keeps the lookup's timing independent of how much of the key was right.
+    if (!found || !timingSafeEqual(found.digest, d)) return null;
+    return {
+      kind: found.workspaces ? 'scoped' : 'admin',
+      keyId: hex.slice(0, 12),
+      workspaces: found.workspaces ? [...found.workspaces] : null,
+    };
+  }
+}
+
+export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({ kind: 'anonymous', keyId: null, workspaces: null }) as Principal;
+
+/** Whether the caller may see a resource owned by `workspaceId` (null = not owned by a workspace). */
+export function canAccessWorkspace(principal: Principal, workspaceId: string | null | undefined): boolean {
+  if (principal.workspaces === null) return true;
+  return !!workspaceId && principal.workspaces.includes(workspaceId);
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '::1', '[::1]', 'ip6-localhost']);
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase();
+  if (LOOPBACK_HOSTS.has(h)) return true;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) return true;
+  return /^(::ffff:)?127\./.test(h);
+}

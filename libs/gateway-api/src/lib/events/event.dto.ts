@@ -1,0 +1,18 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class PublishEventDto {
+  @ApiProperty({ example: 'schema.changed' }) type: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { spec_path: 'specs/petstore.yaml', schema_type: 'openapi', changes: [] } })
+  payload: Record<string, unknown>;
+  @ApiPropertyOptional({ description: "the producer's idempotency key; publishing the same id again is a no-op" }) id?: string;
+  @ApiPropertyOptional({ example: 'workspace-123' }) workspace_id?: string;
+  @ApiPropertyOptional() workspace_name?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) occurred_at?: string;
+  @ApiPropertyOptional({ example: 'registry' }) source?: string;
+}
+
+export class PublishedEventDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ description: 'true when an event with this id had been published already (nothing was added)' }) duplicate: boolean;
+  @ApiProperty({ nullable: true, type: String, description: 'stream entry id; null for a duplicate' }) entry_id: string | null;
+}

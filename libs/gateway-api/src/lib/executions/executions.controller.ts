@@ -1,0 +1,33 @@
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '../auth/api-keys';
+import { CurrentPrincipal } from '../auth/api-key.guard';
+import { ErrorDto } from '../errors/error.dto';
+import { GatewayApi } from '../http/gateway-api.decorator';
+import { ExecutionDetailDto } from './execution.dto';
+import { ExecutionsService } from './executions.service';
+
+@ApiTags('executions')
+@GatewayApi()
+@Controller('executions')
+export class ExecutionsController {
+  constructor(private readonly executions: ExecutionsService) {}
+
+  @Get(':id')
+  @ApiOperation({ summary: 'An execution with its step runs (status, attempts, durations, outputs, redacted config, error, logs)' })
+  @ApiOkResponse({ type: ExecutionDetailDto })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<ExecutionDetailDto> {
+    return this.executions.get(principal, id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a queued or running execution' })
+  @ApiOkResponse({ type: ExecutionDetailDto })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  @ApiConflictResponse({ type: ErrorDto, description: 'the execution already ended' })
+  cancel(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<ExecutionDetailDto> {
+    return this.executions.cancel(principal, id);
+  }
+}

@@ -1,0 +1,40 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ExecutionWithSteps } from '@mockops/execution-store';
+import { Principal, canAccessWorkspace } from '../auth/api-keys';
+import { GatewayError } from '../errors/gateway-error';
+import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway.options';
+import { presentExecutionDetail } from '../presenters';
+import type { ExecutionDetailDto } from './execution.dto';
+
+@Injectable()
+export class ExecutionsService {
+  private readonly logger = new Logger(ExecutionsService.name);
+
+  constructor(@Inject(GATEWAY_OPTIONS) private readonly options: ResolvedGatewayOptions) {}
+
+  async get(principal: Principal, id: string): Promise<ExecutionDetailDto> {
+    return presentExecutionDetail(await this.find(principal, id));
+  }
+
+  async cancel(principal: Principal, id: string): Promise<ExecutionDetailDto> {
+    await this.find(principal, id);
+    const cancelled = await this.options.store.cancelExecution(id);
+    this.logger.log(`execution ${id} cancelled`);
+    return presentExecutionDetail(cancelled);
+  }
+
+  /**
+   * An execution the caller may see, or 404. Access follows the pipeline's workspace; once the
+   * pipeline is deleted, the execution's own workspace (the same for owned pipelines).
+   */
+  private async find(principal: Principal, id: string): Promise<ExecutionWithSteps> {
+    const execution = await this.options.store.getExecution(id);
+    if (!execution) throw GatewayError.notFound('execution', id);
+    if (principal.workspaces !== null) {
+      const pipeline = await this.options.store.getPipeline(execution.pipelineId);
+      const workspaceId = pipeline ? pipeline.workspaceId : execution.workspaceId;
+      if (!canAccessWorkspace(principal, workspaceId)) throw GatewayError.notFound('execution', id);
+    }
+    return execution;
+  }
+}

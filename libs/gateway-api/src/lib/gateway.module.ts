@@ -1,0 +1,87 @@
+import { DynamicModule, Module, ModuleMetadata, Provider } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModuleOptions, ThrottlerStorageService, getOptionsToken, getStorageToken } from '@nestjs/throttler';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeyRegistry, parseApiKeys } from './auth/api-keys';
+import { EventsController } from './events/events.controller';
+import { EventsService } from './events/events.service';
+import { ExecutionsController } from './executions/executions.controller';
+import { ExecutionsService } from './executions/executions.service';
+import { DEFAULT_RATE_LIMIT, GATEWAY_OPTIONS, GatewayModuleOptions, ResolvedGatewayOptions } from './gateway.options';
+import { HealthController } from './health/health.controller';
+import { ContentTypeGuard } from './http/content-type.guard';
+import { GatewayThrottlerGuard } from './http/gateway-throttler.guard';
+import { PipelinesController } from './pipelines/pipelines.controller';
+import { PipelinesService } from './pipelines/pipelines.service';
+import { defaultDatabasePing } from './store-port';
+
+export interface GatewayModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  useFactory: (...args: any[]) => GatewayModuleOptions | Promise<GatewayModuleOptions>;
+  inject?: any[];
+}
+
+export function resolveGatewayOptions(options: GatewayModuleOptions): ResolvedGatewayOptions {
+  const { redis } = options;
+  const pingRedis =
+    options.pingRedis ??
+    (redis
+      ? () => redis.ping()
+      : () => Promise.reject(new Error('no Redis connection was given to the gateway')));
+  const { dataSource } = options;
+  const pingDatabase = options.pingDatabase ?? (dataSource ? () => dataSource.query('SELECT 1') : defaultDatabasePing(options.store));
+  return { ...options, pingRedis, pingDatabase };
+}
+
+function throttlerOptions(options: ResolvedGatewayOptions): ThrottlerModuleOptions {
+  const rate = options.rateLimit === false ? DEFAULT_RATE_LIMIT : (options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  return {
+    throttlers: [{ name: 'default', limit: rate.limit, ttl: rate.windowMs }],
+    ...(options.rateLimit === false ? { skipIf: () => true } : {}),
+  };
+}
+
+/**
+ * The REST API: pipelines, executions, events, health and docs. Boot it with `forRoot` (instances at
+ * hand: tests, the all-in-one process) or `forRootAsync` (instances from other providers), then call
+ * `configureGatewayApp(app)` for the prefix, body parsers, error shape and OpenAPI document.
+ */
+@Module({})
+export class GatewayModule {
+  static forRoot(options: GatewayModuleOptions): DynamicModule {
+    return GatewayModule.build([], { provide: GATEWAY_OPTIONS, useValue: resolveGatewayOptions(options) });
+  }
+
+  static forRootAsync(options: GatewayModuleAsyncOptions): DynamicModule {
+    return GatewayModule.build(options.imports ?? [], {
+      provide: GATEWAY_OPTIONS,
+      useFactory: async (...args: unknown[]) => resolveGatewayOptions(await options.useFactory(...args)),
+      inject: options.inject ?? [],
+    });
+  }
+
+  private static build(imports: NonNullable<ModuleMetadata['imports']>, optionsProvider: Provider): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [TerminusModule.forRoot(), ...imports],
+      controllers: [PipelinesController, ExecutionsController, EventsController, HealthController],
+      providers: [
+        optionsProvider,
+        {
+          provide: ApiKeyRegistry,
+          useFactory: (o: ResolvedGatewayOptions) =>
+            new ApiKeyRegistry(typeof o.apiKeys === 'string' || o.apiKeys === undefined ? parseApiKeys(o.apiKeys) : o.apiKeys),
+          inject: [GATEWAY_OPTIONS],
+        },
+        { provide: getOptionsToken(), useFactory: throttlerOptions, inject: [GATEWAY_OPTIONS] },
+        { provide: getStorageToken(), useClass: ThrottlerStorageService },
+        ApiKeyGuard,
+        GatewayThrottlerGuard,
+        ContentTypeGuard,
+        PipelinesService,
+        ExecutionsService,
+        EventsService,
+      ],
+      exports: [GATEWAY_OPTIONS, ApiKeyRegistry],
+    };
+  }
+}

@@ -1,0 +1,43 @@
+import type { Redis } from 'ioredis';
+import type { EventEnvelope } from '@mockops/pipeline-core';
+import type { PipelineChange } from '@mockops/event-stream';
+import type { ApiKeyEntry } from './auth/api-keys';
+import type { GatewayStore } from './store-port';
+
+export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');
+
+export interface GatewayRateLimit {
+  /** Requests allowed per window and caller (API key, else client address). */
+  limit: number;
+  windowMs: number;
+}
+
+export const DEFAULT_RATE_LIMIT: GatewayRateLimit = { limit: 600, windowMs: 60_000 };
+
+/**
+ * What the gateway needs, injected so that tests can pass a store on a test schema and a Redis key
+ * prefix, and the all-in-one process can share its instances with the other services.
+ */
+export interface GatewayModuleOptions {
+  store: GatewayStore;
+  /** Publishes events to the stream; idempotent on the envelope id (EventPublisher). */
+  publisher: { publishEnvelope(envelope: EventEnvelope): Promise<{ id: string; entryId: string | null; duplicate: boolean }> };
+  /** Tells matchers to reload a pipeline (PipelineChangeNotifier). */
+  notifier: { notify(pipelineId: string, kind: PipelineChange['kind']): Promise<void> };
+  /** Used by /readyz unless pingRedis is given. */
+  redis?: Redis;
+  pingRedis?: () => Promise<unknown>;
+  /** Used by /readyz (`SELECT 1`) unless pingDatabase is given. */
+  dataSource?: { query(sql: string): Promise<unknown> };
+  /** Used by /readyz; defaults to `SELECT 1` on dataSource, else a lookup through the store. */
+  pingDatabase?: () => Promise<unknown>;
+  /** MOCKOPS_API_KEYS text or parsed entries; none = open gateway (loopback only). */
+  apiKeys?: string | ApiKeyEntry[];
+  /** false disables rate limiting. */
+  rateLimit?: GatewayRateLimit | false;
+}
+
+export interface ResolvedGatewayOptions extends GatewayModuleOptions {
+  pingDatabase: () => Promise<unknown>;
+  pingRedis: () => Promise<unknown>;
+}

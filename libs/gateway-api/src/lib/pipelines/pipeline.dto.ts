@@ -1,0 +1,123 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ErrorDetailDto } from '../errors/error.dto';
+
+export const MAX_PAGE_SIZE = 200;
+export const WORKSPACE_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
+
+/** Query strings are text: "true"/"false" → boolean, anything else stays and fails IsBoolean. */
+const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
+
+export class ListPipelinesQueryDto {
+  @ApiPropertyOptional({ description: 'only pipelines owned by this workspace' })
+  @IsOptional()
+  @Matches(WORKSPACE_ID_PATTERN, { message: 'workspace_id must be a workspace id' })
+  workspace_id?: string;
+
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'enabled must be true or false' })
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'limit must be an integer' })
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  cursor?: string;
+}
+
+export class WorkspaceQueryDto {
+  @ApiPropertyOptional({ description: 'owning workspace, for a YAML body (a JSON body may carry workspace_id)' })
+  @IsOptional()
+  @Matches(WORKSPACE_ID_PATTERN, { message: 'workspace_id must be a workspace id' })
+  workspace_id?: string;
+}
+
+export class PipelineBodyDto {
+  @ApiProperty({ example: 'schema-change-pipeline' }) name: string;
+  @ApiPropertyOptional() description?: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: '{enabled, triggers, steps} as in the pipeline file',
+    example: {
+      enabled: true,
+      triggers: [{ event: 'schema.changed', filters: { schema_type: ['openapi', 'protobuf'] } }],
+      steps: [{ name: 'regenerate-sdks', step_type: 'regenerate_sdk', config: { languages: ['typescript'] } }],
+    },
+  })
+  definition: Record<string, unknown>;
+  @ApiPropertyOptional({ example: 'workspace-123', description: 'owning workspace (create only)' }) workspace_id?: string;
+}
+
+export class DiagnosticDto extends ErrorDetailDto {}
+
+export class PipelineDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) description: string | null;
+  @ApiProperty({ nullable: true, type: String }) workspace_id: string | null;
+  @ApiProperty() enabled: boolean;
+  @ApiProperty({ description: 'current revision number (1, 2, ...)' }) revision: number;
+  @ApiProperty({ format: 'uuid' }) revision_id: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) definition: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+  @ApiPropertyOptional({ type: [DiagnosticDto], description: 'save-time warnings (create and update only)' })
+  warnings?: DiagnosticDto[];
+}
+
+export class PipelinePageDto {
+  @ApiProperty({ type: [PipelineDto] }) items: PipelineDto[];
+  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
+}
+
+export class RevisionDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() revision: number;
+  @ApiProperty({ enum: ['yaml', 'json'] }) source_format: string;
+  @ApiProperty() source_text: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) document: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+}
+
+export class RevisionPageDto {
+  @ApiProperty({ type: [RevisionDto] }) items: RevisionDto[];
+  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
+}
+
+export class LastRunDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() status: string;
+  @ApiProperty({ format: 'date-time' }) queued_at: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) finished_at: string | null;
+}
+
+export class PipelineStatsDto {
+  @ApiProperty({ format: 'uuid' }) pipeline_id: string;
+  @ApiProperty() total: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { succeeded: 40, failed: 2 } })
+  counts: Record<string, number>;
+  @ApiProperty({ nullable: true, type: Number, description: 'succeeded / (succeeded + failed)' }) success_rate: number | null;
+  @ApiProperty({ nullable: true, type: Number }) p50_ms: number | null;
+  @ApiProperty({ nullable: true, type: Number }) p95_ms: number | null;
+  @ApiProperty({ nullable: true, type: LastRunDto }) last_run: LastRunDto | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) last_run_at: string | null;
+}
+
+export class ValidationResultDto {
+  @ApiProperty() valid: boolean;
+  @ApiProperty({ type: [DiagnosticDto] }) errors: DiagnosticDto[];
+  @ApiProperty({ type: [DiagnosticDto] }) warnings: DiagnosticDto[];
+}

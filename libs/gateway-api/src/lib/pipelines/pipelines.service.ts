@@ -1,0 +1,162 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { PipelineChange } from '@mockops/event-stream';
+import type { PipelineWithRevision } from '@mockops/execution-store';
+import { Principal, canAccessWorkspace } from '../auth/api-keys';
+import { GatewayError } from '../errors/gateway-error';
+import type { ExecutionPageDto, ListExecutionsQueryDto } from '../executions/execution.dto';
+import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway.options';
+import { presentDiagnostic, presentExecution, presentPipeline, presentRevision, presentStats } from '../presenters';
+import type { ListPipelinesQueryDto, PipelineDto, PipelinePageDto, PipelineStatsDto, RevisionPageDto, ValidationResultDto } from './pipeline.dto';
+import { parsePipelineBody, readPipelineSource, validatePipelineSource } from './pipeline-input';
+
+/**
+ * Pipeline use cases behind the REST API. Workspace scoping lives here: a key scoped to some
+ * workspaces gets 404 for anything else, exactly as if it did not exist.
+ */
+@Injectable()
+export class PipelinesService {
+  private readonly logger = new Logger(PipelinesService.name);
+
+  constructor(@Inject(GATEWAY_OPTIONS) private readonly options: ResolvedGatewayOptions) {}
+
+  private get store() {
+    return this.options.store;
+  }
+
+  validate(body: unknown): ValidationResultDto {
+    const outcome = validatePipelineSource(readPipelineSource(body));
+    return {
+      valid: outcome.ok,
+      errors: outcome.ok ? [] : outcome.errors.map(presentDiagnostic),
+      warnings: outcome.warnings.map(presentDiagnostic),
+    };
+  }
+
+  async create(principal: Principal, body: unknown, queryWorkspace?: string): Promise<PipelineDto> {
+    const parsed = parsePipelineBody(body);
+    if (parsed.workspaceId && queryWorkspace && parsed.workspaceId !== queryWorkspace) {
+      throw new GatewayError('BAD_REQUEST', `workspace_id differs between the body ("${parsed.workspaceId}") and the query ("${queryWorkspace}")`);
+    }
+    const workspaceId = this.owningWorkspace(principal, parsed.workspaceId ?? queryWorkspace);
+    const created = await this.store.createPipeline({
+      name: parsed.document.name,
+      workspaceId,
+      document: parsed.document,
+      sourceText: parsed.sourceText,
+      sourceFormat: parsed.sourceFormat,
+      enabled: parsed.document.definition.enabled,
+    });
+    this.logger.log(`pipeline ${created.id} "${created.name}" created${workspaceId ? ` in ${workspaceId}` : ''}`);
+    await this.announce(created.id, 'created');
+    return presentPipeline(created, parsed.warnings);
+  }
+
+  async update(principal: Principal, id: string, body: unknown, queryWorkspace?: string): Promise<PipelineDto> {
+    const current = await this.find(principal, id);
+    const parsed = parsePipelineBody(body);
+    const asked = parsed.workspaceId ?? queryWorkspace;
+    if (asked !== undefined && asked !== current.workspaceId) {
+      throw new GatewayError('BAD_REQUEST', 'a pipeline cannot move to another workspace; create it there instead', [
+        { path: 'workspace_id', message: `pipeline belongs to ${current.workspaceId ?? 'no workspace'}` },
+      ]);
+    }
+    // The file is the desired state: its `enabled` applies too (enable/disable flip it without a revision).
+    const updated = await this.store.addRevision(current.id, {
+      document: parsed.document,
+      sourceText: parsed.sourceText,
+      sourceFormat: parsed.sourceFormat,
+      name: parsed.document.name,
+      enabled: parsed.document.definition.enabled,
+    });
+    this.logger.log(`pipeline ${updated.id} now at revision ${updated.currentRevision}`);
+    await this.announce(updated.id, 'updated');
+    return presentPipeline(updated, parsed.warnings);
+  }
+
+  async list(principal: Principal, query: ListPipelinesQueryDto): Promise<PipelinePageDto> {
+    let scope: { workspaceId?: string; workspaceIds?: string[] } = {};
+    if (principal.workspaces === null) {
+      if (query.workspace_id !== undefined) scope = { workspaceId: query.workspace_id };
+    } else if (query.workspace_id !== undefined) {
+      // Another workspace's pipelines do not exist for this key: an empty page, not an error.
+      if (!principal.workspaces.includes(query.workspace_id)) return { items: [], next_cursor: null };
+      scope = { workspaceId: query.workspace_id };
+    } else {
+      scope = { workspaceIds: principal.workspaces };
+    }
+    const page = await this.store.listPipelines({ ...scope, enabled: query.enabled, limit: query.limit, cursor: query.cursor });
+    return { items: page.items.map((p) => presentPipeline(p)), next_cursor: page.nextCursor };
+  }
+
+  async get(principal: Principal, id: string): Promise<PipelineDto> {
+    return presentPipeline(await this.find(principal, id));
+  }
+
+  async setEnabled(principal: Principal, id: string, enabled: boolean): Promise<PipelineDto> {
+    const current = await this.find(principal, id);
+    const updated = await this.store.setPipelineEnabled(current.id, enabled);
+    await this.announce(updated.id, enabled ? 'enabled' : 'disabled');
+    return presentPipeline(updated);
+  }
+
+  async delete(principal: Principal, id: string): Promise<void> {
+    const current = await this.find(principal, id);
+    await this.store.deletePipeline(current.id);
+    this.logger.log(`pipeline ${current.id} "${current.name}" deleted`);
+    await this.announce(current.id, 'deleted');
+  }
+
+  async revisions(principal: Principal, id: string): Promise<RevisionPageDto> {
+    const current = await this.find(principal, id);
+    const revisions = await this.store.listRevisions(current.id);
+    return { items: revisions.map(presentRevision), next_cursor: null };
+  }
+
+  async stats(principal: Principal, id: string): Promise<PipelineStatsDto> {
+    const current = await this.find(principal, id);
+    return presentStats(current.id, await this.store.pipelineStats(current.id));
+  }
+
+  async executions(principal: Principal, id: string, query: ListExecutionsQueryDto): Promise<ExecutionPageDto> {
+    const current = await this.find(principal, id);
+    const page = await this.store.listExecutions({ pipelineId: current.id, status: query.status, limit: query.limit, cursor: query.cursor });
+    return { items: page.items.map(presentExecution), next_cursor: page.nextCursor };
+  }
+
+  /** A live pipeline the caller may see, or 404. */
+  async find(principal: Principal, id: string): Promise<PipelineWithRevision> {
+    const pipeline = await this.store.getPipeline(id);
+    if (!pipeline || !canAccessWorkspace(principal, pipeline.workspaceId)) throw GatewayError.notFound('pipeline', id);
+    return pipeline;
+  }
+
+  /**
+   * The workspace a new pipeline belongs to. A scoped key may only create in its workspaces (403:
+   * the caller named the workspace, so nothing is revealed) and defaults to its only one.
+   */
+  private owningWorkspace(principal: Principal, asked: string | undefined): string | null {
+    if (principal.workspaces === null) return asked ?? null;
+    if (asked === undefined) {
+      if (principal.workspaces.length === 1) return principal.workspaces[0];
+      throw new GatewayError('VALIDATION_FAILED', 'workspace_id is required: this API key is scoped to several workspaces', [
+        { path: 'workspace_id', message: `one of ${principal.workspaces.join(', ')}` },
+      ]);
+    }
+    if (!principal.workspaces.includes(asked)) {
+      throw new GatewayError('FORBIDDEN', `this API key cannot create pipelines in workspace ${asked}`);
+    }
+    return asked;
+  }
+
+  /**
+   * Tells matchers to reload. The change is already committed; if Redis is briefly away the
+   * matchers' periodic full reload picks it up, so the request does not fail for it.
+   */
+  private async announce(pipelineId: string, kind: PipelineChange['kind']): Promise<void> {
+    try {
+      await this.options.notifier.notify(pipelineId, kind);
+    } catch (e) {
+      this.logger.warn(`could not announce ${kind} of pipeline ${pipelineId}: ${(e as Error).message}`);
+    }
+  }
+}
