@@ -331,6 +331,17 @@ export function pipelinesCommand(ctx: CliContext): Command {
     });
 
   cmd
+    .command('rerun')
+    .description('run a finished execution again (same revision and event, a new run attempt)')
+    .argument('<execution-id>')
+    .addOption(outputOption())
+    .action(async (executionId: string, opts: { output: OutputFormat }) => {
+      const e = await ctx.client().request<ApiExecution & { run_attempt: number }>('POST', `executions/${pathId(executionId)}/rerun`);
+      if (opts.output === 'json') return ctx.io.out(json(e));
+      ctx.io.out(`Execution ${e.id} ${e.status} (run attempt ${e.run_attempt})\n`);
+    });
+
+  cmd
     .command('validate')
     .description('check a pipeline file offline (no server needed)')
     .argument('<file>')

@@ -203,7 +203,7 @@ export class ExecutionStore {
     return this.tx(async (sql) => {
       const inserted = await sql(
         `INSERT INTO ${executions} (pipeline_id, revision_id, workspace_id, event_id, event_type, event)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::json[])
          ON CONFLICT (pipeline_id, event_id) DO NOTHING
          RETURNING *`,
         [
@@ -476,6 +476,36 @@ export class ExecutionStore {
     });
   }
 
+  /**
+   * Runs a finished execution again on the same revision and event (GitHub Actions' "re-run all jobs"):
+   * run_attempt + 1, every step run back to pending with its attempts, outputs and error cleared (logs
+   * are kept). Compare-and-set on a terminal status: a running execution is a CONFLICT. The caller
+   * then advances the execution to enqueue its first steps.
+   */
+  async rerunExecution(executionId: string): Promise<ExecutionWithSteps> {
+    if (!UUID_RE.test(executionId)) throw new StoreError('NOT_FOUND', `execution ${executionId} not found`);
+    const updated = await this.tx(async (sql) => {
+      const rows = await sql(
+        `UPDATE ${this.t.executions} SET status = 'queued', run_attempt = run_attempt + 1, error = NULL,
+           started_at = NULL, finished_at = NULL, queued_at = now()
+         WHERE id = $1 AND status IN ('succeeded', 'failed', 'cancelled') RETURNING id`,
+        [executionId],
+      );
+      if (rows.length === 0) return false;
+      await sql(
+        `UPDATE ${this.t.stepRuns} SET status = 'pending', attempts = 0, outputs = NULL, error = NULL, error_code = NULL,
+           lease_owner = NULL, lease_expires_at = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
+         WHERE execution_id = $1`,
+        [executionId],
+      );
+      return true;
+    });
+    const execution = await this.getExecution(executionId);
+    if (!execution) throw new StoreError('NOT_FOUND', `execution ${executionId} not found`);
+    if (!updated) throw new StoreError('CONFLICT', `execution ${executionId} is ${execution.status}; only a finished execution can be re-run`);
+    return execution;
+  }
+
   /** Marks pending step runs skipped (a step failed before them, or a condition left them out). */
   async skipStepRuns(executionId: string, stepNames: string[]): Promise<void> {
     if (stepNames.length === 0 || !UUID_RE.test(executionId)) return;
@@ -694,6 +724,7 @@ function toExecution(r: Row): ExecutionRecord {
     eventType: r.event_type,
     event: r.event,
     status: r.status,
+    runAttempt: r.run_attempt ?? 1,
     error: r.error,
     queuedAt: isoAt(r.queued_at),
     startedAt: iso(r.started_at),

@@ -50,6 +50,8 @@ export interface ExecutionRecord {
   eventType: string;
   event: EventEnvelope;
   status: ExecutionStatus;
+  /** 1 for the first run; each re-run adds one. */
+  runAttempt: number;
   error: string | null;
   queuedAt: string;
   startedAt: string | null;

@@ -40,7 +40,7 @@ export function gatewaySettingsFromEnv(env: Env = process.env): GatewaySettings 
  * shape), so the standalone gateway and the all-in-one process wire it the same way.
  */
 export function gatewayOptionsFrom(
-  infra: Pick<GatewayModuleOptions, 'store' | 'publisher' | 'notifier' | 'redis' | 'dataSource'> & { config?: { apiKeys?: string } },
+  infra: Pick<GatewayModuleOptions, 'store' | 'publisher' | 'notifier' | 'redis' | 'dataSource' | 'advancer'> & { config?: { apiKeys?: string } },
   settings: Partial<GatewaySettings> & { apiKeys?: string | ApiKeyEntry[] } = {},
 ): GatewayModuleOptions {
   return {
@@ -49,6 +49,7 @@ export function gatewayOptionsFrom(
     notifier: infra.notifier,
     redis: infra.redis,
     dataSource: infra.dataSource,
+    advancer: infra.advancer,
     apiKeys: settings.apiKeys ?? infra.config?.apiKeys,
     rateLimit: settings.rateLimit,
   };

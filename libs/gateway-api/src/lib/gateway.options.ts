@@ -24,6 +24,8 @@ export interface GatewayModuleOptions {
   publisher: { publishEnvelope(envelope: EventEnvelope): Promise<{ id: string; entryId: string | null; duplicate: boolean }> };
   /** Tells matchers to reload a pipeline (PipelineChangeNotifier). */
   notifier: { notify(pipelineId: string, kind: PipelineChange['kind']): Promise<void> };
+  /** Enqueues an execution's next steps (re-runs). Without it, re-runs answer 503. */
+  advancer?: { advance(executionId: string): Promise<unknown> };
   /** Used by /readyz unless pingRedis is given. */
   redis?: Redis;
   pingRedis?: () => Promise<unknown>;

@@ -80,6 +80,7 @@ export function presentExecution(e: ExecutionRecord): ExecutionDto {
     event_id: e.eventId,
     event_type: e.eventType,
     status: e.status,
+    run_attempt: e.runAttempt,
     error: e.error,
     queued_at: e.queuedAt,
     started_at: e.startedAt,

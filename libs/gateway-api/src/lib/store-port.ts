@@ -14,6 +14,7 @@ export type GatewayStore = Pick<
   | 'getExecution'
   | 'listExecutions'
   | 'cancelExecution'
+  | 'rerunExecution'
 >;
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';

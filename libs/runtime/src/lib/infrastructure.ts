@@ -3,6 +3,9 @@ import type { DataSource } from 'typeorm';
 import { secretsFromEnv, type MockopsConfig } from '@mockops/config';
 import { EventPublisher, PipelineChangeNotifier } from '@mockops/event-stream';
 import { ExecutionStore, createDataSource, pendingMigrations, resolveDatabase, runMigrations } from '@mockops/execution-store';
+import { Queue } from 'bullmq';
+import { STEP_TYPES } from '@mockops/pipeline-core';
+import { ExecutionAdvancer, RevisionCache, StepDispatcher, queueNameFor, type StepJobData } from '@mockops/worker-kit';
 import { connectRedis } from './redis';
 
 /**
@@ -17,6 +20,12 @@ export interface Infrastructure {
   publisher: EventPublisher;
   notifier: PipelineChangeNotifier;
   secrets: Record<string, string>;
+  /** One BullMQ queue per step type (any process may enqueue any step type). */
+  queues: Map<string, Queue<StepJobData>>;
+  revisions: RevisionCache;
+  dispatcher: StepDispatcher;
+  /** Moves executions forward (used by workers, the matcher, and the API for re-runs and approvals). */
+  advancer: ExecutionAdvancer;
   /** The database URL in use (the embedded one when DATABASE_URL is unset). */
   databaseUrl: string;
   embeddedDatabase: boolean;
@@ -53,11 +62,28 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
       closers.push(async () => redis.quit().catch(() => redis.disconnect()));
       await redis.ping();
     }
+    const store = new ExecutionStore(dataSource);
+    const queues = new Map<string, Queue<StepJobData>>();
+    for (const type of STEP_TYPES) {
+      const name = queueNameFor(type);
+      queues.set(name, new Queue<StepJobData>(name, { connection: redis, prefix: config.queuePrefix }));
+    }
+    closers.push(async () => Promise.all([...queues.values()].map((q) => q.close())));
+    const revisions = new RevisionCache(store);
+    const dispatcher = new StepDispatcher((name) => {
+      const queue = queues.get(name);
+      if (!queue) throw new Error(`no queue named ${name}`);
+      return queue;
+    });
     const infra: Infrastructure = {
       config,
       redis,
       dataSource,
-      store: new ExecutionStore(dataSource),
+      store,
+      queues,
+      revisions,
+      dispatcher,
+      advancer: new ExecutionAdvancer(store, revisions, dispatcher),
       publisher: new EventPublisher(redis, { stream: config.eventsStream, maxLen: config.eventsMaxLen }),
       notifier: new PipelineChangeNotifier(redis, config.eventsStream),
       secrets: overrides.secrets ?? secretsFromEnv(),

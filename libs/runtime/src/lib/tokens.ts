@@ -1,3 +1,4 @@
+export const INFRASTRUCTURE = Symbol('INFRASTRUCTURE');
 export const MOCKOPS_CONFIG = Symbol('MOCKOPS_CONFIG');
 export const REDIS = Symbol('REDIS');
 export const DATA_SOURCE = Symbol('DATA_SOURCE');

@@ -6,6 +6,8 @@ export interface DispatchItem {
   executionId: string;
   stepIndex: number;
   step: StepDefinition;
+  /** The execution's run attempt (1 unless re-run). */
+  runAttempt?: number;
 }
 
 /** Finds (or opens) the BullMQ queue of a step type. */
@@ -28,7 +30,7 @@ export class StepDispatcher {
         name: item.step.step_type,
         data: { executionId: item.executionId, stepName: item.step.name },
         opts: {
-          jobId: stepJobId(item.executionId, item.stepIndex),
+          jobId: stepJobId(item.executionId, item.stepIndex, item.runAttempt ?? 1),
           attempts: runtime.maxAttempts,
           backoff: { type: STEP_BACKOFF_TYPE, delay: runtime.backoffMs },
           removeOnComplete: { age: 24 * 3600, count: 10_000 },

@@ -42,17 +42,17 @@ export class ExecutionAdvancer {
       return { finished: true, status: plan.status, dispatched: [], skipped: plan.toSkip };
     }
     const toDispatch = plan.runnable.filter((name) => states[name]?.status === 'pending');
-    await this.dispatchSteps(executionId, document, toDispatch);
+    await this.dispatchSteps(executionId, document, toDispatch, execution.runAttempt ?? 1);
     return { finished: false, status: plan.status, dispatched: toDispatch, skipped: plan.toSkip };
   }
 
-  async dispatchSteps(executionId: string, document: PipelineDocument, stepNames: string[]): Promise<void> {
+  async dispatchSteps(executionId: string, document: PipelineDocument, stepNames: string[], runAttempt = 1): Promise<void> {
     if (stepNames.length === 0) return;
     const steps = document.definition.steps;
     await this.dispatcher.dispatch(
       stepNames.map((name) => {
         const stepIndex = steps.findIndex((s) => s.name === name);
-        return { executionId, stepIndex, step: steps[stepIndex] };
+        return { executionId, stepIndex, step: steps[stepIndex], runAttempt };
       }),
     );
   }

@@ -12,11 +12,12 @@ export interface StepJobData {
 }
 
 /**
- * Deterministic job id (execution + step position): enqueueing the same step twice — a redelivered
- * event, a retried advance — is dropped by BullMQ while the first job is kept. BullMQ reserves `:`.
+ * Deterministic job id (execution + run attempt + step position): enqueueing the same step twice — a
+ * redelivered event, a repeated advance — is dropped by BullMQ while the first job is kept, and a
+ * re-run of the execution gets fresh ids. BullMQ reserves `:`.
  */
-export function stepJobId(executionId: string, stepIndex: number): string {
-  return `${executionId}-s${stepIndex}`;
+export function stepJobId(executionId: string, stepIndex: number, runAttempt = 1): string {
+  return `${executionId}-r${runAttempt}-s${stepIndex}`;
 }
 
 /** Name of the backoff strategy registered on every step worker (see retry.ts). */

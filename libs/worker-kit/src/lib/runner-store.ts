@@ -12,6 +12,7 @@ export interface RunnerExecution {
   eventId: string;
   event: EventEnvelope;
   status: ExecutionStatus;
+  runAttempt?: number;
   queuedAt: Date | string;
   startedAt: Date | string | null;
 }

@@ -212,7 +212,13 @@ export class StepRunner {
         startedAt: new Date(started).toISOString(),
       },
       event: execution.event,
-      step: { name: step.name, attempt: run.attempts, timeoutMs, idempotencyKey: `${execution.id}:${step.name}` },
+      step: {
+        name: step.name,
+        attempt: run.attempts,
+        timeoutMs,
+        // Stable across retries of this step run; a re-run of the execution is a new delivery.
+        idempotencyKey: (execution.runAttempt ?? 1) > 1 ? `${execution.id}:${step.name}:r${execution.runAttempt}` : `${execution.id}:${step.name}`,
+      },
       steps,
       secret: (name) => this.opts.secrets[name],
       log,

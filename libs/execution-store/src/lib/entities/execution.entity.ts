@@ -35,11 +35,15 @@ export class ExecutionEntity {
   @Column('text', { name: 'event_type' })
   eventType: string;
 
-  @Column('jsonb')
+  /** `json`, not `jsonb`: the event is kept as the producer wrote it (key order included). */
+  @Column('json')
   event: unknown;
 
   @Column('text', { default: 'queued' })
   status: string;
+
+  @Column('integer', { name: 'run_attempt', default: 1 })
+  runAttempt: number;
 
   @Column('text', { nullable: true })
   error: string | null;

@@ -59,6 +59,7 @@ export class ExecutionDto {
   @ApiProperty() event_id: string;
   @ApiProperty() event_type: string;
   @ApiProperty({ enum: EXECUTION_STATUSES }) status: string;
+  @ApiProperty({ description: '1 for the first run; each re-run adds one' }) run_attempt: number;
   @ApiProperty({ nullable: true, type: String }) error: string | null;
   @ApiProperty({ format: 'date-time' }) queued_at: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) started_at: string | null;

@@ -30,4 +30,14 @@ export class ExecutionsController {
   cancel(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<ExecutionDetailDto> {
     return this.executions.cancel(principal, id);
   }
+
+  @Post(':id/rerun')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Run a finished execution again on the same revision and event (a new run attempt)' })
+  @ApiOkResponse({ type: ExecutionDetailDto })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  @ApiConflictResponse({ type: ErrorDto, description: 'the execution has not finished' })
+  rerun(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<ExecutionDetailDto> {
+    return this.executions.rerun(principal, id);
+  }
 }

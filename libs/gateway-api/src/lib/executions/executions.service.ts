@@ -23,6 +23,17 @@ export class ExecutionsService {
     return presentExecutionDetail(cancelled);
   }
 
+  /** Runs a finished execution again (same revision, same event), like GitHub Actions' re-run. */
+  async rerun(principal: Principal, id: string): Promise<ExecutionDetailDto> {
+    await this.find(principal, id);
+    const advancer = this.options.advancer;
+    if (!advancer) throw new GatewayError('UNAVAILABLE', 're-runs need the step queues, which this gateway is not connected to');
+    await this.options.store.rerunExecution(id);
+    await advancer.advance(id);
+    this.logger.log(`execution ${id} re-run`);
+    return presentExecutionDetail(await this.find(principal, id));
+  }
+
   /**
    * An execution the caller may see, or 404. Access follows the pipeline's workspace; once the
    * pipeline is deleted, the execution's own workspace (the same for owned pipelines).
