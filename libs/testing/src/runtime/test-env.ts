@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { Redis } from 'ioredis';
 import { loadConfig, type MockopsConfig } from '@mockops/config';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -66,8 +67,29 @@ export async function createTestEnv(extra: Record<string, string> = {}): Promise
     env,
     config: loadConfig(env),
     schema,
-    cleanup: () => dropSchema(schema),
+    cleanup: async () => {
+      await dropSchema(schema);
+      await deleteRedisKeys([`test:${id}:*`, `test-${id}:*`]);
+    },
   };
+}
+
+/** Removes a test's streams, queues and dedupe keys so the shared Redis does not fill up. */
+export async function deleteRedisKeys(patterns: string[], url = TEST_REDIS_URL): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    for (const match of patterns) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 500);
+        cursor = next;
+        if (keys.length) await redis.unlink(...keys);
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Polls `probe` until it returns a truthy value or the time is up (then throws with `what`). */
