@@ -108,6 +108,38 @@ describe('crash recovery', () => {
     }
   }, 120_000);
 
+  it('SIGTERM lets a worker finish the step in flight before it exits', async () => {
+    const env = await createTestEnv();
+    const matcherOnly = await startService({ name: 'matcher', matcher: true }, { config: env.config });
+    try {
+      hooks.reset();
+      // The receiver takes 2 s to answer: SIGTERM arrives while the step is running.
+      hooks.respondWith(async () => {
+        await new Promise((r) => setTimeout(r, 2000));
+        return 200;
+      });
+      const { id: pipelineId } = await setup(env, matcherOnly, `${hooks.url}/slow`);
+      await eventually(async () => matcherOnly.app.get(MatcherService).matcher.index.size === 1, 'indexing');
+      const worker = spawnWorker(env.env);
+      children.push(worker);
+      const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
+      const publisher = new EventPublisher(redis, { stream: env.config.eventsStream });
+      await publisher.publish('scenario.published', { scenario_id: 'sc-term', scenario_name: 't', version: '1', workspace_id: 'w' }, { id: 'term-1' });
+
+      await hooks.waitFor(1, 60_000);
+      worker.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const [e] = (await matcherOnly.infra.store.listExecutions({ pipelineId, limit: 10 })).items;
+      const full = await matcherOnly.infra.store.getExecution(e.id);
+      expect(full!.status).toBe('succeeded');
+      expect(full!.stepRuns[0].attempts).toBe(1);
+      expect(hooks.requests).toHaveLength(1);
+    } finally {
+      await matcherOnly.stop();
+      await env.cleanup();
+    }
+  }, 90_000);
+
   it('the matcher killed after reading and before acking: no lost and no duplicate executions', async () => {
     const env = await createTestEnv();
     // A first process only creates the pipeline; its matcher is not running.

@@ -32,6 +32,8 @@ export interface MockopsConfig {
   /** Step-run lease: a worker that stops renewing it (crash) loses the step after this long. */
   stepLeaseMs: number;
   workerConcurrency: number;
+  /** On SIGTERM, how long running steps may take to finish before they are aborted. */
+  shutdownGraceMs: number;
   matcherBatchSize: number;
   matcherBlockMs: number;
   /** Pending stream entries idle this long (crashed matcher) are reclaimed by another replica. */
@@ -112,6 +114,7 @@ export function loadConfig(env: Env = process.env): MockopsConfig {
     dataDir,
     stepLeaseMs,
     workerConcurrency: int('MOCKOPS_WORKER_CONCURRENCY', 4, 1, 256),
+    shutdownGraceMs: int('MOCKOPS_SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),
     matcherBatchSize: int('MOCKOPS_MATCHER_BATCH', 100, 1, 10_000),
     matcherBlockMs: int('MOCKOPS_MATCHER_BLOCK_MS', 2_000, 10, 60_000),
     matcherClaimIdleMs: int('MOCKOPS_MATCHER_CLAIM_IDLE_MS', 30_000, 100, 3_600_000),

@@ -63,13 +63,11 @@ export async function startService(
     if (spec.http) {
       const httpApp = await NestFactory.create(module, { bufferLogs: false, bodyParser: false });
       await spec.http(httpApp, infra);
-      httpApp.enableShutdownHooks();
       await httpApp.listen(config.port, config.host);
       url = (await httpApp.getUrl()).replace('[::1]', 'localhost');
       app = httpApp;
     } else {
       app = await NestFactory.createApplicationContext(module);
-      app.enableShutdownHooks();
     }
   } catch (e) {
     await infra.close();
@@ -84,7 +82,9 @@ export async function startService(
     await infra.close();
     await stopRedis?.();
   };
-  // Nest's shutdown hooks close the app on SIGTERM/SIGINT; the infrastructure closes after it.
+  // Our own signal handling instead of Nest's enableShutdownHooks (which re-raises the signal and so
+  // kills the process before the infrastructure is closed): app.close() runs the shutdown hooks —
+  // BullMQ workers finish their in-flight jobs, the matcher acks its batch — then connections close.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal}: finishing in-flight work`);

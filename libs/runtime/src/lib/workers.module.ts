@@ -42,12 +42,15 @@ function processorFor(stepType: string, config: MockopsConfig): Type<WorkerHost>
 }
 
 class RunnerShutdown implements OnApplicationShutdown {
-  constructor(@Inject(STEP_RUNNER) private readonly runner: StepRunner) {}
+  constructor(
+    @Inject(STEP_RUNNER) private readonly runner: StepRunner,
+    @Inject(MOCKOPS_CONFIG) private readonly config: MockopsConfig,
+  ) {}
 
-  onApplicationShutdown(): void {
-    // @nestjs/bullmq has closed the workers (waiting for in-flight jobs) by now; anything still
-    // running past that is told to stop.
-    this.runner.abortAll();
+  onApplicationShutdown(): Promise<void> {
+    // @nestjs/bullmq stops taking jobs and waits for the active ones at the same time; steps still
+    // running after the grace period are aborted (and retried elsewhere once their lease expires).
+    return this.runner.drain(this.config.shutdownGraceMs);
   }
 }
 

@@ -67,6 +67,8 @@ export class StepRunner {
   private readonly workerId: string;
   private readonly secretValues: string[];
   private readonly shutdown = new AbortController();
+  private inFlight = 0;
+  private idle?: () => void;
 
   constructor(private readonly opts: StepRunnerOptions) {
     this.handlers = indexHandlers(opts.handlers);
@@ -84,7 +86,33 @@ export class StepRunner {
     this.shutdown.abort(new Error('worker shutting down'));
   }
 
+  /**
+   * Graceful stop: waits until the steps in flight have finished (and recorded their outcome), at most
+   * `graceMs`, then aborts whatever still runs; an aborted step is retried by another worker.
+   */
+  async drain(graceMs: number): Promise<void> {
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.abortAll();
+  }
+
   async run(data: StepJobData, jobId = 'job'): Promise<RunOutcome> {
+    this.inFlight++;
+    try {
+      return await this.runStep(data, jobId);
+    } finally {
+      if (--this.inFlight === 0) this.idle?.();
+    }
+  }
+
+  private async runStep(data: StepJobData, jobId: string): Promise<RunOutcome> {
     const { store, revisions, advancer, logger } = this.opts;
     const execution = await store.getExecution(data.executionId);
     if (!execution) return { kind: 'done', detail: `execution ${data.executionId} no longer exists` };
