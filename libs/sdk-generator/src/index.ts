@@ -1,0 +1,12 @@
+export * from './lib/api-model';
+export { SdkGenerationError } from './lib/sdk-generation.error';
+export { loadApiModel, detectFormat, type LoadApiModelInput, type SpecFormat } from './lib/load-api-model';
+export {
+  generateSdks,
+  emitSdks,
+  SDK_LANGUAGES,
+  type GenerateSdksInput,
+  type GenerateSdksResult,
+  type GenerateSdksSummary,
+} from './lib/generate-sdks';
+export type { GeneratedFile, SdkLanguage } from './lib/emitters/emitter';

@@ -1,0 +1,159 @@
+import { generateSdks } from './generate-sdks';
+import { SdkGenerationError } from './sdk-generation.error';
+import { asSource, getOperation, openApi3, ref } from '../testing/spec-builders';
+
+const ALL = ['typescript', 'python', 'rust'] as const;
+const file = (files: { path: string; content: string }[], path: string) => {
+  const f = files.find((x) => x.path === path);
+  if (!f) throw new Error(`no ${path} in ${files.map((x) => x.path).join(', ')}`);
+  return f.content;
+};
+
+describe('generateSdks', () => {
+  const petstore = openApi3({
+    schemas: { Pet: { type: 'object', required: ['name'], properties: { id: { type: 'integer' }, name: { type: 'string' } } } },
+    paths: { '/pets/{petId}': getOperation('getPet', ref('Pet'), { parameters: [{ name: 'petId', in: 'path', required: true, schema: { type: 'integer' } }] }) },
+  });
+
+  it('emits a complete package per language and a summary', async () => {
+    const { files, summary } = await generateSdks({ source: asSource(petstore), languages: [...ALL] });
+    expect(files.map((f) => f.path)).toEqual([
+      'python/README.md',
+      'python/pyproject.toml',
+      'python/test_api/__init__.py',
+      'python/test_api/client.py',
+      'python/test_api/models.py',
+      'python/test_api/py.typed',
+      'rust/Cargo.toml',
+      'rust/README.md',
+      'rust/src/client.rs',
+      'rust/src/lib.rs',
+      'rust/src/models.rs',
+      'typescript/README.md',
+      'typescript/package.json',
+      'typescript/src/client.ts',
+      'typescript/src/index.ts',
+      'typescript/src/models.ts',
+      'typescript/tsconfig.json',
+    ]);
+    expect(summary).toEqual({
+      title: 'Test API',
+      version: '1.2.3',
+      operations: 1,
+      models: 1,
+      services: 1,
+      languages: { python: { files: 6, status: 'ok' }, rust: { files: 5, status: 'ok' }, typescript: { files: 6, status: 'ok' } },
+    });
+    expect(file(files, 'typescript/src/client.ts')).toContain('async getPet(params: GetPetParams, init?: RequestOptions): Promise<M.Pet>');
+    expect(file(files, 'python/test_api/client.py')).toContain('def get_pet(self, *, pet_id: int) -> _m.Pet:');
+    expect(file(files, 'rust/src/client.rs')).toContain('pub fn get_pet(&self, pet_id: i64) -> Result<Pet, Error>');
+    expect(JSON.parse(file(files, 'typescript/package.json'))).toMatchObject({ name: 'test-api', version: '1.2.3' });
+    expect(file(files, 'rust/Cargo.toml')).toContain('name = "test-api"');
+  });
+
+  it('is deterministic: same input, byte-identical files; key order of the input does not matter', async () => {
+    const a = await generateSdks({ source: asSource(petstore), languages: [...ALL] });
+    const b = await generateSdks({ source: asSource(petstore), languages: ['rust', 'python', 'typescript'] });
+    expect(b.files).toEqual(a.files);
+    const reordered = { ...petstore, paths: { ...(petstore['paths'] as object) }, components: petstore['components'], info: petstore['info'], openapi: petstore['openapi'] };
+    const c = await generateSdks({ source: asSource(reordered), languages: [...ALL] });
+    expect(c.files).toEqual(a.files);
+  });
+
+  it('escapes reserved words and sanitizes odd names in every language', async () => {
+    const doc = openApi3({
+      schemas: {
+        Self: { type: 'object', properties: { type: { type: 'string' }, class: { type: 'string' }, 'foo-bar': { type: 'string' }, $ref: { type: 'string' }, '123abc': { type: 'integer' }, 名前: { type: 'string' } } },
+        None: { type: 'string', enum: ['a'] },
+      },
+      paths: { '/x': getOperation('import', ref('Self'), { parameters: [{ name: 'from', in: 'query', schema: { type: 'string' } }] }) },
+    });
+    const { files } = await generateSdks({ source: asSource(doc), languages: [...ALL] });
+    const rust = file(files, 'rust/src/models.rs');
+    expect(rust).toContain('pub struct SelfModel {');
+    expect(rust).toContain('#[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]\n    pub type_: Option<String>,');
+    expect(rust).toContain('#[serde(rename = "$ref", default, skip_serializing_if = "Option::is_none")]\n    pub ref_: Option<String>,');
+    expect(rust).toContain('pub _123abc: Option<i64>,');
+    expect(rust).toMatch(/rename = "名前"[^\n]*\n\s+pub u540d_u524d: Option<String>/);
+    // `import` and `from` are not Rust keywords, so they stay as they are there.
+    expect(file(files, 'rust/src/client.rs')).toContain('pub fn import(&self, from: Option<&str>) -> Result<SelfModel, Error>');
+    const py = file(files, 'python/test_api/models.py');
+    expect(py).toContain('NoneModel: _t.TypeAlias = _t.Literal["a"]');
+    expect(py).toContain('"class": _t.NotRequired[str],');
+    expect(file(files, 'python/test_api/client.py')).toContain('def import_(self, *, from_: _t.Optional[str] = None) -> _m.Self:');
+    const ts = file(files, 'typescript/src/models.ts');
+    expect(ts).toContain('"foo-bar"?: string;');
+    expect(ts).toContain('  $ref?: string;');
+    expect(ts).toContain('"123abc"?: number;');
+    expect(file(files, 'typescript/src/client.ts')).toContain('async import_(params: ImportParams = {}, init?: RequestOptions): Promise<M.Self>');
+  });
+
+  it('keeps names collision-free', async () => {
+    const doc = openApi3({
+      schemas: {
+        'pet-item': { type: 'object', properties: { a: { type: 'string' } } },
+        PetItem: { type: 'object', properties: { b: { type: 'string' } } },
+        ApiError: { type: 'object', properties: { c: { type: 'string' } } },
+      },
+      paths: {
+        '/a': getOperation('list_pets', ref('PetItem')),
+        '/b': getOperation('listPets', ref('pet-item')),
+      },
+    });
+    const { files } = await generateSdks({ source: asSource(doc), languages: [...ALL] });
+    const ts = file(files, 'typescript/src/models.ts');
+    // Names are claimed in sorted key order, so `PetItem` keeps its name and `pet-item` is numbered.
+    expect(ts).toContain('export interface PetItem {\n  b?: string;');
+    expect(ts).toContain('export interface PetItem2 {\n  a?: string;');
+    // A model may not shadow the runtime's error class.
+    expect(ts).toContain('export interface ApiError2 {');
+    const client = file(files, 'typescript/src/client.ts');
+    expect(client).toContain('async listPets(init?: RequestOptions): Promise<M.PetItem>');
+    expect(client).toContain('async listPets2(init?: RequestOptions): Promise<M.PetItem2>');
+    const py = file(files, 'python/test_api/client.py');
+    expect(py).toContain('def list_pets(self) -> _m.PetItem:');
+    expect(py).toContain('def list_pets2(self) -> _m.PetItem2:');
+    expect(file(files, 'rust/src/client.rs')).toContain('pub fn list_pets2(&self) -> Result<PetItem2, Error>');
+  });
+
+  it('turns an invalid spec into a clear SdkGenerationError', async () => {
+    const broken = openApi3({ paths: { '/pets': { get: { responses: { '200': { $ref: '#/components/schemas/Nope' } } } } } });
+    const err = await generateSdks({ source: asSource(broken), languages: ['typescript'] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SdkGenerationError);
+    expect((err as SdkGenerationError).message).toBe('paths./pets.get.responses.200: $ref "#/components/schemas/Nope" not found');
+    expect((err as SdkGenerationError).place).toBe('paths./pets.get.responses.200');
+  });
+
+  it('rejects unknown languages', async () => {
+    await expect(generateSdks({ source: asSource(petstore), languages: ['cobol' as 'rust'] })).rejects.toThrow('languages: unsupported language(s) "cobol"');
+  });
+});
+
+describe('generateSdks from Protobuf', () => {
+  const proto = [
+    'syntax = "proto3";',
+    'package demo.v1;',
+    'message HelloRequest { string user_name = 1; }',
+    'message HelloReply { string message = 1; int64 count = 2; }',
+    'service Greeter { rpc SayHello(HelloRequest) returns (HelloReply); }',
+  ].join('\n');
+
+  it('emits each service as a typed interface with a JSON-over-HTTP client in every language', async () => {
+    const { files, summary } = await generateSdks({ source: proto, filename: 'greeter.proto', languages: [...ALL] });
+    expect(summary).toMatchObject({ title: 'demo.v1', operations: 1, models: 2, services: 1 });
+    const ts = file(files, 'typescript/src/client.ts');
+    expect(ts).toContain('export interface GreeterService {\n  sayHello(request: M.HelloRequest, init?: RequestOptions): Promise<M.HelloReply>;\n}');
+    expect(ts).toContain('export class GreeterClient extends BaseClient implements GreeterService {');
+    expect(ts).toContain('path: "/demo.v1.Greeter/SayHello"');
+    expect(file(files, 'typescript/src/models.ts')).toContain('export interface HelloRequest {\n  userName?: string;\n}');
+    const py = file(files, 'python/demo_v1/client.py');
+    expect(py).toContain('class GreeterProtocol(_t.Protocol):');
+    expect(py).toContain('    def say_hello(self, request: _m.HelloRequest) -> _m.HelloReply:');
+    expect(py).toContain('class GreeterClient(_BaseClient):');
+    const rs = file(files, 'rust/src/client.rs');
+    expect(rs).toContain('pub trait Greeter {\n    fn say_hello(&self, request: &HelloRequest) -> Result<HelloReply, Error>;\n}');
+    expect(rs).toContain('impl Greeter for GreeterClient {');
+    // int64 is a string in proto3 JSON.
+    expect(file(files, 'rust/src/models.rs')).toContain('pub count: Option<String>,');
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * Test support (not exported from the lib): writes generated SDKs to disk and runs each language's real
+ * compiler over many SDKs at once (one tsc, one mypy, one cargo workspace), mapping failures back to
+ * the SDK that caused them. Used by the int-specs and by tools/sdk-corpus.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { GeneratedFile } from '../lib/emitters/emitter';
+
+export interface CheckResult {
+  /** SDK directory -> compiler output for the SDKs that failed. */
+  failures: Map<string, string>;
+  /** Full compiler output (for diagnostics). */
+  output: string;
+  /** The tool itself is not installed. */
+  unavailable?: string;
+}
+
+const REPO_ROOT = resolve(__dirname, '../../../..');
+export const PYTHON = process.env['MOCKOPS_SDK_PYTHON'] ?? '/usr/bin/python3';
+export const CARGO = process.env['MOCKOPS_SDK_CARGO'] ?? 'cargo';
+/** Debian's packaged crates (librust-*-dev) live here; cargo checks use it instead of a registry. */
+export const DEBIAN_CRATES = '/usr/share/cargo/registry';
+/** Shared across runs so dependencies (serde, ureq, ...) compile once per machine. */
+export const CARGO_TARGET = process.env['MOCKOPS_SDK_CARGO_TARGET'] ?? join(tmpdir(), 'mockops-sdk-cargo-target');
+
+export function writeSdk(dir: string, files: GeneratedFile[]): void {
+  for (const f of files) {
+    const p = join(dir, f.path);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, f.content);
+  }
+}
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { status: number | null; output: string; missing: boolean } {
+  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const missing = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}`, missing };
+}
+
+function attribute(cwd: string, output: string, sdkDirs: string[], pick: (line: string) => string | undefined): Map<string, string> {
+  const failures = new Map<string, string>();
+  for (const line of output.split('\n')) {
+    const file = pick(line);
+    if (!file) continue;
+    const abs = resolve(cwd, file);
+    const dir = sdkDirs.find((d) => abs.startsWith(resolve(d) + '/'));
+    if (dir) failures.set(dir, (failures.get(dir) ?? '') + line + '\n');
+  }
+  return failures;
+}
+
+/** `tsc --strict --noEmit` over the `typescript/` folder of every SDK dir, in one invocation. */
+export function checkTypeScript(workDir: string, sdkDirs: string[]): CheckResult {
+  const tsconfig = join(workDir, 'tsconfig.check.json');
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'commonjs', lib: ['ES2022', 'DOM'], skipLibCheck: true, types: [] },
+      include: sdkDirs.map((d) => join(resolve(d), 'typescript/src/**/*.ts')),
+    }),
+  );
+  const r = run(join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', tsconfig, '--pretty', 'false'], workDir);
+  const failures = attribute(workDir, r.output, sdkDirs, (l) => /^(.+?\.ts)\(\d+,\d+\): error/.exec(l)?.[1]);
+  if (r.status !== 0 && failures.size === 0) failures.set(workDir, r.output);
+  return { failures, output: r.output };
+}
+
+/** `py_compile` then `mypy --strict` over every SDK's Python package, one invocation each. */
+export function checkPython(workDir: string, sdkDirs: string[], packageOf: (sdkDir: string) => string): CheckResult {
+  const pkgs = sdkDirs.map((d) => join(resolve(d), 'python', packageOf(d)));
+  const compile = run(PYTHON, ['-c', 'import sys, py_compile, glob\nfor p in sys.argv[1:]:\n    for f in sorted(glob.glob(p + "/*.py")):\n        try:\n            py_compile.compile(f, doraise=True)\n        except py_compile.PyCompileError as e:\n            print(f + ": error: " + str(e).replace("\\n", " "))\n', ...pkgs], workDir);
+  if (compile.missing) return { failures: new Map(), output: '', unavailable: `${PYTHON} not found` };
+  const mypyVersion = run(PYTHON, ['-m', 'mypy', '--version'], workDir);
+  if (mypyVersion.status !== 0) return { failures: new Map(), output: mypyVersion.output, unavailable: 'mypy not installed (apt-get install -y python3-mypy)' };
+  const mypy = run(PYTHON, ['-m', 'mypy', '--strict', '--no-incremental', '--cache-dir', '/dev/null', '--no-error-summary', ...pkgs], workDir);
+  const output = compile.output + mypy.output;
+  const failures = attribute(workDir, output, sdkDirs, (l) => /^(.+?\.py)(?::\d+)*: error/.exec(l)?.[1]);
+  if (mypy.status !== 0 && failures.size === 0) failures.set(workDir, output);
+  return { failures, output };
+}
+
+/** `cargo check --offline` of all Rust crates as one workspace, against Debian's packaged crates. */
+export function checkRust(workDir: string, sdkDirs: string[]): CheckResult {
+  if (!existsSync(DEBIAN_CRATES)) return { failures: new Map(), output: '', unavailable: `${DEBIAN_CRATES} missing (apt-get install -y librust-serde-dev librust-serde-json-dev librust-ureq-dev)` };
+  const members = sdkDirs.map((d) => join(resolve(d), 'rust'));
+  writeFileSync(
+    join(workDir, 'Cargo.toml'),
+    `[workspace]\nresolver = "2"\nmembers = [\n${members.map((m) => `  ${JSON.stringify(m)},`).join('\n')}\n]\n`,
+  );
+  mkdirSync(join(workDir, '.cargo'), { recursive: true });
+  writeFileSync(
+    join(workDir, '.cargo/config.toml'),
+    `[source.crates-io]\nreplace-with = "debian"\n\n[source.debian]\ndirectory = "${DEBIAN_CRATES}"\n\n[net]\noffline = true\n`,
+  );
+  const version = run(CARGO, ['--version'], workDir);
+  if (version.missing) return { failures: new Map(), output: '', unavailable: 'cargo not found (apt-get install -y cargo)' };
+  // `--keep-going` (report every broken crate, not just the first) exists from cargo 1.74; Debian 12 has 1.65.
+  const minor = Number(/cargo 1\.(\d+)/.exec(version.output)?.[1] ?? 0);
+  const keepGoing = minor >= 74 ? ['--keep-going'] : [];
+  const r = run(CARGO, ['check', '--offline', '--workspace', ...keepGoing, '--message-format', 'short', '--quiet'], workDir, {
+    CARGO_TARGET_DIR: CARGO_TARGET,
+  });
+  const failures = attribute(workDir, r.output, sdkDirs, (l) => /^(.+?\.rs):\d+:\d+: error/.exec(l)?.[1]);
+  if (r.status !== 0 && failures.size === 0) failures.set(workDir, r.output);
+  return { failures, output: r.output };
+}
