@@ -45,7 +45,7 @@ export interface TriggerMatcherOptions {
   /** Creates the dedicated connections (blocking reads, pub/sub); defaults to redis.duplicate(). */
   duplicate?: () => Redis;
   store: MatcherStore;
-  advancer: Pick<ExecutionAdvancer, 'advance' | 'dispatchSteps'>;
+  advancer: Pick<ExecutionAdvancer, 'advance' | 'dispatchMany'>;
   stream: string;
   group?: string;
   consumer?: string;
@@ -245,18 +245,16 @@ export class TriggerMatcher {
 
     // Postgres before Redis: the executions exist before any job that names them.
     const results = matches.length ? await store.createExecutions(matches) : [];
-    let created = 0;
-    await Promise.all(
-      results.map(async (r, i) => {
-        if (r.created) {
-          created++;
-          const doc = pipelinesOfMatch[i].document;
-          await advancer.dispatchSteps(r.execution.id, doc, firstSteps(doc.definition));
-        } else {
-          await advancer.advance(r.execution.id);
-        }
-      }),
-    );
+    // New executions: their first steps, all enqueued together. Existing ones (a redelivered event):
+    // re-planned from Postgres so only what is still pending is enqueued again.
+    const fresh = results.flatMap((r, i) => {
+      if (!r.created) return [];
+      const doc = pipelinesOfMatch[i].document;
+      return [{ executionId: r.execution.id, document: doc, stepNames: firstSteps(doc.definition) }];
+    });
+    await advancer.dispatchMany(fresh);
+    await Promise.all(results.filter((r) => !r.created).map((r) => advancer.advance(r.execution.id)));
+    const created = fresh.length;
 
     const tx = redis.multi();
     for (const d of dead) {

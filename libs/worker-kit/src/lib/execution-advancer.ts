@@ -47,13 +47,18 @@ export class ExecutionAdvancer {
   }
 
   async dispatchSteps(executionId: string, document: PipelineDocument, stepNames: string[], runAttempt = 1): Promise<void> {
-    if (stepNames.length === 0) return;
-    const steps = document.definition.steps;
-    await this.dispatcher.dispatch(
-      stepNames.map((name) => {
+    await this.dispatchMany([{ executionId, document, stepNames, runAttempt }]);
+  }
+
+  /** Enqueues the given steps of many executions at once (one addBulk per queue: the matcher's batch). */
+  async dispatchMany(list: { executionId: string; document: PipelineDocument; stepNames: string[]; runAttempt?: number }[]): Promise<void> {
+    const items = list.flatMap(({ executionId, document, stepNames, runAttempt }) => {
+      const steps = document.definition.steps;
+      return stepNames.map((name) => {
         const stepIndex = steps.findIndex((s) => s.name === name);
-        return { executionId, stepIndex, step: steps[stepIndex], runAttempt };
-      }),
-    );
+        return { executionId, stepIndex, step: steps[stepIndex], runAttempt: runAttempt ?? 1 };
+      });
+    });
+    if (items.length) await this.dispatcher.dispatch(items);
   }
 }
