@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { eventsCommand } from './commands/events.command';
+import { registerPromotionsCommands } from './commands/promotions';
 import { addExecutionCommands, pipelinesCommand } from './commands/pipelines.command';
 import { ApiError } from './lib/api-client';
 import { CommandFailed, UsageError, createContext } from './lib/context';
@@ -23,6 +24,7 @@ export function buildProgram(ctx: ReturnType<typeof createContext>): Command {
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(pipelinesCommand(ctx));
   program.addCommand(eventsCommand(ctx));
+  registerPromotionsCommands(program, ctx);
   // The spec's short forms: `mockforge executions <pipeline-id>`, `mockforge execution <id>`.
   addExecutionCommands(program, ctx);
   const configure = (cmd: Command) => {

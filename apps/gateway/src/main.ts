@@ -12,6 +12,7 @@ import {
   gatewaySettingsFromEnv,
 } from '@mockops/gateway-api';
 import { startService } from '@mockops/runtime';
+import { PromotionsModule } from '@mockops/step-auto-promote';
 
 async function main(): Promise<void> {
   // Read and check everything before connecting anywhere: a bad value stops the boot with its name.
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   const service = await startService(
     {
       name: 'gateway',
-      modules: [(infra) => GatewayModule.forRoot(gatewayOptionsFrom(infra, settings))],
+      modules: [(infra) => GatewayModule.forRoot(gatewayOptionsFrom(infra, settings)), () => PromotionsModule.forRoot({ apiKeys: settings.apiKeys })],
       http: (app) => {
         configureGatewayApp(app, { host: settings.host, maxBody: settings.maxBody });
       },

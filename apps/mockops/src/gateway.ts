@@ -1,12 +1,18 @@
 import type { INestApplication } from '@nestjs/common';
 import { GatewayModule, configureGatewayApp, gatewayOptionsFrom, gatewaySettingsFromEnv, type GatewaySettings } from '@mockops/gateway-api';
 import type { Infrastructure } from '@mockops/runtime';
+import { PromotionsModule, PublishedVersionsModule } from '@mockops/step-auto-promote';
 
-/** The REST API inside the one-process app, on the same infrastructure as the matcher and workers. */
+/** The REST API (and the promotions recorder) inside the one-process app, on the shared infrastructure. */
 export function gatewayParts(settings: GatewaySettings = gatewaySettingsFromEnv()) {
   return {
     settings,
-    module: (infra: Infrastructure) => GatewayModule.forRoot(gatewayOptionsFrom(infra, settings)),
+    modules: [
+      (infra: Infrastructure) => GatewayModule.forRoot(gatewayOptionsFrom(infra, settings)),
+      () => PromotionsModule.forRoot({ apiKeys: settings.apiKeys }),
+      // Records every published scenario version (what `GET /workspaces/:id/environments` shows).
+      (infra: Infrastructure) => PublishedVersionsModule.forRoot(infra),
+    ],
     configure: (app: INestApplication) => {
       configureGatewayApp(app, { host: settings.host, maxBody: settings.maxBody });
     },

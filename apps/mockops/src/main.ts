@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       name: 'mockops',
       matcher: true,
       handlers: ALL_STEP_HANDLERS,
-      modules: [gateway.module],
+      modules: gateway.modules,
       http: gateway.configure,
       startLocalRedis: true,
     },

@@ -5,4 +5,6 @@ export * from './lib/entities';
 export * from './lib/migrations';
 export * from './lib/data-source';
 export * from './lib/execution.store';
+export * from './lib/artifact.store';
+export * from './lib/promotions';
 export * from './lib/embedded-postgres';

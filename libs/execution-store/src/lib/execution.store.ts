@@ -622,9 +622,12 @@ function json(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
-function iso(value: Date | string | null | undefined): string | null {
+function iso(value: Date | string | number | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  return (value instanceof Date ? value : new Date(value)).toISOString();
+  const date = value instanceof Date ? value : new Date(value);
+  // A parked step run's lease never expires: Postgres 'infinity' arrives as Infinity.
+  if (!Number.isFinite(date.getTime())) return 'infinity';
+  return date.toISOString();
 }
 
 /** For NOT NULL timestamp columns. */

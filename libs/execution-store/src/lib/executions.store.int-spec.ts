@@ -261,6 +261,40 @@ describe('ExecutionStore executions and step runs (real Postgres, own schema)', 
     });
   });
 
+  describe('parking and re-runs', () => {
+    it('parks a step (execution waiting, never reclaimable) and resolves it once', async () => {
+      const execution = await newExecution();
+      const run = await db.store.claimStepRun(execution.id, 'promote', { owner: 'w1', leaseMs: 30_000 });
+      expect(await db.store.parkStepRun(run!.id, 'w1', { outputs: { promotion_id: 'p1' }, renderedConfig: {}, logs: [log('waiting')], waitingFor: 'promotion:p1' })).toBe(true);
+
+      const waiting = await db.store.getExecution(execution.id);
+      expect(waiting!.status).toBe('waiting');
+      expect(waiting!.stepRuns[0]).toMatchObject({ status: 'running', leaseOwner: 'parked:promotion:p1', leaseExpiresAt: 'infinity' });
+      expect(await db.store.claimStepRun(execution.id, 'promote', { owner: 'w2', leaseMs: 1 })).toBeNull();
+
+      const resolve = () => db.store.resolveParkedStepRun(execution.id, 'promote', { waitingFor: 'promotion:p1', outcome: 'succeeded', outputs: { status: 'completed' } });
+      expect(await db.store.resolveParkedStepRun(execution.id, 'promote', { waitingFor: 'promotion:other', outcome: 'succeeded' })).toBe(false);
+      expect(await resolve()).toBe(true);
+      expect(await resolve()).toBe(false);
+      const resumed = await db.store.getExecution(execution.id);
+      expect(resumed!.status).toBe('running');
+      expect(resumed!.stepRuns[0]).toMatchObject({ status: 'succeeded', outputs: { promotion_id: 'p1', status: 'completed' }, leaseExpiresAt: null });
+    });
+
+    it('re-runs a finished execution: new run attempt, step runs pending again; a running one is a CONFLICT', async () => {
+      const execution = await newExecution(['promote']);
+      const run = await db.store.claimStepRun(execution.id, 'promote', { owner: 'w1', leaseMs: 30_000 });
+      await expect(db.store.rerunExecution(execution.id)).rejects.toMatchObject({ code: 'CONFLICT' });
+      await db.store.failStepRun(run!.id, 'w1', { error: 'boom', errorCode: 'X', logs: [], willRetry: false });
+      await db.store.finishExecution(execution.id, 'failed', 'step "promote" failed: boom');
+
+      const again = await db.store.rerunExecution(execution.id);
+      expect(again).toMatchObject({ status: 'queued', runAttempt: 2, error: null, finishedAt: null });
+      expect(again.stepRuns[0]).toMatchObject({ status: 'pending', attempts: 0, error: null, outputs: null });
+      await expect(db.store.rerunExecution(randomUUID())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+  });
+
   describe('cancel', () => {
     it('cancels the execution and its pending and running steps; a claim afterwards is refused', async () => {
       const execution = await newExecution(['promote', 'notify', 'report']);

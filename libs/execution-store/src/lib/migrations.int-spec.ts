@@ -28,7 +28,17 @@ describe('store migrations (real Postgres, own schema)', () => {
       `SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [db.schema],
     );
-    expect(rows.map((r) => r.table_name)).toEqual([MIGRATIONS_TABLE, 'executions', 'pipeline_revisions', 'pipelines', 'step_runs'].sort());
+    expect(rows.map((r) => r.table_name)).toEqual([
+        MIGRATIONS_TABLE,
+        'artifacts',
+        'entity_versions',
+        'executions',
+        'pipeline_revisions',
+        'pipelines',
+        'promotion_environments',
+        'promotions',
+        'step_runs',
+      ].sort());
   });
 
   it('leaves nothing for TypeORM to change: entities and migrations agree', async () => {

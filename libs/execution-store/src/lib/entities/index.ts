@@ -1,7 +1,10 @@
+import { ArtifactEntity } from './artifact.entity';
 import { ExecutionEntity } from './execution.entity';
 import { PipelineRevisionEntity } from './pipeline-revision.entity';
 import { PipelineEntity } from './pipeline.entity';
 import { StepRunEntity } from './step-run.entity';
+import { PROMOTION_ENTITIES } from './promotion-entities';
 
-export { ExecutionEntity, PipelineEntity, PipelineRevisionEntity, StepRunEntity };
-export const STORE_ENTITIES = [PipelineEntity, PipelineRevisionEntity, ExecutionEntity, StepRunEntity];
+export { ArtifactEntity, ExecutionEntity, PipelineEntity, PipelineRevisionEntity, StepRunEntity };
+export const STORE_ENTITIES = [PipelineEntity, PipelineRevisionEntity, ExecutionEntity, StepRunEntity, ArtifactEntity, ...PROMOTION_ENTITIES];
+export * from './promotion-entities';

@@ -1,0 +1,3 @@
+export * from './promotion-rules';
+export * from './promotion.records';
+export * from './promotion.store';
