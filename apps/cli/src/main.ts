@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { eventsCommand } from './commands/events.command';
 import { registerPromotionsCommands } from './commands/promotions';
+import { registerSdkCommands } from './commands/sdk';
 import { addExecutionCommands, pipelinesCommand } from './commands/pipelines.command';
 import { ApiError } from './lib/api-client';
 import { CommandFailed, UsageError, createContext } from './lib/context';
@@ -25,6 +26,7 @@ export function buildProgram(ctx: ReturnType<typeof createContext>): Command {
   program.addCommand(pipelinesCommand(ctx));
   program.addCommand(eventsCommand(ctx));
   registerPromotionsCommands(program, ctx);
+  registerSdkCommands(program, ctx);
   // The spec's short forms: `mockforge executions <pipeline-id>`, `mockforge execution <id>`.
   addExecutionCommands(program, ctx);
   const configure = (cmd: Command) => {

@@ -13,6 +13,7 @@ import {
 } from '@mockops/gateway-api';
 import { startService } from '@mockops/runtime';
 import { PromotionsModule } from '@mockops/step-auto-promote';
+import { ArtifactsModule } from '@mockops/step-regenerate-sdk';
 
 async function main(): Promise<void> {
   // Read and check everything before connecting anywhere: a bad value stops the boot with its name.
@@ -22,7 +23,11 @@ async function main(): Promise<void> {
   const service = await startService(
     {
       name: 'gateway',
-      modules: [(infra) => GatewayModule.forRoot(gatewayOptionsFrom(infra, settings)), () => PromotionsModule.forRoot({ apiKeys: settings.apiKeys })],
+      modules: [
+        (infra) => GatewayModule.forRoot(gatewayOptionsFrom(infra, settings)),
+        () => PromotionsModule.forRoot({ apiKeys: settings.apiKeys }),
+        (infra) => ArtifactsModule.fromDataSource(infra.dataSource, infra.store, settings.apiKeys),
+      ],
       http: (app) => {
         configureGatewayApp(app, { host: settings.host, maxBody: settings.maxBody });
       },

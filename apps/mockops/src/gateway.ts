@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { GatewayModule, configureGatewayApp, gatewayOptionsFrom, gatewaySettingsFromEnv, type GatewaySettings } from '@mockops/gateway-api';
 import type { Infrastructure } from '@mockops/runtime';
 import { PromotionsModule, PublishedVersionsModule } from '@mockops/step-auto-promote';
+import { ArtifactsModule } from '@mockops/step-regenerate-sdk';
 
 /** The REST API (and the promotions recorder) inside the one-process app, on the shared infrastructure. */
 export function gatewayParts(settings: GatewaySettings = gatewaySettingsFromEnv()) {
@@ -10,6 +11,7 @@ export function gatewayParts(settings: GatewaySettings = gatewaySettingsFromEnv(
     modules: [
       (infra: Infrastructure) => GatewayModule.forRoot(gatewayOptionsFrom(infra, settings)),
       () => PromotionsModule.forRoot({ apiKeys: settings.apiKeys }),
+      (infra: Infrastructure) => ArtifactsModule.fromDataSource(infra.dataSource, infra.store, settings.apiKeys),
       // Records every published scenario version (what `GET /workspaces/:id/environments` shows).
       (infra: Infrastructure) => PublishedVersionsModule.forRoot(infra),
     ],

@@ -102,12 +102,12 @@ export async function run(): Promise<BenchTable[]> {
     const bullMs = await rawBull(`${env.config.queuePrefix}-raw`);
     const pgMs = await rawPg(env.schema);
 
-    // Matcher throughput: N events already on the stream, a matcher starts, until N executions exist.
+    // Matcher throughput: a running matcher, N events added as fast as Redis takes them, until N executions exist.
     const admin = await startService({ name: 'bench-admin' }, { config: env.config });
     const source = `name: bench\ndefinition:\n  triggers:\n    - event: scenario.published\n  steps:\n    - name: hook\n      step_type: notify\n      config:\n        type: webhook\n        webhook_url: "${sinkUrl}"\n        message: "{{event.scenario_id}}"\n`;
     const parsed = parsePipeline(source);
     if (!parsed.ok) throw new Error('bench pipeline invalid');
-    const p = await admin.infra.store.createPipeline({ name: 'bench', workspaceId: null, document: parsed.document, sourceText: source, sourceFormat: 'yaml' });
+    await admin.infra.store.createPipeline({ name: 'bench', workspaceId: null, document: parsed.document, sourceText: source, sourceFormat: 'yaml' });
     const publisher = new EventPublisher(redis, { stream: env.config.eventsStream });
     await admin.stop();
     const matcher = await startService({ name: 'bench-matcher', matcher: true }, { config: env.config });

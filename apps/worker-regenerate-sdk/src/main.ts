@@ -1,0 +1,7 @@
+// Workers for the `regenerate_sdk` step type: reads specs from MOCKOPS_SPEC_ROOT (or http(s) URLs
+// allowed by the egress guard), writes SDKs under MOCKOPS_ARTIFACTS_DIR and stores each execution's
+// archive in Postgres (artifact `sdks`).
+import { runService } from '@mockops/runtime';
+import { regenerateSdkHandlerFactory } from '@mockops/step-regenerate-sdk';
+
+runService({ name: 'worker-regenerate-sdk', handlers: [regenerateSdkHandlerFactory] });

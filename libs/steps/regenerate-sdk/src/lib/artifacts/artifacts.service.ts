@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ArtifactRecord, ArtifactWithContent } from '@mockops/execution-store';
+import { GatewayError, canAccessWorkspace, type Principal } from '@mockops/gateway-api';
+import { ARTIFACTS_OPTIONS, type ArtifactsModuleOptions } from './artifacts.options';
+
+/** An artifact as the API shows it (snake_case like the rest of the API). */
+export interface ArtifactView {
+  name: string;
+  step_name: string;
+  media_type: string;
+  size: number;
+  sha256: string;
+  created_at: string;
+  url: string;
+}
+
+@Injectable()
+export class ArtifactsService {
+  constructor(@Inject(ARTIFACTS_OPTIONS) private readonly options: ArtifactsModuleOptions) {}
+
+  async list(principal: Principal, executionId: string): Promise<{ items: ArtifactView[]; next_cursor: null }> {
+    await this.assertVisible(principal, executionId);
+    const items = await this.options.artifacts.list(executionId);
+    return { items: items.map((a) => present(a)), next_cursor: null };
+  }
+
+  async get(principal: Principal, executionId: string, name: string): Promise<ArtifactWithContent> {
+    await this.assertVisible(principal, executionId);
+    const artifact = await this.options.artifacts.get(executionId, name);
+    if (!artifact) throw new GatewayError('NOT_FOUND', `artifact "${name}" of execution ${executionId} not found`);
+    return artifact;
+  }
+
+  /** Same rule as the executions API: the pipeline's workspace decides; unknown and hidden look alike (404). */
+  private async assertVisible(principal: Principal, executionId: string): Promise<void> {
+    const execution = await this.options.store.getExecution(executionId);
+    if (!execution) throw GatewayError.notFound('execution', executionId);
+    if (principal.workspaces === null) return;
+    const pipeline = await this.options.store.getPipeline(execution.pipelineId);
+    const workspaceId = pipeline ? pipeline.workspaceId : execution.workspaceId;
+    if (!canAccessWorkspace(principal, workspaceId)) throw GatewayError.notFound('execution', executionId);
+  }
+}
+
+export function present(a: ArtifactRecord): ArtifactView {
+  return {
+    name: a.name,
+    step_name: a.stepName,
+    media_type: a.mediaType,
+    size: a.size,
+    sha256: a.sha256,
+    created_at: a.createdAt,
+    url: `/api/v1/executions/${a.executionId}/artifacts/${a.name}`,
+  };
+}
