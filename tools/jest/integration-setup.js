@@ -13,6 +13,8 @@ function probe(url, defaultPort) {
 }
 
 module.exports = async () => {
+  // Services booted by tests log warnings and errors only (LOG_LEVEL=log to see everything).
+  process.env.LOG_LEVEL ??= 'warn';
   process.env.TEST_DATABASE_URL ??= process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   process.env.TEST_REDIS_URL ??= process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   try {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger, Module, type DynamicModule, type INestApplicationContext, type Type } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type INestApplicationContext, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig, type MockopsConfig } from '@mockops/config';
@@ -30,6 +30,14 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** LOG_LEVEL (`error`, `warn`, `log`, `debug`, `verbose`) → the Nest levels at or above it. */
+export function nestLogLevels(level: string): LogLevel[] {
+  const index = LEVELS.indexOf(level as LogLevel);
+  return LEVELS.slice(0, index < 0 ? LEVELS.indexOf('log') + 1 : index + 1);
+}
+
 /** Builds the Nest root module of a service from its spec. */
 export function serviceModule(spec: ServiceSpec, infra: Infrastructure): Type<unknown> {
   const imports: (Type<unknown> | DynamicModule)[] = [RuntimeModule.forRoot(infra)];
@@ -46,8 +54,10 @@ export async function startService(
   spec: ServiceSpec,
   opts: { config?: MockopsConfig; overrides?: InfrastructureOverrides } = {},
 ): Promise<RunningService> {
-  const logger = new Logger(spec.name);
   const config = opts.config ?? loadConfig();
+  const logLevels = nestLogLevels(config.logLevel);
+  Logger.overrideLogger(logLevels);
+  const logger = new Logger(spec.name);
   let stopRedis: (() => Promise<void>) | undefined;
   if (spec.startLocalRedis && !opts.overrides?.redis) {
     const ensured = await ensureRedis(config.redisUrl, config.redisUrlExplicit, config.dataDir);
@@ -61,13 +71,13 @@ export async function startService(
   let url: string | undefined;
   try {
     if (spec.http) {
-      const httpApp = await NestFactory.create(module, { bufferLogs: false, bodyParser: false });
+      const httpApp = await NestFactory.create(module, { bodyParser: false, logger: logLevels });
       await spec.http(httpApp, infra);
       await httpApp.listen(config.port, config.host);
       url = (await httpApp.getUrl()).replace('[::1]', 'localhost');
       app = httpApp;
     } else {
-      app = await NestFactory.createApplicationContext(module);
+      app = await NestFactory.createApplicationContext(module, { logger: logLevels });
     }
   } catch (e) {
     await infra.close();

@@ -61,6 +61,7 @@ export async function createTestEnv(extra: Record<string, string> = {}): Promise
     MOCKOPS_EGRESS_ALLOW: '127.0.0.1',
     MOCKOPS_DATA_DIR: `/tmp/mockops-test-${id}`,
     PORT: '0',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ...extra,
   };
   return {
