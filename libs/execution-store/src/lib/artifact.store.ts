@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { UUID_RE } from './cursor';
+import { type Row, SqlRunner, UUID_RE, isoAt, tableNames } from './sql';
 import { StoreError, pgErrorOf } from './store-error';
 
 /** An artifact's metadata (what lists show); timestamps are ISO-8601 strings like the other records. */
@@ -35,18 +35,17 @@ export const MAX_ARTIFACT_BYTES = 256 * 1024 * 1024;
 
 const META_COLUMNS = 'id, execution_id, step_name, name, media_type, size, sha256, created_at';
 
-type Row = Record<string, any>;
-
 /**
  * Files produced by executions (the SDK archive of regenerate_sdk...), in the `artifacts` table of the
  * data source's schema. `put` replaces an artifact of the same name, so a re-run keeps exactly one.
  */
 export class ArtifactStore {
+  private readonly db: SqlRunner;
   private readonly table: string;
 
-  constructor(private readonly ds: DataSource) {
-    const schema = (ds.options as { schema?: string }).schema ?? 'public';
-    this.table = `"${schema.replace(/"/g, '""')}"."artifacts"`;
+  constructor(ds: DataSource) {
+    this.db = new SqlRunner(ds);
+    this.table = tableNames(ds, { artifacts: 'artifacts' }).artifacts;
   }
 
   /** Stores (or replaces) an artifact; size and sha256 are computed here. Unknown execution: NOT_FOUND. */
@@ -60,7 +59,7 @@ export class ArtifactStore {
     }
     const sha256 = createHash('sha256').update(input.content).digest('hex');
     try {
-      const rows: Row[] = await this.ds.query(
+      const rows = await this.db.sql(
         `INSERT INTO ${this.table} (execution_id, step_name, name, media_type, size, sha256, content)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (execution_id, name) DO UPDATE SET
@@ -79,21 +78,21 @@ export class ArtifactStore {
   /** Metadata of an execution's artifacts, by name (no content). */
   async list(executionId: string): Promise<ArtifactRecord[]> {
     if (!UUID_RE.test(executionId)) return [];
-    const rows: Row[] = await this.ds.query(`SELECT ${META_COLUMNS} FROM ${this.table} WHERE execution_id = $1 ORDER BY name`, [executionId]);
+    const rows = await this.db.sql(`SELECT ${META_COLUMNS} FROM ${this.table} WHERE execution_id = $1 ORDER BY name`, [executionId]);
     return rows.map(toRecord);
   }
 
   /** Metadata only, or null. */
   async head(executionId: string, name: string): Promise<ArtifactRecord | null> {
     if (!UUID_RE.test(executionId)) return null;
-    const rows: Row[] = await this.ds.query(`SELECT ${META_COLUMNS} FROM ${this.table} WHERE execution_id = $1 AND name = $2`, [executionId, name]);
+    const rows = await this.db.sql(`SELECT ${META_COLUMNS} FROM ${this.table} WHERE execution_id = $1 AND name = $2`, [executionId, name]);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
   /** The artifact with its bytes, or null. */
   async get(executionId: string, name: string): Promise<ArtifactWithContent | null> {
     if (!UUID_RE.test(executionId)) return null;
-    const rows: Row[] = await this.ds.query(
+    const rows = await this.db.sql(
       `SELECT ${META_COLUMNS}, content FROM ${this.table} WHERE execution_id = $1 AND name = $2`,
       [executionId, name],
     );
@@ -110,6 +109,6 @@ function toRecord(r: Row): ArtifactRecord {
     mediaType: r.media_type,
     size: Number(r.size),
     sha256: r.sha256,
-    createdAt: new Date(r.created_at).toISOString(),
+    createdAt: isoAt(r.created_at),
   };
 }

@@ -1,3 +1,5 @@
+import type { Page } from './records';
+import { type Row, UUID_RE } from './sql';
 import { StoreError } from './store-error';
 
 /** Keyset position: the sort timestamp exactly as Postgres printed it (microseconds) and the row id. */
@@ -23,8 +25,6 @@ export function decodeCursor(cursor: string): CursorKey {
   throw new StoreError('INVALID', 'invalid cursor');
 }
 
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
@@ -34,4 +34,15 @@ export function pageSize(limit: number | undefined): number {
     throw new StoreError('INVALID', `limit must be an integer between 1 and ${MAX_PAGE_SIZE}`);
   }
   return limit;
+}
+
+/**
+ * One page from rows fetched with LIMIT limit + 1 and a `sort_key` column: the extra row only says
+ * there is more, and the last kept row is where the next page starts.
+ */
+export function keysetPage<T>(rows: Row[], limit: number, map: (row: Row) => T): Page<T> {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  const last = kept[kept.length - 1];
+  return { items: kept.map(map), nextCursor: more && last ? encodeCursor({ at: last.sort_key, id: last.id }) : null };
 }

@@ -1,6 +1,6 @@
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { ExecutionStatus, StepRunStatus } from '@mockops/pipeline-core';
-import { UUID_RE, decodeCursor, encodeCursor, pageSize } from './cursor';
+import { decodeCursor, keysetPage, pageSize } from './cursor';
 import type {
   CreatedExecution,
   ExecutionMatch,
@@ -22,10 +22,8 @@ import type {
   StepRunRecord,
 } from './records';
 import { ACTIVE_EXECUTION_STATUSES, EXECUTION_STATUS_VALUES, TERMINAL_EXECUTION_STATUS_VALUES } from './statuses';
+import { type Row, SqlRunner, sqlParams, UUID_RE, idOrNull, iso, isoAt, json, tableNames } from './sql';
 import { StoreError, pgErrorOf } from './store-error';
-
-type Row = Record<string, any>;
-type Sql = (text: string, params?: unknown[]) => Promise<Row[]>;
 
 const NAME_CONSTRAINT = 'uq_pipelines_workspace_name';
 const SOURCE_FORMATS: readonly SourceFormat[] = ['yaml', 'json'];
@@ -38,10 +36,11 @@ const SOURCE_FORMATS: readonly SourceFormat[] = ['yaml', 'json'];
 export class ExecutionStore {
   private readonly t: { pipelines: string; revisions: string; executions: string; stepRuns: string };
 
-  constructor(private readonly ds: DataSource) {
-    const schema = (ds.options as { schema?: string }).schema ?? 'public';
-    const q = (table: string) => `"${schema.replace(/"/g, '""')}"."${table}"`;
-    this.t = { pipelines: q('pipelines'), revisions: q('pipeline_revisions'), executions: q('executions'), stepRuns: q('step_runs') };
+  private readonly db: SqlRunner;
+
+  constructor(ds: DataSource) {
+    this.db = new SqlRunner(ds);
+    this.t = tableNames(ds, { pipelines: 'pipelines', revisions: 'pipeline_revisions', executions: 'executions', stepRuns: 'step_runs' });
   }
 
   // ---------------------------------------------------------------- pipelines
@@ -51,7 +50,7 @@ export class ExecutionStore {
     checkName(input.name);
     checkSourceFormat(input.sourceFormat);
     const { pipelines, revisions } = this.t;
-    return this.tx(async (sql) => {
+    return this.db.tx(async (sql) => {
       const [p] = await sql(
         `INSERT INTO ${pipelines} (name, workspace_id, enabled, current_revision_id, current_revision)
          VALUES ($1, $2, $3, gen_random_uuid(), 1) RETURNING *`,
@@ -74,7 +73,7 @@ export class ExecutionStore {
     if (input.name !== undefined) checkName(input.name);
     checkSourceFormat(input.sourceFormat);
     const { pipelines, revisions } = this.t;
-    return this.tx(async (sql) => {
+    return this.db.tx(async (sql) => {
       // The row lock serializes concurrent saves so revision numbers never collide.
       const [current] = await sql(`SELECT * FROM ${pipelines} WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`, [
         idOrNull(pipelineId),
@@ -99,7 +98,7 @@ export class ExecutionStore {
   /** A live (not deleted) pipeline with its current revision, or null. */
   async getPipeline(id: string): Promise<PipelineWithRevision | null> {
     if (!UUID_RE.test(id)) return null;
-    const rows = await this.sql(`${this.pipelineSelect()} WHERE p.id = $1 AND p.deleted_at IS NULL`, [id]);
+    const rows = await this.db.sql(`${this.pipelineSelect()} WHERE p.id = $1 AND p.deleted_at IS NULL`, [id]);
     return rows[0] ? toPipelineWithRevision(rows[0]) : null;
   }
 
@@ -107,11 +106,7 @@ export class ExecutionStore {
   async listPipelines(query: ListPipelinesQuery = {}): Promise<Page<PipelineWithRevision>> {
     const limit = pageSize(query.limit);
     const where = ['p.deleted_at IS NULL'];
-    const params: unknown[] = [];
-    const param = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
+    const { params, param } = sqlParams();
     if (query.workspaceId === null) where.push('p.workspace_id IS NULL');
     else if (query.workspaceId !== undefined) where.push(`p.workspace_id = ${param(query.workspaceId)}`);
     if (query.workspaceIds) where.push(`p.workspace_id = ANY(${param(query.workspaceIds)}::text[])`);
@@ -120,15 +115,15 @@ export class ExecutionStore {
       const c = decodeCursor(query.cursor);
       where.push(`(p.created_at, p.id) < (${param(c.at)}::timestamptz, ${param(c.id)}::uuid)`);
     }
-    const rows = await this.sql(
+    const rows = await this.db.sql(
       `${this.pipelineSelect()} WHERE ${where.join(' AND ')} ORDER BY p.created_at DESC, p.id DESC LIMIT ${param(limit + 1)}`,
       params,
     );
-    return page(rows, limit, toPipelineWithRevision);
+    return keysetPage(rows, limit, toPipelineWithRevision);
   }
 
   async setPipelineEnabled(id: string, enabled: boolean): Promise<PipelineWithRevision> {
-    const rows = await this.sql(
+    const rows = await this.db.sql(
       `UPDATE ${this.t.pipelines} SET enabled = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
       [idOrNull(id), enabled],
     );
@@ -139,7 +134,7 @@ export class ExecutionStore {
 
   /** Soft delete: the pipeline stops matching and frees its name; its executions and revisions stay readable. */
   async deletePipeline(id: string): Promise<void> {
-    const rows = await this.sql(
+    const rows = await this.db.sql(
       `UPDATE ${this.t.pipelines} SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
       [idOrNull(id)],
     );
@@ -148,22 +143,22 @@ export class ExecutionStore {
 
   /** All revisions of a live pipeline, oldest first. */
   async listRevisions(pipelineId: string): Promise<RevisionRecord[]> {
-    const [p] = await this.sql(`SELECT id FROM ${this.t.pipelines} WHERE id = $1 AND deleted_at IS NULL`, [idOrNull(pipelineId)]);
+    const [p] = await this.db.sql(`SELECT id FROM ${this.t.pipelines} WHERE id = $1 AND deleted_at IS NULL`, [idOrNull(pipelineId)]);
     if (!p) throw notFound('pipeline', pipelineId);
-    const rows = await this.sql(`SELECT * FROM ${this.t.revisions} WHERE pipeline_id = $1 ORDER BY revision`, [pipelineId]);
+    const rows = await this.db.sql(`SELECT * FROM ${this.t.revisions} WHERE pipeline_id = $1 ORDER BY revision`, [pipelineId]);
     return rows.map(toRevision);
   }
 
   /** Any revision by id (also of a deleted pipeline: executions keep pointing at it), or null. */
   async getRevision(revisionId: string): Promise<RevisionRecord | null> {
     if (!UUID_RE.test(revisionId)) return null;
-    const [r] = await this.sql(`SELECT * FROM ${this.t.revisions} WHERE id = $1`, [revisionId]);
+    const [r] = await this.db.sql(`SELECT * FROM ${this.t.revisions} WHERE id = $1`, [revisionId]);
     return r ? toRevision(r) : null;
   }
 
   /** Every enabled live pipeline at its current revision, for the matcher's index. */
   async loadEnabledPipelines(): Promise<IndexedPipelineRecord[]> {
-    const rows = await this.sql(
+    const rows = await this.db.sql(
       `SELECT p.id, p.name, p.workspace_id, r.id AS revision_id, r.document
        FROM ${this.t.pipelines} p JOIN ${this.t.revisions} r ON r.id = p.current_revision_id
        WHERE p.enabled AND p.deleted_at IS NULL ORDER BY p.created_at, p.id`,
@@ -174,7 +169,7 @@ export class ExecutionStore {
   /** One pipeline as the matcher indexes it; null when it is missing, disabled or deleted. */
   async getIndexedPipeline(id: string): Promise<IndexedPipelineRecord | null> {
     if (!UUID_RE.test(id)) return null;
-    const [row] = await this.sql(
+    const [row] = await this.db.sql(
       `SELECT p.id, p.name, p.workspace_id, r.id AS revision_id, r.document
        FROM ${this.t.pipelines} p JOIN ${this.t.revisions} r ON r.id = p.current_revision_id
        WHERE p.id = $1 AND p.enabled AND p.deleted_at IS NULL`,
@@ -200,7 +195,7 @@ export class ExecutionStore {
       }
     }
     const { executions, stepRuns } = this.t;
-    return this.tx(async (sql) => {
+    return this.db.tx(async (sql) => {
       const inserted = await sql(
         `INSERT INTO ${executions} (pipeline_id, revision_id, workspace_id, event_id, event_type, event)
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::json[])
@@ -275,8 +270,8 @@ export class ExecutionStore {
   async getExecutions(ids: string[]): Promise<ExecutionWithSteps[]> {
     const valid = ids.filter((id) => UUID_RE.test(id));
     if (valid.length === 0) return [];
-    const rows = await this.sql(`SELECT * FROM ${this.t.executions} WHERE id = ANY($1::uuid[])`, [valid]);
-    const steps = await this.sql(`SELECT * FROM ${this.t.stepRuns} WHERE execution_id = ANY($1::uuid[]) ORDER BY step_index`, [valid]);
+    const rows = await this.db.sql(`SELECT * FROM ${this.t.executions} WHERE id = ANY($1::uuid[])`, [valid]);
+    const steps = await this.db.sql(`SELECT * FROM ${this.t.stepRuns} WHERE execution_id = ANY($1::uuid[]) ORDER BY step_index`, [valid]);
     const byId = new Map<string, ExecutionWithSteps>(rows.map((r) => [r.id, { ...toExecution(r), stepRuns: [] }]));
     for (const s of steps) byId.get(s.execution_id)?.stepRuns.push(toStepRun(s));
     return valid.map((id) => byId.get(id)).filter((e): e is ExecutionWithSteps => e !== undefined);
@@ -286,11 +281,7 @@ export class ExecutionStore {
   async listExecutions(query: ListExecutionsQuery = {}): Promise<Page<ExecutionRecord>> {
     const limit = pageSize(query.limit);
     const where: string[] = [];
-    const params: unknown[] = [];
-    const param = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
+    const { params, param } = sqlParams();
     if (query.pipelineId !== undefined) {
       if (!UUID_RE.test(query.pipelineId)) return { items: [], nextCursor: null };
       where.push(`e.pipeline_id = ${param(query.pipelineId)}`);
@@ -304,19 +295,19 @@ export class ExecutionStore {
       const c = decodeCursor(query.cursor);
       where.push(`(e.queued_at, e.id) < (${param(c.at)}::timestamptz, ${param(c.id)}::uuid)`);
     }
-    const rows = await this.sql(
+    const rows = await this.db.sql(
       `SELECT e.*, to_jsonb(e.queued_at) #>> '{}' AS sort_key FROM ${this.t.executions} e
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY e.queued_at DESC, e.id DESC LIMIT ${param(limit + 1)}`,
       params,
     );
-    return page(rows, limit, toExecution);
+    return keysetPage(rows, limit, toExecution);
   }
 
   /** Ends an execution (succeeded, failed or cancelled) unless it already ended. */
   async finishExecution(executionId: string, status: ExecutionStatus, error?: string | null): Promise<boolean> {
     if (!TERMINAL_EXECUTION_STATUS_VALUES.includes(status)) throw new StoreError('INVALID', `${status} is not a final execution status`);
-    const rows = await this.sql(
+    const rows = await this.db.sql(
       `UPDATE ${this.t.executions} SET status = $2, error = $3, finished_at = now(), started_at = COALESCE(started_at, now())
        WHERE id = $1 AND status = ANY($4::text[]) RETURNING id`,
       [idOrNull(executionId), status, error ?? null, ACTIVE_EXECUTION_STATUSES],
@@ -327,7 +318,7 @@ export class ExecutionStore {
   /** Moves a live execution between queued, running and waiting; false when it already ended. */
   async setExecutionStatus(executionId: string, status: ExecutionStatus): Promise<boolean> {
     if (!ACTIVE_EXECUTION_STATUSES.includes(status)) throw new StoreError('INVALID', `use finishExecution for ${status}`);
-    const rows = await this.sql(
+    const rows = await this.db.sql(
       `UPDATE ${this.t.executions} SET status = $2,
          started_at = CASE WHEN $2 = 'queued' THEN started_at ELSE COALESCE(started_at, now()) END
        WHERE id = $1 AND status = ANY($3::text[]) RETURNING id`,
@@ -339,7 +330,7 @@ export class ExecutionStore {
   /** Cancels a live execution and its pending or running step runs. NOT_FOUND, or CONFLICT when it already ended. */
   async cancelExecution(id: string): Promise<ExecutionWithSteps> {
     const { executions, stepRuns } = this.t;
-    await this.tx(async (sql) => {
+    await this.db.tx(async (sql) => {
       const [e] = await sql(`SELECT status FROM ${executions} WHERE id = $1 FOR UPDATE`, [idOrNull(id)]);
       if (!e) throw notFound('execution', id);
       if (TERMINAL_EXECUTION_STATUS_VALUES.includes(e.status)) throw new StoreError('CONFLICT', `execution ${id} already ${e.status}`);
@@ -366,7 +357,7 @@ export class ExecutionStore {
     checkLease(opts.leaseMs);
     if (!UUID_RE.test(executionId)) return null;
     const { executions, stepRuns } = this.t;
-    return this.tx(async (sql) => {
+    return this.db.tx(async (sql) => {
       // Locking the execution row orders claims against cancelExecution.
       const [e] = await sql(`SELECT status FROM ${executions} WHERE id = $1 FOR UPDATE`, [executionId]);
       if (!e || !ACTIVE_EXECUTION_STATUSES.includes(e.status)) return null;
@@ -389,7 +380,7 @@ export class ExecutionStore {
   /** Extends the lease of a step run this owner is running; false when it lost it. */
   async renewLease(stepRunId: string, owner: string, leaseMs: number): Promise<boolean> {
     checkLease(leaseMs);
-    const rows = await this.sql(
+    const rows = await this.db.sql(
       `UPDATE ${this.t.stepRuns} SET lease_expires_at = now() + $3::float8 * interval '1 millisecond'
        WHERE id = $1 AND status = 'running' AND lease_owner = $2 RETURNING id`,
       [idOrNull(stepRunId), owner, leaseMs],
@@ -399,7 +390,7 @@ export class ExecutionStore {
 
   /** running -> succeeded for the lease owner only; logs are appended. */
   async completeStepRun(stepRunId: string, owner: string, result: StepCompletion): Promise<boolean> {
-    const rows = await this.sql(
+    const rows = await this.db.sql(
       `UPDATE ${this.t.stepRuns} SET status = 'succeeded', outputs = $3::jsonb, rendered_config = $4::jsonb,
          logs = logs || $5::jsonb, error = NULL, error_code = NULL, lease_expires_at = NULL, finished_at = now(),
          duration_ms = ${durationMs}
@@ -416,7 +407,7 @@ export class ExecutionStore {
   async failStepRun(stepRunId: string, owner: string, result: StepFailure): Promise<boolean> {
     const final = `status = 'failed', lease_expires_at = NULL, finished_at = now(), duration_ms = ${durationMs}`;
     const retry = `status = 'pending', lease_owner = NULL, lease_expires_at = NULL`;
-    const rows = await this.sql(
+    const rows = await this.db.sql(
       `UPDATE ${this.t.stepRuns} SET ${result.willRetry ? retry : final}, error = $3, error_code = $4,
          rendered_config = COALESCE($5::jsonb, rendered_config), logs = logs || $6::jsonb
        WHERE id = $1 AND status = 'running' AND lease_owner = $2 RETURNING id`,
@@ -438,7 +429,7 @@ export class ExecutionStore {
    * execution shows `waiting`. `resolveParkedStepRun` ends it.
    */
   async parkStepRun(stepRunId: string, owner: string, park: StepCompletion & { waitingFor: string }): Promise<boolean> {
-    return this.tx(async (sql) => {
+    return this.db.tx(async (sql) => {
       const rows = await sql(
         `UPDATE ${this.t.stepRuns} SET lease_owner = $3, lease_expires_at = 'infinity', outputs = $4::jsonb,
            rendered_config = $5::jsonb, logs = logs || $6::jsonb
@@ -463,7 +454,7 @@ export class ExecutionStore {
     resolution: { waitingFor: string; outcome: 'succeeded' | 'failed'; outputs?: Record<string, unknown>; error?: string; errorCode?: string },
   ): Promise<boolean> {
     if (!UUID_RE.test(executionId)) return false;
-    return this.tx(async (sql) => {
+    return this.db.tx(async (sql) => {
       const rows = await sql(
         `UPDATE ${this.t.stepRuns} SET status = $4, outputs = COALESCE(outputs, '{}'::jsonb) || COALESCE($5::jsonb, '{}'::jsonb),
            error = $6, error_code = $7, lease_owner = NULL, lease_expires_at = NULL, finished_at = now(), duration_ms = ${durationMs}
@@ -484,7 +475,7 @@ export class ExecutionStore {
    */
   async rerunExecution(executionId: string): Promise<ExecutionWithSteps> {
     if (!UUID_RE.test(executionId)) throw new StoreError('NOT_FOUND', `execution ${executionId} not found`);
-    const updated = await this.tx(async (sql) => {
+    const updated = await this.db.tx(async (sql) => {
       const rows = await sql(
         `UPDATE ${this.t.executions} SET status = 'queued', run_attempt = run_attempt + 1, error = NULL,
            started_at = NULL, finished_at = NULL, queued_at = now()
@@ -509,7 +500,7 @@ export class ExecutionStore {
   /** Marks pending step runs skipped (a step failed before them, or a condition left them out). */
   async skipStepRuns(executionId: string, stepNames: string[]): Promise<void> {
     if (stepNames.length === 0 || !UUID_RE.test(executionId)) return;
-    await this.sql(
+    await this.db.sql(
       `UPDATE ${this.t.stepRuns} SET status = 'skipped', finished_at = now()
        WHERE execution_id = $1 AND step_name = ANY($2::text[]) AND status = 'pending'`,
       [executionId, stepNames],
@@ -519,7 +510,7 @@ export class ExecutionStore {
   /** Status and attempts of each step run of an execution, by step name. */
   async getStepStates(executionId: string): Promise<Record<string, { status: StepRunStatus; attempts: number }>> {
     if (!UUID_RE.test(executionId)) return {};
-    const rows = await this.sql(
+    const rows = await this.db.sql(
       `SELECT step_name, status, attempts FROM ${this.t.stepRuns} WHERE execution_id = $1 ORDER BY step_index`,
       [executionId],
     );
@@ -531,10 +522,10 @@ export class ExecutionStore {
   /** Counts by status, success rate and duration percentiles of a pipeline's executions, computed in SQL. */
   async pipelineStats(pipelineId: string): Promise<PipelineStats> {
     if (!UUID_RE.test(pipelineId)) throw notFound('pipeline', pipelineId);
-    const [p] = await this.sql(`SELECT id FROM ${this.t.pipelines} WHERE id = $1`, [pipelineId]);
+    const [p] = await this.db.sql(`SELECT id FROM ${this.t.pipelines} WHERE id = $1`, [pipelineId]);
     if (!p) throw notFound('pipeline', pipelineId);
     const { executions } = this.t;
-    const [row] = await this.sql(
+    const [row] = await this.db.sql(
       `SELECT
          (SELECT coalesce(jsonb_object_agg(status, n), '{}'::jsonb)
             FROM (SELECT status, count(*)::int AS n FROM ${executions} WHERE pipeline_id = $1 GROUP BY status) c) AS counts,
@@ -573,73 +564,12 @@ export class ExecutionStore {
               r.source_text AS r_source_text, r.source_format AS r_source_format, r.created_at AS r_created_at
             FROM ${this.t.pipelines} p JOIN ${this.t.revisions} r ON r.id = p.current_revision_id`;
   }
-
-  private async sql(text: string, params?: unknown[]): Promise<Row[]> {
-    const runner = this.ds.createQueryRunner();
-    try {
-      return await query(runner)(text, params);
-    } finally {
-      await runner.release();
-    }
-  }
-
-  private async tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
-    const runner = this.ds.createQueryRunner();
-    await runner.connect();
-    await runner.startTransaction();
-    try {
-      const result = await fn(query(runner));
-      await runner.commitTransaction();
-      return result;
-    } catch (e) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      throw e;
-    } finally {
-      await runner.release();
-    }
-  }
 }
 
 const durationMs = `(extract(epoch FROM now() - started_at) * 1000)::int`;
 
-function query(runner: QueryRunner): Sql {
-  return async (text, params) => {
-    const result = await runner.query(text, params as unknown[], true);
-    return (result.records ?? []) as Row[];
-  };
-}
-
-/** Lets a malformed id find nothing instead of raising a Postgres cast error. */
 function parkedOwner(waitingFor: string): string {
   return `parked:${waitingFor}`;
-}
-
-function idOrNull(id: string): string | null {
-  return UUID_RE.test(id) ? id : null;
-}
-
-function json(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
-}
-
-function iso(value: Date | string | number | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  const date = value instanceof Date ? value : new Date(value);
-  // A parked step run's lease never expires: Postgres 'infinity' arrives as Infinity.
-  if (!Number.isFinite(date.getTime())) return 'infinity';
-  return date.toISOString();
-}
-
-/** For NOT NULL timestamp columns. */
-function isoAt(value: Date | string): string {
-  return (value instanceof Date ? value : new Date(value)).toISOString();
-}
-
-function page<T>(rows: Row[], limit: number, map: (row: Row) => T): Page<T> {
-  const more = rows.length > limit;
-  const kept = more ? rows.slice(0, limit) : rows;
-  const last = kept[kept.length - 1];
-  return { items: kept.map(map), nextCursor: more && last ? encodeCursor({ at: last.sort_key, id: last.id }) : null };
 }
 
 function notFound(what: string, id: string): StoreError {

@@ -1,6 +1,7 @@
-import type { DataSource, QueryRunner } from 'typeorm';
-import { UUID_RE, decodeCursor, encodeCursor, pageSize } from '../cursor';
+import type { DataSource } from 'typeorm';
+import { decodeCursor, keysetPage, pageSize } from '../cursor';
 import type { Page } from '../records';
+import { type Row, type Sql, SqlRunner, sqlParams, UUID_RE, iso, isoAt, tableNames } from '../sql';
 import { StoreError } from '../store-error';
 import type {
   EntityVersionRecord,
@@ -23,9 +24,6 @@ import {
   validateEnvironmentOrder,
 } from './promotion-rules';
 
-type Row = Record<string, any>;
-type Sql = (text: string, params?: unknown[]) => Promise<Row[]>;
-
 const MAX_TEXT = 500;
 const MAX_COMMENTS = 4000;
 
@@ -38,24 +36,25 @@ const MAX_COMMENTS = 4000;
 export class PromotionStore {
   private readonly t: { environments: string; versions: string; promotions: string };
 
-  constructor(private readonly ds: DataSource) {
-    const schema = (ds.options as { schema?: string }).schema ?? 'public';
-    const q = (table: string) => `"${schema.replace(/"/g, '""')}"."${table}"`;
-    this.t = { environments: q('promotion_environments'), versions: q('entity_versions'), promotions: q('promotions') };
+  private readonly db: SqlRunner;
+
+  constructor(ds: DataSource) {
+    this.db = new SqlRunner(ds);
+    this.t = tableNames(ds, { environments: 'promotion_environments', versions: 'entity_versions', promotions: 'promotions' });
   }
 
   // ---------------------------------------------------------------- environments
 
   /** The workspace's promotion order (the default when it never set one). */
   async environmentOrder(workspaceId: string): Promise<{ environments: string[]; configured: boolean }> {
-    return this.orderIn((text, params) => this.sql(text, params), workspaceId);
+    return this.orderIn((text, params) => this.db.sql(text, params), workspaceId);
   }
 
   /** Sets the workspace's promotion order. Versions in environments left out stay recorded. */
   async setEnvironmentOrder(workspaceId: string, environments: unknown): Promise<string[]> {
     checkText('workspace_id', workspaceId);
     const names = validateEnvironmentOrder(environments);
-    await this.sql(
+    await this.db.sql(
       `INSERT INTO ${this.t.environments} (workspace_id, environments, updated_at) VALUES ($1, $2::text[], now())
        ON CONFLICT (workspace_id) DO UPDATE SET environments = EXCLUDED.environments, updated_at = now()`,
       [workspaceId, names],
@@ -67,7 +66,7 @@ export class PromotionStore {
   async getEnvironments(workspaceId: string): Promise<WorkspaceEnvironments> {
     checkText('workspace_id', workspaceId);
     const { environments, configured } = await this.environmentOrder(workspaceId);
-    const rows = await this.sql(
+    const rows = await this.db.sql(
       `SELECT * FROM ${this.t.versions} WHERE workspace_id = $1
        ORDER BY array_position($2::text[], environment) NULLS LAST, environment, entity_type, entity_id`,
       [workspaceId, environments],
@@ -76,7 +75,7 @@ export class PromotionStore {
   }
 
   async getEntityVersion(workspaceId: string, entityType: string, entityId: string, environment: string): Promise<EntityVersionRecord | null> {
-    const [row] = await this.sql(
+    const [row] = await this.db.sql(
       `SELECT * FROM ${this.t.versions} WHERE workspace_id = $1 AND entity_type = $2 AND entity_id = $3 AND environment = $4`,
       [workspaceId, entityType, entityId, environment],
     );
@@ -95,7 +94,7 @@ export class PromotionStore {
     checkText('event id', input.eventId);
     const occurredAt = new Date(input.occurredAt);
     if (Number.isNaN(occurredAt.getTime())) throw new StoreError('INVALID', `occurredAt is not a date: ${input.occurredAt}`);
-    return this.tx(async (sql) => {
+    return this.db.tx(async (sql) => {
       const { environments } = await this.orderIn(sql, input.workspaceId);
       const environment = input.environment ?? environments[0];
       if (!environments.includes(environment)) {
@@ -137,7 +136,7 @@ export class PromotionStore {
     checkRequest(req);
     const { promotions } = this.t;
     const byStep = req.executionId && req.stepName ? [req.executionId, req.stepName] : null;
-    return this.tx(async (sql) => {
+    return this.db.tx(async (sql) => {
       const [existing] = byStep ? await sql(`SELECT * FROM ${promotions} WHERE execution_id = $1 AND step_name = $2 FOR UPDATE`, byStep) : [];
       if (existing && existing.status !== 'failed') return { promotion: toPromotion(existing), created: false };
 
@@ -218,7 +217,7 @@ export class PromotionStore {
 
   async getPromotion(id: string): Promise<PromotionRecord | null> {
     if (!UUID_RE.test(id)) return null;
-    const [row] = await this.sql(`SELECT * FROM ${this.t.promotions} WHERE id = $1`, [id]);
+    const [row] = await this.db.sql(`SELECT * FROM ${this.t.promotions} WHERE id = $1`, [id]);
     return row ? toPromotion(row) : null;
   }
 
@@ -226,11 +225,7 @@ export class PromotionStore {
   async listPromotions(query: ListPromotionsQuery = {}): Promise<Page<PromotionRecord>> {
     const limit = pageSize(query.limit);
     const where: string[] = [];
-    const params: unknown[] = [];
-    const param = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
+    const { params, param } = sqlParams();
     if (query.status !== undefined) {
       if (!isPromotionStatus(query.status)) throw new StoreError('INVALID', `unknown promotion status ${query.status}`);
       where.push(`status = ${param(query.status)}`);
@@ -247,15 +242,12 @@ export class PromotionStore {
       const c = decodeCursor(query.cursor);
       where.push(`(created_at, id) < (${param(c.at)}::timestamptz, ${param(c.id)}::uuid)`);
     }
-    const rows = await this.sql(
+    const rows = await this.db.sql(
       `SELECT *, to_jsonb(created_at) #>> '{}' AS sort_key FROM ${this.t.promotions}
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ${param(limit + 1)}`,
       params,
     );
-    const more = rows.length > limit;
-    const kept = more ? rows.slice(0, limit) : rows;
-    const last = kept[kept.length - 1];
-    return { items: kept.map(toPromotion), nextCursor: more && last ? encodeCursor({ at: last.sort_key, id: last.id }) : null };
+    return keysetPage(rows, limit, toPromotion);
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -263,7 +255,7 @@ export class PromotionStore {
   private async decide(id: string, status: 'approved' | 'rejected', decision: PromotionDecision): Promise<PromotionDecisionResult> {
     if (decision.comments != null) checkText('comments', decision.comments, MAX_COMMENTS);
     if (decision.decidedBy != null) checkText('decided_by', decision.decidedBy);
-    return this.tx(async (sql) => {
+    return this.db.tx(async (sql) => {
       const [row] = UUID_RE.test(id) ? await sql(`SELECT * FROM ${this.t.promotions} WHERE id = $1 FOR UPDATE`, [id]) : [];
       if (!row) throw new StoreError('NOT_FOUND', `promotion ${id} not found`);
       if (row.status !== 'pending') return { promotion: toPromotion(row), changed: false };
@@ -323,38 +315,6 @@ export class PromotionStore {
     const [row] = await sql(`SELECT environments FROM ${this.t.environments} WHERE workspace_id = $1`, [workspaceId]);
     return row ? { environments: row.environments as string[], configured: true } : { environments: [...DEFAULT_ENVIRONMENTS], configured: false };
   }
-
-  private async sql(text: string, params?: unknown[]): Promise<Row[]> {
-    const runner = this.ds.createQueryRunner();
-    try {
-      return await query(runner)(text, params);
-    } finally {
-      await runner.release();
-    }
-  }
-
-  private async tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
-    const runner = this.ds.createQueryRunner();
-    await runner.connect();
-    await runner.startTransaction();
-    try {
-      const result = await fn(query(runner));
-      await runner.commitTransaction();
-      return result;
-    } catch (e) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      throw e;
-    } finally {
-      await runner.release();
-    }
-  }
-}
-
-function query(runner: QueryRunner): Sql {
-  return async (text, params) => {
-    const result = await runner.query(text, params as unknown[], true);
-    return (result.records ?? []) as Row[];
-  };
 }
 
 function missing(entityType: string, entityId: string, environment: string, workspaceId: string): PromotionError {
@@ -384,15 +344,6 @@ function checkRequest(req: PromotionRequest): void {
   if (req.comments != null) checkText('comments', req.comments, MAX_COMMENTS);
   if ((req.executionId == null) !== (req.stepName == null)) throw new StoreError('INVALID', 'executionId and stepName go together');
   if (req.executionId != null && !UUID_RE.test(req.executionId)) throw new StoreError('INVALID', 'executionId must be a uuid');
-}
-
-function iso(value: Date | string | null | undefined): string | null {
-  return value === null || value === undefined ? null : isoAt(value);
-}
-
-/** For NOT NULL timestamp columns. */
-function isoAt(value: Date | string): string {
-  return (value instanceof Date ? value : new Date(value)).toISOString();
 }
 
 function toPromotion(r: Row): PromotionRecord {

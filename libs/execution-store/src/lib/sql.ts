@@ -1,0 +1,113 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+
+/**
+ * Raw-SQL plumbing shared by the stores (ExecutionStore, PromotionStore, ArtifactStore): they talk
+ * to Postgres through TypeORM query runners with hand-written SQL, and map rows themselves.
+ */
+
+/** A Postgres row as the driver returns it; each store's mapper gives it its record shape. */
+export type Row = Record<string, any>;
+
+/** Runs one statement and returns its rows (RETURNING rows for writes). */
+export type Sql = (text: string, params?: unknown[]) => Promise<Row[]>;
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An `Sql` on a runner the caller owns (connects lazily, never releases). */
+export function query(runner: QueryRunner): Sql {
+  return async (text, params) => {
+    // The structured result gives the rows for every command (a plain result is [rows, count] for UPDATE).
+    const result = await runner.query(text, params as unknown[], true);
+    return (result.records ?? []) as Row[];
+  };
+}
+
+/** One statement on its own pooled connection, released afterwards. */
+export async function runSql(ds: DataSource, text: string, params?: unknown[]): Promise<Row[]> {
+  const runner = ds.createQueryRunner();
+  try {
+    return await query(runner)(text, params);
+  } finally {
+    await runner.release();
+  }
+}
+
+/** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+export async function inTransaction<T>(ds: DataSource, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  await runner.startTransaction();
+  try {
+    const result = await fn(query(runner));
+    await runner.commitTransaction();
+    return result;
+  } catch (e) {
+    if (runner.isTransactionActive) await runner.rollbackTransaction();
+    throw e;
+  } finally {
+    await runner.release();
+  }
+}
+
+/** `runSql` and `inTransaction` bound to one data source, for a store to keep as a field. */
+export class SqlRunner {
+  constructor(private readonly ds: DataSource) {}
+
+  sql(text: string, params?: unknown[]): Promise<Row[]> {
+    return runSql(this.ds, text, params);
+  }
+
+  tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    return inTransaction(this.ds, fn);
+  }
+}
+
+/** Collects the parameters of a statement built piece by piece: param(v) adds v and returns its $n. */
+export function sqlParams(): { params: unknown[]; param: (value: unknown) => string } {
+  const params: unknown[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  return { params, param };
+}
+
+/**
+ * Quoted, schema-qualified names of `tables` in the data source's schema (public by default), so
+ * every test can run in a schema of its own: tableNames(ds, { runs: 'step_runs' }).runs is
+ * "schema"."step_runs".
+ */
+export function tableNames<K extends string>(ds: DataSource, tables: Record<K, string>): Record<K, string> {
+  const schema = quoteIdent((ds.options as { schema?: string }).schema ?? 'public');
+  const names = {} as Record<K, string>;
+  for (const key of Object.keys(tables) as K[]) names[key] = `${schema}.${quoteIdent(tables[key])}`;
+  return names;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Lets a malformed id find nothing instead of raising a Postgres cast error. */
+export function idOrNull(id: string): string | null {
+  return UUID_RE.test(id) ? id : null;
+}
+
+/** A value for a `$n::jsonb` parameter; undefined becomes SQL NULL. */
+export function json(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+/** For nullable timestamp columns. */
+export function iso(value: Date | string | number | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const date = value instanceof Date ? value : new Date(value);
+  // A parked step run's lease never expires: Postgres 'infinity' arrives as Infinity.
+  if (!Number.isFinite(date.getTime())) return 'infinity';
+  return date.toISOString();
+}
+
+/** For NOT NULL timestamp columns. */
+export function isoAt(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
