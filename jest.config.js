@@ -43,7 +43,8 @@ const common = {
   transform: { '^.+\\.ts$': tsTransform, '^.+\\.(m?js)$': jsTransform },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tmp/'],
+  // Anchored to the repo: CI may clone it under /tmp.
+  testPathIgnorePatterns: ['<rootDir>/node_modules/', '<rootDir>/dist/', '<rootDir>/tmp/'],
 };
 
 module.exports = {
