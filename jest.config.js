@@ -48,7 +48,6 @@ const common = {
 };
 
 module.exports = {
-  reporters: ['default', '<rootDir>/tools/jest/summary-reporter.js'],
   // Integration specs boot services and load large documents (GitHub's 13 MB description).
   testTimeout: 60000,
   projects: [
