@@ -32,7 +32,9 @@ const promotion: ApiPromotion = {
   decided_by: 'alice',
   decision_comments: 'QA passed',
   error: null,
+  error_code: null,
   created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:01:00.000Z',
   decided_at: '2026-01-01T00:01:00.000Z',
   completed_at: '2026-01-01T00:01:00.000Z',
 };

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { PromotionView } from '@mockops/step-auto-promote';
 import type { CliContext } from '../lib/context';
 import { UsageError } from '../lib/context';
 import { json, renderFields, renderTable } from '../lib/output';
@@ -6,27 +7,8 @@ import { outputOption } from './pipelines.command';
 
 type OutputFormat = 'table' | 'json';
 
-/** A promotion as the gateway answers it (`/api/v1/promotions`). */
-export interface ApiPromotion {
-  id: string;
-  workspace_id: string;
-  entity_type: string;
-  entity_id: string;
-  version: string | null;
-  from_environment: string;
-  to_environment: string;
-  status: string;
-  require_approval: boolean;
-  comments: string | null;
-  execution_id: string | null;
-  step_name: string | null;
-  decided_by: string | null;
-  decision_comments: string | null;
-  error: string | null;
-  created_at: string;
-  decided_at: string | null;
-  completed_at: string | null;
-}
+/** A promotion as the gateway answers it (`/api/v1/promotions`): the server's own view type. */
+export type ApiPromotion = PromotionView;
 
 export interface ApiWorkspaceEnvironments {
   workspace_id: string;
