@@ -42,6 +42,13 @@ describe('validateEvent', () => {
     });
   });
 
+  it('accepts the promotion.completed events auto_promote publishes (entity id, version, workspace)', () => {
+    const payload = { promotion_id: 'p-1', entity_type: 'scenario', from_environment: 'dev', to_environment: 'test', entity_id: 'sc-1', version: '3', workspace_id: 'ws' };
+    const res = validateEvent({ id: 'promotion.completed:p-1', type: 'promotion.completed', occurred_at: '2026-01-01T00:00:00Z', payload });
+    expect(res.ok).toBe(true);
+    expect(validateEvent({ id: 'x', type: 'promotion.completed', payload: { ...payload, version: { major: 1 } } })).toMatchObject({ ok: false });
+  });
+
   it('lets other event types through unchecked', () => {
     expect(validateEvent({ id: 'e', type: 'custom.thing', payload: { anything: [1, 2] } }).ok).toBe(true);
   });

@@ -67,6 +67,13 @@ class PromotionCompletedPayload {
   from_environment: unknown;
   @Field(str(), { required: true })
   to_environment: unknown;
+  // Not in the spec's list, but carried by auto_promote's events.
+  @Field(strOrNum)
+  entity_id: unknown;
+  @Field(strOrNum)
+  version: unknown;
+  @Field(str())
+  workspace_id: unknown;
 }
 
 const PAYLOAD_MODELS: Record<KnownEventType, new () => object> = {
@@ -76,12 +83,15 @@ const PAYLOAD_MODELS: Record<KnownEventType, new () => object> = {
   'promotion.completed': PromotionCompletedPayload,
 };
 
-/** Payload fields the spec lists per event type (template `event.X` warnings use them). */
+/**
+ * Payload fields per event type (template `event.X` warnings use them): the spec's, plus what our own
+ * producers add — auto_promote's promotion.completed also carries entity_id, version and workspace_id.
+ */
 export const EVENT_PAYLOAD_FIELDS: Record<KnownEventType, readonly string[]> = {
   'schema.changed': ['spec_path', 'schema_type', 'changes'],
   'scenario.published': ['scenario_id', 'scenario_name', 'version', 'workspace_id'],
   'drift.threshold_exceeded': ['endpoint', 'drift_count', 'threshold', 'drift_data'],
-  'promotion.completed': ['promotion_id', 'entity_type', 'from_environment', 'to_environment'],
+  'promotion.completed': ['promotion_id', 'entity_type', 'from_environment', 'to_environment', 'entity_id', 'version', 'workspace_id'],
 };
 
 class EnvelopeModel {
