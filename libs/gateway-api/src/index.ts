@@ -3,6 +3,7 @@ export * from './lib/gateway.options';
 export * from './lib/configure-gateway-app';
 export * from './lib/auth/api-keys';
 export { ApiKeyGuard, CurrentPrincipal, presentedKey } from './lib/auth/api-key.guard';
+export { SharedRateLimitGuard } from './lib/http/shared-rate-limit.guard';
 export * from './lib/errors/gateway-error';
 export { ApiErrorFilter, toGatewayError, sendGatewayError } from './lib/errors/api-error.filter';
 export type { GatewayStore } from './lib/store-port';

@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrorFilter, ApiKeyGuard, CurrentPrincipal, type Principal } from '@mockops/gateway-api';
+import { ApiErrorFilter, ApiKeyGuard, CurrentPrincipal, SharedRateLimitGuard, type Principal } from '@mockops/gateway-api';
 import type { PromotionView } from '../promotion-payloads';
 import { PromotionsService, type PromotionPageView, type WorkspaceEnvironmentsView } from './promotions.service';
 
 @ApiTags('promotions')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, SharedRateLimitGuard)
 @UseFilters(ApiErrorFilter)
 @Controller('promotions')
 export class PromotionsController {
@@ -39,7 +39,7 @@ export class PromotionsController {
 }
 
 @ApiTags('promotions')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, SharedRateLimitGuard)
 @UseFilters(ApiErrorFilter)
 @Controller('workspaces/:workspaceId/environments')
 export class WorkspaceEnvironmentsController {

@@ -1,11 +1,11 @@
 import { Controller, Get, Param, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ApiErrorFilter, ApiKeyGuard, CurrentPrincipal, type Principal } from '@mockops/gateway-api';
+import { ApiErrorFilter, ApiKeyGuard, CurrentPrincipal, SharedRateLimitGuard, type Principal } from '@mockops/gateway-api';
 import { ArtifactsService, type ArtifactView } from './artifacts.service';
 
 @ApiTags('artifacts')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, SharedRateLimitGuard)
 @UseFilters(ApiErrorFilter)
 @Controller('executions/:id/artifacts')
 export class ArtifactsController {
