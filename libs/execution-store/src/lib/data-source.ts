@@ -41,11 +41,28 @@ function schemaOf(ds: DataSource): string {
   return (ds.options as { schema?: string }).schema ?? 'public';
 }
 
-/** Creates the schema when missing (TypeORM's migrations table lives in it), then applies pending migrations. */
+/**
+ * Creates the schema when missing (TypeORM's migrations table lives in it), then applies pending
+ * migrations. Several processes booting at once (docker compose, a rollout) would race on CREATE
+ * TABLE, so the whole step runs under a Postgres advisory lock per schema: the first migrates, the
+ * others wait and then find nothing pending.
+ */
 export async function runMigrations(ds: DataSource): Promise<string[]> {
-  await ds.query(`CREATE SCHEMA IF NOT EXISTS "${schemaOf(ds)}"`);
-  const applied = await ds.runMigrations({ transaction: 'all' });
-  return applied.map((m) => m.name);
+  const lockKey = `mockops-migrations:${schemaOf(ds)}`;
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
+    try {
+      await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schemaOf(ds)}"`);
+      const applied = await ds.runMigrations({ transaction: 'all' });
+      return applied.map((m) => m.name);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
+    }
+  } finally {
+    await runner.release();
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { MIGRATIONS_TABLE, pendingMigrations, runMigrations } from './data-source';
+import { MIGRATIONS_TABLE, createDataSource, pendingMigrations, runMigrations } from './data-source';
 import { STORE_MIGRATIONS } from './migrations';
 import { openTestDb, type TestDb } from '../test/store-test-db';
 
@@ -21,6 +21,21 @@ describe('store migrations (real Postgres, own schema)', () => {
     expect(applied).toEqual(STORE_MIGRATIONS.map((m) => new m().name));
     expect(await pendingMigrations(db.ds)).toBe(false);
     expect(await runMigrations(db.ds)).toEqual([]);
+  });
+
+  it('lets processes that boot together migrate one schema at the same time', async () => {
+    const url = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const schema = `${db.schema}_race`;
+    const sources = Array.from({ length: 4 }, () => createDataSource({ url, schema, poolSize: 3 }));
+    try {
+      await Promise.all(sources.map((ds) => ds.initialize()));
+      const applied = await Promise.all(sources.map((ds) => runMigrations(ds)));
+      // Exactly one of them applied everything; the others found nothing pending.
+      expect(applied.map((a) => a.length).sort()).toEqual([0, 0, 0, STORE_MIGRATIONS.length]);
+    } finally {
+      await sources[0].query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+      await Promise.all(sources.map((ds) => (ds.isInitialized ? ds.destroy() : undefined)));
+    }
   });
 
   it('creates every table and the migrations table inside the data source schema', async () => {
