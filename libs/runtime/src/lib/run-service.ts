@@ -38,6 +38,33 @@ export function nestLogLevels(level: string): LogLevel[] {
   return LEVELS.slice(0, index < 0 ? LEVELS.indexOf('log') + 1 : index + 1);
 }
 
+/** Services started in this process, stopped together on SIGTERM/SIGINT. */
+const running = new Set<() => Promise<void>>();
+let signalsInstalled = false;
+
+/**
+ * Our own signal handling instead of Nest's enableShutdownHooks (which re-raises the signal and so
+ * kills the process before the infrastructure is closed): app.close() runs the shutdown hooks —
+ * BullMQ workers finish their in-flight jobs, the matcher acks its batch — then connections close,
+ * then the process exits. Installed once per process, whatever the number of services.
+ */
+function installSignalHandlers(): void {
+  if (signalsInstalled) return;
+  signalsInstalled = true;
+  const logger = new Logger('shutdown');
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal}: finishing in-flight work`);
+      Promise.all([...running].map((stop) => stop()))
+        .then(() => process.exit(0))
+        .catch((e) => {
+          logger.error(`shutdown failed: ${e}`);
+          process.exit(1);
+        });
+    });
+  }
+}
+
 /** Builds the Nest root module of a service from its spec. */
 export function serviceModule(spec: ServiceSpec, infra: Infrastructure): Type<unknown> {
   const imports: (Type<unknown> | DynamicModule)[] = [RuntimeModule.forRoot(infra)];
@@ -64,7 +91,13 @@ export async function startService(
     if (ensured.child) logger.warn(`no Redis answered at ${config.redisUrl}: started a local redis-server (pid ${ensured.child.pid})`);
     stopRedis = ensured.stop;
   }
-  const infra = await openInfrastructure(config, opts.overrides);
+  let infra: Infrastructure;
+  try {
+    infra = await openInfrastructure(config, opts.overrides);
+  } catch (e) {
+    await stopRedis?.();
+    throw e;
+  }
   if (infra.embeddedDatabase) logger.warn(`DATABASE_URL is unset: using the embedded Postgres (pglite) under ${config.dataDir}`);
   const module = serviceModule(spec, infra);
   let app: INestApplicationContext;
@@ -88,24 +121,13 @@ export async function startService(
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    running.delete(stop);
     await app.close();
     await infra.close();
     await stopRedis?.();
   };
-  // Our own signal handling instead of Nest's enableShutdownHooks (which re-raises the signal and so
-  // kills the process before the infrastructure is closed): app.close() runs the shutdown hooks —
-  // BullMQ workers finish their in-flight jobs, the matcher acks its batch — then connections close.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      logger.log(`${signal}: finishing in-flight work`);
-      stop()
-        .then(() => process.exit(0))
-        .catch((e) => {
-          logger.error(`shutdown failed: ${e}`);
-          process.exit(1);
-        });
-    });
-  }
+  running.add(stop);
+  installSignalHandlers();
   logger.log(
     `${spec.name} started` +
       (url ? ` on ${url}` : '') +
