@@ -134,14 +134,17 @@ describe('event → matcher → workers → store (one process)', () => {
     await redis.xadd(env.config.eventsStream, '*', 'event', '{not json');
     await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify({ id: 'bad-payload', type: 'scenario.published', payload: { scenario_name: 'no id' } }));
     await redis.xadd(env.config.eventsStream, '*', 'other', 'field');
+    // A NUL in the id cannot be stored in Postgres text: it must not block the batch forever.
+    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify({ id: 'nul\u0000id', type: 'scenario.published', workspace_id: workspace, payload: scenarioEvent(workspace, 'sc-nul') }));
     await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify({ id: 'after-bad', type: 'scenario.published', workspace_id: workspace, payload: scenarioEvent(workspace, 'sc-after') }));
     await eventually(async () => (await executionsOf()).find((e) => e.eventId === 'after-bad'), 'the event after the malformed ones');
     const dead = (await redis.xrange(deadLetterStreamOf(env.config.eventsStream), '-', '+')).map(([, f]) => entryFields(f));
-    expect(dead).toHaveLength(3);
+    expect(dead).toHaveLength(4);
     expect(dead[0].reason).toMatch(/invalid JSON/);
     expect(dead[0].original).toBe('{not json');
     expect(dead[1].reason).toMatch(/scenario_id/);
     expect(dead[2].reason).toMatch(/no "event" field/);
+    expect(dead[3].reason).toMatch(/id: must not contain control characters/);
     const pending = (await redis.xpending(env.config.eventsStream, 'mockops-matcher')) as [number, ...unknown[]];
     expect(pending[0]).toBe(0);
   });

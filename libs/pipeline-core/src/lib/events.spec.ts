@@ -49,6 +49,11 @@ describe('validateEvent', () => {
     expect(validateEvent({ id: 'x', type: 'promotion.completed', payload: { ...payload, version: { major: 1 } } })).toMatchObject({ ok: false });
   });
 
+  it('refuses control characters in envelope strings (ids become keys and Postgres text)', () => {
+    const res = validateEvent({ id: 'a\u0000b', type: 'custom.thing', workspace_id: 'ws\n1', payload: {} });
+    expect(res).toEqual({ ok: false, errors: ['id: must not contain control characters', 'workspace_id: must not contain control characters'] });
+  });
+
   it('lets other event types through unchecked', () => {
     expect(validateEvent({ id: 'e', type: 'custom.thing', payload: { anything: [1, 2] } }).ok).toBe(true);
   });

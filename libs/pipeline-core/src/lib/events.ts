@@ -94,18 +94,28 @@ export const EVENT_PAYLOAD_FIELDS: Record<KnownEventType, readonly string[]> = {
   'promotion.completed': ['promotion_id', 'entity_type', 'from_environment', 'to_environment', 'entity_id', 'version', 'workspace_id'],
 };
 
+/**
+ * Envelope strings become keys and columns downstream (execution ids, unique indexes, Postgres text,
+ * which cannot hold NUL): control characters are refused here, so such an event is dead-lettered
+ * instead of failing its batch over and over.
+ */
+const label =
+  (max: number): Check =>
+  (v) =>
+    str({ max })(v) ?? (typeof v === 'string' && /\p{Cc}/u.test(v) ? { message: 'must not contain control characters' } : null);
+
 class EnvelopeModel {
-  @Field(str({ max: 512 }))
+  @Field(label(512))
   id: unknown;
-  @Field(str({ max: 200 }), { required: true })
+  @Field(label(200), { required: true })
   type: unknown;
-  @Field(str({ max: 200 }))
+  @Field(label(200))
   workspace_id: unknown;
-  @Field(str({ max: 500 }))
+  @Field(label(500))
   workspace_name: unknown;
   @Field((v) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? null : { message: 'must be an ISO 8601 date-time' }))
   occurred_at: unknown;
-  @Field(str({ max: 200 }))
+  @Field(label(200))
   source: unknown;
   @Field(mapping, { required: true })
   payload: unknown;
