@@ -59,6 +59,11 @@ export interface TriggerMatcherOptions {
 
 type StreamEntry = [id: string, fields: string[] | null];
 
+/** Consecutive batch failures after which entries are tried one by one to find a poison entry. */
+const ISOLATE_AFTER_FAILURES = 3;
+/** A lookup that finds nothing: proves Postgres answers. */
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
 export interface BatchResult {
   read: number;
   deadLettered: number;
@@ -154,7 +159,10 @@ export class TriggerMatcher {
     while (this.running) {
       try {
         const entries = await this.nextBatch();
-        if (entries.length) await this.processEntries(entries);
+        if (entries.length) {
+          if (failures >= ISOLATE_AFTER_FAILURES) await this.processOneByOne(entries);
+          else await this.processEntries(entries);
+        }
         failures = 0;
       } catch (e) {
         if (!this.running) break;
@@ -164,6 +172,30 @@ export class TriggerMatcher {
         const delay = Math.min(30_000, 200 * 2 ** Math.min(failures, 8));
         this.opts.logger.error(`batch failed (retrying in ${delay} ms): ${(e as Error).message}`);
         await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  /**
+   * After a batch failed several times in a row: each entry on its own. One that still fails while
+   * Postgres answers is a poison entry and is dead-lettered with the error, so it cannot block the
+   * stream; when Postgres does not answer this throws (an outage: everything stays pending and is
+   * retried with backoff).
+   */
+  private async processOneByOne(entries: StreamEntry[]): Promise<void> {
+    for (const entry of entries) {
+      try {
+        await this.processEntries([entry]);
+      } catch (e) {
+        await this.opts.store.getIndexedPipeline(NIL_UUID);
+        const fields = entry[1] ? entryFields(entry[1]) : {};
+        const reason = `processing failed repeatedly: ${(e as Error).message}`;
+        await this.opts.redis
+          .multi()
+          .xadd(this.deadStream, 'MAXLEN', '~', 100_000, '*', 'reason', reason, 'original', fields[EVENT_FIELD] ?? JSON.stringify(fields), 'entry_id', entry[0], 'stream', this.opts.stream, 'at', new Date().toISOString())
+          .xack(this.opts.stream, this.group, entry[0])
+          .exec();
+        this.opts.logger.warn(`dead-lettered ${entry[0]}: ${reason}`);
       }
     }
   }
