@@ -5,27 +5,10 @@ import { EventPublisher } from '@mockops/event-stream';
 import { GatewayModule, configureGatewayApp, gatewayOptionsFrom } from '@mockops/gateway-api';
 import { MatcherService, startService, type RunningService } from '@mockops/runtime';
 import { createCreatePrHandler } from '@mockops/step-create-pr';
-import { createTestEnv, eventually, startGithubApiDouble, type GithubApiDouble, type TestEnv } from '@mockops/testing';
+import { createTestEnv, eventually, specPipeline, startGithubApiDouble, type GithubApiDouble, type TestEnv } from '@mockops/testing';
 
-// The spec's use case 3 verbatim ("Create PR on Drift Violations").
-const DRIFT_PIPELINE = `name: drift-gitops-pr
-definition:
-  enabled: true
-  triggers:
-    - event: drift.threshold_exceeded
-  steps:
-    - name: create_pr
-      step_type: create_pr
-      config:
-        repository: "https://github.com/org/repo"
-        branch: "main"
-        title: "Drift Violation: {{event.endpoint}}"
-        body: "Drift count: {{event.drift_count}}, Threshold: {{event.threshold}}"
-        files:
-          - path: "drift-report.json"
-            content: "{{event.drift_data}}"
-            operation: create
-`;
+// The spec's use case 3 verbatim ("Create PR on Drift Violations"), from examples/.
+const DRIFT_PIPELINE = specPipeline('drift-gitops-pr');
 
 const driftData = { endpoint: 'GET /pets/{id}', mismatches: [{ field: 'status', expected: 'string', actual: 'integer' }], sample_count: 12 };
 

@@ -9,27 +9,13 @@ import { MatcherService, startService, type RunningService } from '@mockops/runt
 import { createCreatePrHandler } from '@mockops/step-create-pr';
 import { notifyHandler } from '@mockops/step-notify';
 import { ArtifactsModule, regenerateSdkHandlerFactory, unpackTarGz, type SdkFileOutput } from '@mockops/step-regenerate-sdk';
-import { createTestEnv, eventually, startGithubApiDouble, startHttpSink, TEST_REDIS_URL, type GithubApiDouble, type HttpSink, type TestEnv } from '@mockops/testing';
+import { createTestEnv, eventually, specPipeline, startGithubApiDouble, startHttpSink, TEST_REDIS_URL, type GithubApiDouble, type HttpSink, type TestEnv } from '@mockops/testing';
 
 // GitHub's API description (13 MB) and three SDK generations per execution on a shared 2-core box.
 jest.setTimeout(120_000);
 
-// The spec's use case 1, "Auto-Regenerate SDKs on Schema Changes", verbatim.
-const AUTO_SDK_REGENERATION = `name: auto-sdk-regeneration
-definition:
-  enabled: true
-  triggers:
-    - event: schema.changed
-      filters:
-        schema_type: openapi
-  steps:
-    - name: regenerate_sdk
-      step_type: regenerate_sdk
-      config:
-        spec_path: "{{event.spec_path}}"
-        languages: ["typescript", "rust", "python"]
-        output_dir: "./generated-sdks"
-`;
+// The spec's use case 1, "Auto-Regenerate SDKs on Schema Changes", verbatim (examples/).
+const AUTO_SDK_REGENERATION = specPipeline('auto-sdk-regeneration');
 
 // The SDKs feed a pull request: the workspace-owned pipeline only sees events of its workspace.
 const SDK_PULL_REQUEST = `name: sdk-pull-request
@@ -56,27 +42,7 @@ definition:
 `;
 
 // The spec's opening example, verbatim: no spec_path (the event's is used), then a Slack notification.
-const SCHEMA_CHANGE_PIPELINE = `name: schema-change-pipeline
-definition:
-  enabled: true
-  triggers:
-    - event: schema.changed
-      filters:
-        workspace_id: "workspace-123"
-        schema_type: ["openapi", "protobuf"]
-  steps:
-    - name: regenerate-sdks
-      step_type: regenerate_sdk
-      config:
-        languages: ["typescript", "python", "rust"]
-        workspace_id: "{{workspace_id}}"
-    - name: notify-teams
-      step_type: notify
-      config:
-        type: slack
-        channels: ["#api-team", "#frontend-team"]
-        message: "SDKs regenerated for {{workspace_id}}"
-`;
+const SCHEMA_CHANGE_PIPELINE = specPipeline('schema-change-pipeline');
 
 const PETSTORE = join(__dirname, '../../../node_modules/@readme/oas-examples/3.0/yaml/petstore.yaml');
 const TOKEN = 'gh-test-token';

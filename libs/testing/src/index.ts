@@ -1,3 +1,4 @@
 export * from './peers';
 export * from './github';
 export * from './runtime/test-env';
+export * from './runtime/spec-pipelines';

@@ -1,9 +1,8 @@
 // Small builders for the pipelines and events the promotion end-to-end specs use.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { specPipeline } from '@mockops/testing';
 
 /** The spec's "Auto-Promote Scenarios to Test" pipeline, verbatim. */
-export const SPEC_AUTO_PROMOTE_YAML = readFileSync(join(__dirname, '..', 'fixtures', 'spec-auto-promote-to-test.yaml'), 'utf8');
+export const SPEC_AUTO_PROMOTE_YAML = specPipeline('auto-promote-to-test');
 export const SPEC_WORKSPACE = 'your-workspace-id';
 
 /** Chains on the spec pipeline's outcome: a signed webhook when something reaches `test`. */

@@ -1,8 +1,7 @@
 import request from 'supertest';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { entryFields } from '@mockops/event-stream';
-import { FIXTURES, startTestGateway, type TestGateway } from './gateway-harness';
+import { specPipeline } from '@mockops/testing';
+import { startTestGateway, type TestGateway } from './gateway-harness';
 import { playFailedRun, scenarioEvent, seedExecution } from './seed';
 
 // Booting migrates a fresh schema; on a busy shared machine that can take more than the default 5 s.
@@ -17,7 +16,7 @@ describe('gateway: executions API', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway();
-    const yaml = readFileSync(join(FIXTURES, 'spec-auto-promote-to-test.yaml'), 'utf8');
+    const yaml = specPipeline('auto-promote-to-test');
     pipelineId = (await http().post(`${API}/pipelines?workspace_id=workspace-123`).set('Content-Type', 'application/yaml').send(yaml).expect(201)).body.id;
   });
   afterAll(async () => {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -7,21 +6,22 @@ import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { EventPublisher, PipelineChangeNotifier } from '@mockops/event-stream';
 import { ExecutionStore, createDataSource, runMigrations } from '@mockops/execution-store';
+import { SPEC_PIPELINES, specPipeline, type SpecPipelineName } from '@mockops/testing';
 import { configureGatewayApp, type ConfigureGatewayOptions } from '../lib/configure-gateway-app';
 import { GatewayModule } from '../lib/gateway.module';
 import type { GatewayModuleOptions } from '../lib/gateway.options';
 
-export const FIXTURES = join(__dirname, 'fixtures');
+/** Where the spec's complete pipelines live, verbatim (checked against the spec in @mockops/testing). */
+export const EXAMPLES = join(__dirname, '..', '..', '..', '..', 'examples');
 
 /** The complete pipelines of the product spec, verbatim: file name → YAML. */
 export function specExamples(): { file: string; path: string; name: string; yaml: string }[] {
-  return readdirSync(FIXTURES)
-    .filter((f) => f.startsWith('spec-') && f.endsWith('.yaml'))
-    .sort()
-    .map((file) => {
-      const yaml = readFileSync(join(FIXTURES, file), 'utf8');
-      return { file, path: join(FIXTURES, file), name: /^name: (\S+)/m.exec(yaml)?.[1] ?? file, yaml };
-    });
+  return (Object.keys(SPEC_PIPELINES) as SpecPipelineName[]).sort().map((name) => ({
+    file: `${name}.yaml`,
+    path: join(EXAMPLES, `${name}.yaml`),
+    name,
+    yaml: specPipeline(name),
+  }));
 }
 
 export interface TestGateway {

@@ -1,5 +1,6 @@
 import { createServer, IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Arrivals } from './arrivals';
 
 /** One request the sink received, with its body kept raw (for signature checks) and parsed. */
 export interface ReceivedRequest {
@@ -55,11 +56,11 @@ const defaultResponder: SinkResponder = () => ({ status: 200, body: 'ok' });
  * notifications, SDK spec URLs and any other outbound call a test wants to observe.
  */
 export async function startHttpSink(opts: HttpSinkOptions = {}): Promise<HttpSink> {
-  const requests: ReceivedRequest[] = [];
+  const arrivals = new Arrivals<ReceivedRequest>('http sink requests');
+  const requests = arrivals.items;
   const fallback = opts.respond ?? defaultResponder;
   let responder: SinkResponder | null = null;
   let queue: Array<number | SinkResponse> = [];
-  const waiters = new Set<() => void>();
 
   const pick = (req: ReceivedRequest) => {
     const next = queue.shift();
@@ -69,8 +70,7 @@ export async function startHttpSink(opts: HttpSinkOptions = {}): Promise<HttpSin
   const server: Server = createServer((req, res) => {
     void (async () => {
       const received = await readRequest(req);
-      requests.push(received);
-      waiters.forEach((w) => w());
+      arrivals.push(received);
       let answer: SinkResponse;
       try {
         const picked = await pick(received);
@@ -101,25 +101,7 @@ export async function startHttpSink(opts: HttpSinkOptions = {}): Promise<HttpSin
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
-    waitFor(n, timeoutMs = 5000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (requests.length < n) return;
-          cleanup();
-          resolve(requests.slice());
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`http sink: expected ${n} request(s), got ${requests.length} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (n, timeoutMs) => arrivals.waitFor(n, timeoutMs),
     respondWith(next) {
       if (typeof next === 'function') {
         responder = next;
@@ -130,7 +112,7 @@ export async function startHttpSink(opts: HttpSinkOptions = {}): Promise<HttpSin
       }
     },
     reset() {
-      requests.length = 0;
+      arrivals.reset();
     },
     stop() {
       return new Promise<void>((resolve) => {

@@ -46,7 +46,7 @@ describe('startHttpSink', () => {
   it('waitFor fails with a clear message when too few requests arrive', async () => {
     const sink = await startHttpSink();
     try {
-      await expect(sink.waitFor(1, 50)).rejects.toThrow('expected 1 request(s), got 0');
+      await expect(sink.waitFor(1, 50)).rejects.toThrow('http sink requests: expected 1, got 0');
     } finally {
       await sink.stop();
     }

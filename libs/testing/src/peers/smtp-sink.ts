@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { Arrivals } from './arrivals';
 import { simpleParser, ParsedMail } from 'mailparser';
 import { SMTPServer, SMTPServerAddress } from 'smtp-server';
 
@@ -39,10 +40,10 @@ export interface SmtpSink {
  * every message, for email notification tests.
  */
 export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
-  const messages: ParsedMail[] = [];
+  const arrivals = new Arrivals<ParsedMail>('smtp sink messages');
+  const messages = arrivals.items;
   const envelopes: SmtpEnvelope[] = [];
   const failures: Array<{ code: number; message: string }> = [];
-  const waiters = new Set<() => void>();
   const state = { authFailures: 0 };
 
   const server = new SMTPServer({
@@ -71,13 +72,12 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
             callback(Object.assign(new Error(failure.message), { responseCode: failure.code }));
             return;
           }
-          messages.push(mail);
           envelopes.push({
             mailFrom: addressOf(session.envelope.mailFrom),
             rcptTo: session.envelope.rcptTo.map((r) => r.address),
             user: typeof session.user === 'string' ? session.user : undefined,
           });
-          waiters.forEach((w) => w());
+          arrivals.push(mail);
           callback();
         })
         .catch((e: Error) => callback(Object.assign(new Error(`cannot parse message: ${e.message}`), { responseCode: 554 })));
@@ -101,30 +101,12 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     get authFailures() {
       return state.authFailures;
     },
-    waitFor(n, timeoutMs = 5000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (messages.length < n) return;
-          cleanup();
-          resolve(messages.slice());
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`smtp sink: expected ${n} message(s), got ${messages.length} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (n, timeoutMs) => arrivals.waitFor(n, timeoutMs),
     failNext(code, message = code >= 500 ? 'Message rejected' : 'Try again later') {
       failures.push({ code, message });
     },
     reset() {
-      messages.length = 0;
+      arrivals.reset();
       envelopes.length = 0;
       failures.length = 0;
       state.authFailures = 0;

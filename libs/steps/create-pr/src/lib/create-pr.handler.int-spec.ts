@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { load as loadYaml } from 'js-yaml';
 import { TemplateRenderer, type EventEnvelope } from '@mockops/pipeline-core';
 import { PermanentStepError, StepError, TransientStepError, type StepRunContext } from '@mockops/worker-kit';
-import { startGithubApiDouble, type GithubApiDouble } from '@mockops/testing';
+import { specPipeline, startGithubApiDouble, type GithubApiDouble } from '@mockops/testing';
 import type { CreatePrStepConfig } from './create-pr.config';
 import { createCreatePrHandler, type CreatePrHandlerOptions } from './create-pr.handler';
 
@@ -10,25 +10,7 @@ import { createCreatePrHandler, type CreatePrHandlerOptions } from './create-pr.
 jest.setTimeout(60_000);
 
 // The spec's use case 3, verbatim (docs/spec: "Create PR on Drift Violations").
-const DRIFT_GITOPS_PR = `
-name: drift-gitops-pr
-definition:
-  enabled: true
-  triggers:
-    - event: drift.threshold_exceeded
-  steps:
-    - name: create_pr
-      step_type: create_pr
-      config:
-        repository: "https://github.com/org/repo"
-        branch: "main"
-        title: "Drift Violation: {{event.endpoint}}"
-        body: "Drift count: {{event.drift_count}}, Threshold: {{event.threshold}}"
-        files:
-          - path: "drift-report.json"
-            content: "{{event.drift_data}}"
-            operation: create
-`;
+const DRIFT_GITOPS_PR = specPipeline('drift-gitops-pr');
 
 const TOKEN = 'test-token';
 const renderer = new TemplateRenderer();
