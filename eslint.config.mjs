@@ -29,7 +29,7 @@ export default [
   },
   {
     // Integration specs of libraries may use the shared test peers; production code may not.
-    files: ['**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.spec.ts', '**/src/test/**/*.ts', '**/e2e/**/*.ts'],
+    files: ['**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.spec.ts', '**/src/test/**/*.ts', '**/e2e/**/*.ts', '**/src/lib/testing/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

@@ -1,12 +1,35 @@
 // One-process mode (`npm start`): the gateway, the trigger-matcher and every step worker in one Node
 // process, with the embedded Postgres when DATABASE_URL is unset and a local redis-server when no
 // Redis answers and REDIS_URL is unset. `main.js migrate` applies pending migrations and exits.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { loadConfig } from '@mockops/config';
+import { loadConfig, parseSecretsKeys, type MockopsConfig } from '@mockops/config';
 import { openInfrastructure, startService } from '@mockops/runtime';
 import { ALL_STEP_HANDLERS } from './handlers';
 import { ApiKeyRegistry, assertSafeBinding, gatewaySettingsFromEnv } from '@mockops/gateway-api';
 import { gatewayParts } from './gateway';
+
+/**
+ * Development convenience: without MOCKOPS_SECRETS_KEY the one-process app keeps a key in its data
+ * directory (created once, readable by this user only) so `mockforge secrets set` works out of the box.
+ */
+function withDevelopmentSecretsKey(config: MockopsConfig, logger: Logger): MockopsConfig {
+  if (config.secretsKeys.length) return config;
+  const file = join(config.dataDir, 'secrets.key');
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    logger.warn(`MOCKOPS_SECRETS_KEY is not set: generated a development key for workspace secrets at ${file}; set MOCKOPS_SECRETS_KEY in production`);
+  } else {
+    logger.warn(`MOCKOPS_SECRETS_KEY is not set: workspace secrets use the development key at ${file}`);
+  }
+  const problems: string[] = [];
+  const keys = parseSecretsKeys(readFileSync(file, 'utf8').trim(), problems);
+  if (problems.length) throw new Error(`${file}: ${problems.join('; ')}`);
+  return { ...config, secretsKeys: keys };
+}
 
 async function main(): Promise<void> {
   const logger = new Logger('mockops');
@@ -17,7 +40,7 @@ async function main(): Promise<void> {
     return;
   }
   // Check the API exposure before connecting anywhere: no keys means loopback only.
-  const config = loadConfig();
+  const config = withDevelopmentSecretsKey(loadConfig(), logger);
   const gateway = gatewayParts(gatewaySettingsFromEnv({ ...process.env, HOST: config.host }));
   assertSafeBinding(gateway.settings.host, ApiKeyRegistry.fromEnv(gateway.settings.apiKeys).open);
   const service = await startService(

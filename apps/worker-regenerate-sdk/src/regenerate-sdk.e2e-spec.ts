@@ -79,7 +79,13 @@ describe('schema.changed → regenerate_sdk (→ create_pr) through stream, matc
     ]);
     github.seedRepo({ owner: 'org', repo: 'repo', files: { 'README.md': '# repo\n' } });
 
-    env = await createTestEnv({ MOCKOPS_SPEC_ROOT: specRoot, MOCKOPS_ARTIFACTS_DIR: join(work, 'artifacts'), MOCKOPS_EGRESS_ALLOW: '127.0.0.1' });
+    // The PR pipeline belongs to a workspace: the operator shares its GitHub token with that workspace.
+    env = await createTestEnv({
+      MOCKOPS_SPEC_ROOT: specRoot,
+      MOCKOPS_ARTIFACTS_DIR: join(work, 'artifacts'),
+      MOCKOPS_EGRESS_ALLOW: '127.0.0.1',
+      MOCKOPS_SHARED_SECRETS: `GITHUB_TOKEN=${PR_WORKSPACE}`,
+    });
     service = await startService(
       {
         name: 'e2e-regenerate-sdk',

@@ -1,3 +1,5 @@
 export * from './lib/wire';
 export * from './lib/event-publisher';
 export * from './lib/pipeline-changes';
+export * from './lib/stream-consumer';
+export * from './lib/event-entry';

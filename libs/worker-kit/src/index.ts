@@ -9,3 +9,5 @@ export * from './lib/dispatcher';
 export * from './lib/execution-advancer';
 export * from './lib/step-runner';
 export * from './lib/bull-adapter';
+export * from './lib/secrets';
+export * from './lib/step-reconciler';

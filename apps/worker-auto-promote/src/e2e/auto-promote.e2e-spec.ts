@@ -163,11 +163,12 @@ describe('auto_promote end to end (one process)', () => {
     const handler = autoPromoteHandlerFactory(service.infra);
     const rerun = await handler.run({
       config: { entity_type: 'scenario', entity_id: 'sc-dup', from_environment: 'dev', to_environment: 'test' },
-      execution: { id: done.id, pipelineId: done.pipelineId, pipelineName: 'auto-promote-to-test', revisionId: done.revisionId, workspaceId: null, startedAt: done.startedAt! },
+      execution: { id: done.id, pipelineId: done.pipelineId, pipelineName: 'auto-promote-to-test', revisionId: done.revisionId, workspaceId: null, ownerWorkspaceId: null, startedAt: done.startedAt! },
       event: done.event as EventEnvelope,
       step: { name: 'auto_promote', attempt: 2, timeoutMs: 60_000, idempotencyKey: `${done.id}:auto_promote` },
       steps: {},
-      secret: () => undefined,
+      secret: async () => undefined,
+      credentials: [],
       log: () => undefined,
       signal: new AbortController().signal,
     } as StepRunContext<any>);

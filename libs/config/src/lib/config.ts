@@ -1,5 +1,12 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+
+/** One AES-256 key for workspace secrets, with the id stored beside every value it encrypts. */
+export interface SecretsKey {
+  id: string;
+  key: Buffer;
+}
 
 /**
  * The process configuration, read once from the environment and validated at boot: a bad value stops
@@ -43,6 +50,18 @@ export interface MockopsConfig {
   /** Full reload of the pipeline index, as a safety net next to change notifications. */
   matcherReloadMs: number;
   logLevel: string;
+  /** Largest event (envelope JSON, UTF-8 bytes), the same on the gateway and on the stream. */
+  eventMaxBytes: number;
+  /**
+   * Keys for workspace secrets (MOCKOPS_SECRETS_KEY); the first encrypts, all decrypt (rotation).
+   * Empty: workspace secrets cannot be stored (the one-process app generates a key for development).
+   */
+  secretsKeys: SecretsKey[];
+  /**
+   * Operator credentials shared with workspaces (MOCKOPS_SHARED_SECRETS): name → workspaces, or `*`
+   * for every workspace. Unshared operator credentials are for global pipelines only.
+   */
+  sharedSecrets: Record<string, string[] | '*'>;
 }
 
 export class ConfigError extends Error {
@@ -121,6 +140,9 @@ export function loadConfig(env: Env = process.env): MockopsConfig {
     matcherStartId: str('MOCKOPS_MATCHER_START', '$')!,
     matcherReloadMs: int('MOCKOPS_MATCHER_RELOAD_MS', 60_000, 1_000, 86_400_000),
     logLevel: str('LOG_LEVEL', 'log')!,
+    eventMaxBytes: int('MOCKOPS_EVENT_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    secretsKeys: parseSecretsKeys(str('MOCKOPS_SECRETS_KEY'), problems),
+    sharedSecrets: parseSharedSecrets(str('MOCKOPS_SHARED_SECRETS'), problems),
   };
   if (!/^[A-Za-z0-9_.-]+$/.test(config.queuePrefix)) problems.push('MOCKOPS_QUEUE_PREFIX: letters, digits, _ . - only');
   if (!/^[a-z_][a-z0-9_]*$/.test(config.databaseSchema)) problems.push('MOCKOPS_DB_SCHEMA: a lower-case SQL identifier');
@@ -128,6 +150,59 @@ export function loadConfig(env: Env = process.env): MockopsConfig {
   if (str('MOCKOPS_SPEC_ROOT') && !existsSync(config.specRoot)) problems.push(`MOCKOPS_SPEC_ROOT: ${config.specRoot} does not exist`);
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * MOCKOPS_SECRETS_KEY: comma-separated keys, the first one encrypts. Each is 32 random bytes in
+ * base64 or hex (`openssl rand -base64 32`), optionally prefixed with an id (`2026-11:<key>`); without
+ * one the id is derived from the key. To rotate: put the new key first, restart, run
+ * `mockforge secrets rotate-key`, then drop the old key.
+ */
+export function parseSecretsKeys(raw: string | undefined, problems: string[] = []): SecretsKey[] {
+  if (!raw) return [];
+  const keys: SecretsKey[] = [];
+  raw.split(',').forEach((part, i) => {
+    const entry = part.trim();
+    if (!entry) return;
+    const sep = entry.lastIndexOf(':');
+    const material = sep === -1 ? entry : entry.slice(sep + 1);
+    const key = /^[0-9a-f]{64}$/i.test(material) ? Buffer.from(material, 'hex') : Buffer.from(material, 'base64');
+    if (key.length !== 32 || (!/^[0-9a-f]{64}$/i.test(material) && key.toString('base64').replace(/=+$/, '') !== material.replace(/=+$/, ''))) {
+      problems.push(`MOCKOPS_SECRETS_KEY: key ${i + 1} is not 32 bytes in base64 or hex (make one with: openssl rand -base64 32)`);
+      return;
+    }
+    const id = sep === -1 ? `k${createHash('sha256').update(key).digest('hex').slice(0, 8)}` : entry.slice(0, sep);
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) problems.push(`MOCKOPS_SECRETS_KEY: key id "${id}" must be letters, digits, _ . -`);
+    else if (keys.some((k) => k.id === id)) problems.push(`MOCKOPS_SECRETS_KEY: key id "${id}" is listed twice`);
+    else keys.push({ id, key });
+  });
+  return keys;
+}
+
+/** MOCKOPS_SHARED_SECRETS: `GITHUB_TOKEN=ws-a|ws-b,SLACK_WEBHOOK_URL=*`. */
+export function parseSharedSecrets(raw: string | undefined, problems: string[] = []): Record<string, string[] | '*'> {
+  const out: Record<string, string[] | '*'> = {};
+  if (!raw) return out;
+  for (const part of raw.split(',')) {
+    const entry = part.trim();
+    if (!entry) continue;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(entry);
+    if (!m) {
+      problems.push(`MOCKOPS_SHARED_SECRETS: "${entry}" is not NAME=workspace|workspace or NAME=*`);
+      continue;
+    }
+    const workspaces = m[2].split('|').map((w) => w.trim()).filter(Boolean);
+    if (workspaces.includes('*')) out[m[1]] = '*';
+    else if (workspaces.some((w) => !/^[A-Za-z0-9_.:-]+$/.test(w))) problems.push(`MOCKOPS_SHARED_SECRETS: invalid workspace id in "${entry}"`);
+    else out[m[1]] = workspaces;
+  }
+  return out;
+}
+
+/** Whether the operator shared credential `name` with workspace `workspaceId`. */
+export function isSharedWith(shared: Record<string, string[] | '*'>, name: string, workspaceId: string): boolean {
+  const with_ = shared[name];
+  return with_ === '*' || (Array.isArray(with_) && with_.includes(workspaceId));
 }
 
 const SECRET_PREFIX = 'MOCKOPS_SECRET_';

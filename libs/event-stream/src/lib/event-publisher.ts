@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { EventEnvelope } from '@mockops/pipeline-core';
+import { DEFAULT_EVENT_MAX_BYTES } from './event-entry';
 import { DEFAULT_EVENTS_STREAM, EVENT_FIELD, dedupeKeyOf } from './wire';
 
 export interface PublishOptions {
   workspaceId?: string;
   workspaceName?: string;
-  /** The producer's idempotency key; publishing the same id twice within `dedupeTtlSeconds` is a no-op. */
+  /** The producer's idempotency key; publishing the same id twice for one workspace within `dedupeTtlSeconds` is a no-op. */
   id?: string;
   source?: string;
   occurredAt?: Date | string;
@@ -26,6 +27,18 @@ export interface EventPublisherOptions {
   dedupeTtlSeconds?: number;
   /** Default `source` stamped on events that carry none. */
   source?: string;
+  /** Largest envelope, in UTF-8 bytes of its JSON (MOCKOPS_EVENT_MAX_BYTES); the matcher dead-letters bigger ones. */
+  maxEventBytes?: number;
+}
+
+export class EventTooLargeError extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`the event is ${bytes} bytes; the limit is ${limit} (MOCKOPS_EVENT_MAX_BYTES)`);
+    this.name = 'EventTooLargeError';
+  }
 }
 
 /**
@@ -38,6 +51,7 @@ export class EventPublisher {
   private readonly maxLen: number;
   private readonly dedupeTtl: number;
   private readonly source?: string;
+  private readonly maxEventBytes: number;
 
   constructor(
     private readonly redis: Redis,
@@ -47,6 +61,7 @@ export class EventPublisher {
     this.maxLen = opts.maxLen ?? 1_000_000;
     this.dedupeTtl = opts.dedupeTtlSeconds ?? 7 * 24 * 3600;
     this.source = opts.source;
+    this.maxEventBytes = opts.maxEventBytes ?? DEFAULT_EVENT_MAX_BYTES;
   }
 
   get streamName(): string {
@@ -68,15 +83,18 @@ export class EventPublisher {
   }
 
   async publishEnvelope(envelope: EventEnvelope): Promise<PublishResult> {
+    const json = JSON.stringify(envelope);
+    const bytes = Buffer.byteLength(json, 'utf8');
+    if (bytes > this.maxEventBytes) throw new EventTooLargeError(bytes, this.maxEventBytes);
     const entryId = (await this.redis.eval(
       PUBLISH_SCRIPT,
       2,
-      dedupeKeyOf(this.stream, envelope.id),
+      dedupeKeyOf(this.stream, envelope.workspace_id, envelope.id),
       this.stream,
       String(this.dedupeTtl),
       String(this.maxLen),
       EVENT_FIELD,
-      JSON.stringify(envelope),
+      json,
     )) as string | null;
     return { id: envelope.id, entryId, duplicate: entryId === null };
   }

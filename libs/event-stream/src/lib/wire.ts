@@ -18,9 +18,14 @@ export function pipelineChangesChannelOf(stream: string): string {
   return `${stream}:pipeline-changes`;
 }
 
-/** Key guarding a producer-given event id against double publishing. */
-export function dedupeKeyOf(stream: string, eventId: string): string {
-  return `${stream}:seen:${eventId}`;
+/**
+ * Key guarding a producer-given event id against double publishing. Ids are unique per workspace
+ * (PRODUCT §9): two workspaces may use the same id without one's event hiding the other's. The
+ * workspace is length-prefixed so no (workspace, id) pair can spell another's key.
+ */
+export function dedupeKeyOf(stream: string, workspaceId: string | undefined | null, eventId: string): string {
+  const ws = workspaceId ?? '';
+  return `${stream}:seen:${ws.length}:${ws}:${eventId}`;
 }
 
 /** Turns the flat [field, value, field, value] array of an entry into an object. */

@@ -20,6 +20,7 @@ import type {
   StepCompletion,
   StepFailure,
   StepRunRecord,
+  AbandonedStepRun,
 } from './records';
 import { ACTIVE_EXECUTION_STATUSES, EXECUTION_STATUS_VALUES, TERMINAL_EXECUTION_STATUS_VALUES } from './statuses';
 import { type Row, SqlRunner, sqlParams, UUID_RE, idOrNull, iso, isoAt, json, tableNames } from './sql';
@@ -183,8 +184,8 @@ export class ExecutionStore {
   /**
    * Creates one execution per match (status queued) with all its step runs (pending), in one
    * transaction and one multi-row INSERT per table. At most one execution exists per
-   * (pipeline, event id): a duplicate, also within the batch, returns the existing execution with
-   * created=false. Results are in input order.
+   * (pipeline, event workspace, event id): a duplicate, also within the batch, returns the existing
+   * execution with created=false. Results are in input order. `workspaceId` is the pipeline's owner.
    */
   async createExecutions(matches: ExecutionMatch[]): Promise<CreatedExecution[]> {
     if (matches.length === 0) return [];
@@ -197,42 +198,45 @@ export class ExecutionStore {
     const { executions, stepRuns } = this.t;
     return this.db.tx(async (sql) => {
       const inserted = await sql(
-        `INSERT INTO ${executions} (pipeline_id, revision_id, workspace_id, event_id, event_type, event)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::json[])
-         ON CONFLICT (pipeline_id, event_id) DO NOTHING
+        `INSERT INTO ${executions} (pipeline_id, revision_id, workspace_id, event_workspace_id, event_id, event_type, event)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::json[])
+         ON CONFLICT (pipeline_id, event_workspace_id, event_id) DO NOTHING
          RETURNING *`,
         [
           matches.map((m) => m.pipelineId),
           matches.map((m) => m.revisionId),
           matches.map((m) => m.workspaceId ?? null),
+          matches.map((m) => m.event.workspace_id ?? ''),
           matches.map((m) => m.event.id),
           matches.map((m) => m.event.type),
           matches.map((m) => JSON.stringify(m.event)),
         ],
       );
-      const key = (pipelineId: string, eventId: string) => `${pipelineId}\u0000${eventId}`;
+      // Producer event ids are unique per workspace: the same id from two workspaces is two events.
+      const key = (pipelineId: string, eventWorkspace: string, eventId: string) => `${pipelineId}\u0000${eventWorkspace}\u0000${eventId}`;
+      const keyOf = (m: ExecutionMatch) => key(m.pipelineId, m.event.workspace_id ?? '', m.event.id);
       const byKey = new Map<string, Row>();
       const createdIds = new Set<string>();
       for (const row of inserted) {
-        byKey.set(key(row.pipeline_id, row.event_id), row);
+        byKey.set(key(row.pipeline_id, row.event_workspace_id, row.event_id), row);
         createdIds.add(row.id);
       }
-      const missing = matches.filter((m) => !byKey.has(key(m.pipelineId, m.event.id)));
+      const missing = matches.filter((m) => !byKey.has(keyOf(m)));
       if (missing.length) {
         const existing = await sql(
           `SELECT e.* FROM ${executions} e
-           JOIN unnest($1::uuid[], $2::text[]) AS k(pipeline_id, event_id)
-             ON e.pipeline_id = k.pipeline_id AND e.event_id = k.event_id`,
-          [missing.map((m) => m.pipelineId), missing.map((m) => m.event.id)],
+           JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(pipeline_id, event_workspace_id, event_id)
+             ON e.pipeline_id = k.pipeline_id AND e.event_workspace_id = k.event_workspace_id AND e.event_id = k.event_id`,
+          [missing.map((m) => m.pipelineId), missing.map((m) => m.event.workspace_id ?? ''), missing.map((m) => m.event.id)],
         );
-        for (const row of existing) byKey.set(key(row.pipeline_id, row.event_id), row);
+        for (const row of existing) byKey.set(key(row.pipeline_id, row.event_workspace_id, row.event_id), row);
       }
 
       // Step runs only for executions this call created; the first match of a key owns them.
       const steps = { executionId: [] as string[], index: [] as number[], name: [] as string[], type: [] as string[], max: [] as number[] };
       const results: CreatedExecution[] = [];
       for (const m of matches) {
-        const row = byKey.get(key(m.pipelineId, m.event.id));
+        const row = byKey.get(keyOf(m));
         if (!row) throw new StoreError('CONFLICT', `execution for event ${m.event.id} vanished while it was being created`);
         const created = createdIds.delete(row.id);
         if (created) {
@@ -495,6 +499,51 @@ export class ExecutionStore {
     if (!execution) throw new StoreError('NOT_FOUND', `execution ${executionId} not found`);
     if (!updated) throw new StoreError('CONFLICT', `execution ${executionId} is ${execution.status}; only a finished execution can be re-run`);
     return execution;
+  }
+
+  /**
+   * Step runs left `running` whose lease expired more than `graceMs` ago (not parked): the worker
+   * that held them died or gave up, and no live job may be left to pick them up. The reconciler
+   * looks at their jobs and either queues them again or fails them for good.
+   */
+  async findAbandonedStepRuns(stepTypes: readonly string[], graceMs: number, limit = 100): Promise<AbandonedStepRun[]> {
+    const rows = await this.db.sql(
+      `SELECT s.id, s.execution_id, s.step_name, s.step_index, s.step_type, s.attempts, s.max_attempts, s.lease_owner, e.run_attempt
+       FROM ${this.t.stepRuns} s JOIN ${this.t.executions} e ON e.id = s.execution_id
+       WHERE s.status = 'running' AND s.step_type = ANY($1::text[])
+         AND s.lease_expires_at < now() - $2::float8 * interval '1 millisecond'
+         AND (s.lease_owner IS NULL OR s.lease_owner NOT LIKE 'parked:%')
+       ORDER BY s.lease_expires_at LIMIT $3`,
+      [[...stepTypes], graceMs, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      executionId: r.execution_id,
+      stepName: r.step_name,
+      stepIndex: r.step_index,
+      stepType: r.step_type,
+      attempts: r.attempts,
+      maxAttempts: r.max_attempts,
+      runAttempt: r.run_attempt ?? 1,
+    }));
+  }
+
+  /**
+   * Ends an abandoned step run: back to pending for another attempt, or failed for good. A
+   * compare-and-set on the run still being `running` with an expired lease, so it never takes a
+   * step from a worker that holds it.
+   */
+  async settleAbandonedStepRun(stepRunId: string, outcome: { retry: boolean; error: string; errorCode: string }): Promise<boolean> {
+    const set = outcome.retry
+      ? `status = 'pending', lease_owner = NULL, lease_expires_at = NULL`
+      : `status = 'failed', lease_expires_at = NULL, finished_at = now(), duration_ms = ${durationMs}`;
+    const rows = await this.db.sql(
+      `UPDATE ${this.t.stepRuns} SET ${set}, error = $2, error_code = $3
+       WHERE id = $1 AND status = 'running' AND lease_expires_at < now() AND (lease_owner IS NULL OR lease_owner NOT LIKE 'parked:%')
+       RETURNING id`,
+      [idOrNull(stepRunId), outcome.error, outcome.errorCode],
+    );
+    return rows.length > 0;
   }
 
   /** Marks pending step runs skipped (a step failed before them, or a condition left them out). */

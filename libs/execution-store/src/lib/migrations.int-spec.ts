@@ -53,6 +53,7 @@ describe('store migrations (real Postgres, own schema)', () => {
         'promotion_environments',
         'promotions',
         'step_runs',
+        'workspace_secrets',
       ].sort());
   });
 

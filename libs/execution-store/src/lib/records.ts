@@ -167,3 +167,15 @@ export interface PipelineStats {
   p95_ms: number | null;
   last_run: { id: string; status: ExecutionStatus; queued_at: string; finished_at: string | null } | null;
 }
+
+/** A running step run whose lease ran out long ago (see ExecutionStore.findAbandonedStepRuns). */
+export interface AbandonedStepRun {
+  id: string;
+  executionId: string;
+  stepName: string;
+  stepIndex: number;
+  stepType: string;
+  attempts: number;
+  maxAttempts: number;
+  runAttempt: number;
+}

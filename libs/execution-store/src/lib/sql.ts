@@ -1,4 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import { StoreError, pgErrorOf } from './store-error';
 
 /**
  * Raw-SQL plumbing shared by the stores (ExecutionStore, PromotionStore, ArtifactStore): they talk
@@ -16,10 +17,29 @@ export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 /** An `Sql` on a runner the caller owns (connects lazily, never releases). */
 export function query(runner: QueryRunner): Sql {
   return async (text, params) => {
-    // The structured result gives the rows for every command (a plain result is [rows, count] for UPDATE).
-    const result = await runner.query(text, params as unknown[], true);
-    return (result.records ?? []) as Row[];
+    try {
+      // The structured result gives the rows for every command (a plain result is [rows, count] for UPDATE).
+      const result = await runner.query(text, params as unknown[], true);
+      return (result.records ?? []) as Row[];
+    } catch (e) {
+      throw asDataError(e);
+    }
   };
+}
+
+/**
+ * A value Postgres refuses (class 22: data exception, e.g. a NUL or a surrogate half in text; class
+ * 54: a program limit, e.g. an index row too large) fails the same way on every retry: it becomes a
+ * StoreError INVALID, which callers treat as permanent (the gateway answers 400, a worker fails the
+ * step instead of retrying it). Other errors (connection loss, constraint checks) pass unchanged.
+ */
+function asDataError(e: unknown): unknown {
+  const { code } = pgErrorOf(e);
+  if (typeof code === 'string' && /^(22|54)/.test(code)) {
+    const message = e instanceof Error ? e.message : String(e);
+    return new StoreError('INVALID', `the database refused a value (${code}): ${message}`);
+  }
+  return e;
 }
 
 /** One statement on its own pooled connection, released afterwards. */

@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ApiKeyRegistry, isLoopbackHost } from './auth/api-keys';
 import { ApiErrorFilter, sendGatewayError } from './errors/api-error.filter';
 import { JSON_MEDIA_TYPES, YAML_MEDIA_TYPES } from './http/content-type.guard';
+import { inputChecks, verifyUtf8 } from './http/input-checks.middleware';
 
 export const API_PREFIX = 'api/v1';
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -69,12 +70,13 @@ export function configureGatewayApp(app: INestApplication, options: ConfigureGat
     ],
   });
   // Registered before Nest's defaults, which it then skips (it checks the parser names).
-  express.useBodyParser('json', { limit, type: JSON_MEDIA_TYPES });
-  express.useBodyParser('text', { limit, type: YAML_MEDIA_TYPES });
+  express.useBodyParser('json', { limit, type: JSON_MEDIA_TYPES, verify: verifyUtf8 });
+  express.useBodyParser('text', { limit, type: YAML_MEDIA_TYPES, verify: verifyUtf8 });
   express.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     sendGatewayError(res, err);
   });
+  express.use(inputChecks());
   app.useGlobalFilters(new ApiErrorFilter());
 
   if (options.docs ?? true) {

@@ -1,6 +1,6 @@
 import type { ApiKeyEntry } from './auth/api-keys';
 import { GatewayBootError, parseMaxBody } from './configure-gateway-app';
-import { DEFAULT_RATE_LIMIT, type GatewayModuleOptions, type GatewayRateLimit } from './gateway.options';
+import { DEFAULT_RATE_LIMIT, type GatewayModuleOptions, type GatewayRateLimit, type GatewaySecrets } from './gateway.options';
 
 type Env = Record<string, string | undefined>;
 
@@ -40,7 +40,11 @@ export function gatewaySettingsFromEnv(env: Env = process.env): GatewaySettings 
  * shape), so the standalone gateway and the all-in-one process wire it the same way.
  */
 export function gatewayOptionsFrom(
-  infra: Pick<GatewayModuleOptions, 'store' | 'publisher' | 'notifier' | 'redis' | 'dataSource' | 'advancer'> & { config?: { apiKeys?: string } },
+  infra: Pick<GatewayModuleOptions, 'store' | 'publisher' | 'notifier' | 'redis' | 'dataSource' | 'advancer'> & {
+    config?: { apiKeys?: string };
+    secretStore?: GatewaySecrets['store'];
+    secretResolver?: GatewaySecrets['resolver'];
+  },
   settings: Partial<GatewaySettings> & { apiKeys?: string | ApiKeyEntry[] } = {},
 ): GatewayModuleOptions {
   return {
@@ -50,6 +54,7 @@ export function gatewayOptionsFrom(
     redis: infra.redis,
     dataSource: infra.dataSource,
     advancer: infra.advancer,
+    secrets: infra.secretStore && infra.secretResolver ? { store: infra.secretStore, resolver: infra.secretResolver } : undefined,
     apiKeys: settings.apiKeys ?? infra.config?.apiKeys,
     rateLimit: settings.rateLimit,
   };

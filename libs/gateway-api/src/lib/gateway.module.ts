@@ -13,6 +13,8 @@ import { ContentTypeGuard } from './http/content-type.guard';
 import { GatewayThrottlerGuard } from './http/gateway-throttler.guard';
 import { PipelinesController } from './pipelines/pipelines.controller';
 import { PipelinesService } from './pipelines/pipelines.service';
+import { SecretsController } from './secrets/secrets.controller';
+import { SecretsService } from './secrets/secrets.service';
 import { defaultDatabasePing } from './store-port';
 
 export interface GatewayModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -63,7 +65,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [TerminusModule.forRoot(), ...imports],
-      controllers: [PipelinesController, ExecutionsController, EventsController, HealthController],
+      controllers: [PipelinesController, ExecutionsController, EventsController, SecretsController, HealthController],
       providers: [
         optionsProvider,
         {
@@ -80,6 +82,7 @@ export class GatewayModule {
         PipelinesService,
         ExecutionsService,
         EventsService,
+        SecretsService,
       ],
       exports: [GATEWAY_OPTIONS, ApiKeyRegistry],
     };

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { EventEnvelope } from '@mockops/pipeline-core';
+import type { EventEnvelope, SecretScope } from '@mockops/pipeline-core';
 import type { PipelineChange } from '@mockops/event-stream';
 import type { ApiKeyEntry } from './auth/api-keys';
 import type { GatewayStore } from './store-port';
@@ -13,6 +13,18 @@ export interface GatewayRateLimit {
 }
 
 export const DEFAULT_RATE_LIMIT: GatewayRateLimit = { limit: 600, windowMs: 60_000 };
+
+/** Workspace secrets as the gateway uses them: the store, and who may use what (save-time checks). */
+export interface GatewaySecrets {
+  store: {
+    put(workspaceId: string, name: string, value: string): Promise<{ created: boolean; record: { workspaceId: string; name: string; createdAt: string; updatedAt: string } }>;
+    list(workspaceId: string): Promise<{ workspaceId: string; name: string; createdAt: string; updatedAt: string }[]>;
+    names(workspaceId: string): Promise<Set<string>>;
+    delete(workspaceId: string, name: string): Promise<boolean>;
+    rotate(): Promise<{ rotated: number; activeKeyId: string }>;
+  };
+  resolver: { scope(workspaceId: string | null, workspaceNames: ReadonlySet<string>): SecretScope };
+}
 
 /**
  * What the gateway needs, injected so that tests can pass a store on a test schema and a Redis key
@@ -37,6 +49,8 @@ export interface GatewayModuleOptions {
   apiKeys?: string | ApiKeyEntry[];
   /** false disables rate limiting. */
   rateLimit?: GatewayRateLimit | false;
+  /** Workspace secrets; without them the secrets API answers 503 and saving skips the secret scope check. */
+  secrets?: GatewaySecrets;
 }
 
 export interface ResolvedGatewayOptions extends GatewayModuleOptions {

@@ -33,6 +33,13 @@ export const DIAGNOSTIC_CODES = {
   unknownEventField: 'UNKNOWN_EVENT_FIELD',
   unknownStepReference: 'UNKNOWN_STEP_REFERENCE',
   unknownTemplateVariable: 'UNKNOWN_TEMPLATE_VARIABLE',
+  strayDelimiter: 'STRAY_TEMPLATE_DELIMITER',
+  secretUsage: 'SECRET_USAGE',
+  secretNotAllowed: 'SECRET_NOT_ALLOWED',
+  secretMisused: 'SECRET_MISUSED',
+  secretNotSet: 'SECRET_NOT_SET',
+  invalidString: 'INVALID_STRING',
+  depthLimit: 'DEPTH_LIMIT',
 } as const;
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;

@@ -1,4 +1,5 @@
 import { formatPath } from './diagnostics';
+import { MAX_INPUT_DEPTH, findInputProblem, isValidIsoDateTime, stringProblem } from './input-checks';
 import { ENTITY_TYPES } from './types';
 import { Field, isPlainObject, listOf, mapping, num, oneOf, str, strOrNum, type Check } from './validation/checks';
 import { validateSection } from './validation/section';
@@ -102,7 +103,9 @@ export const EVENT_PAYLOAD_FIELDS: Record<KnownEventType, readonly string[]> = {
 const label =
   (max: number): Check =>
   (v) =>
-    str({ max })(v) ?? (typeof v === 'string' && /\p{Cc}/u.test(v) ? { message: 'must not contain control characters' } : null);
+    str({ max })(v) ??
+    (typeof v === 'string' && /\p{Cc}/u.test(v) ? { message: 'must not contain control characters' } : null) ??
+    (typeof v === 'string' && stringProblem(v) ? { message: stringProblem(v)! } : null);
 
 class EnvelopeModel {
   @Field(label(512))
@@ -113,7 +116,7 @@ class EnvelopeModel {
   workspace_id: unknown;
   @Field(label(500))
   workspace_name: unknown;
-  @Field((v) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? null : { message: 'must be an ISO 8601 date-time' }))
+  @Field((v) => (typeof v === 'string' && isValidIsoDateTime(v) ? null : { message: 'must be an ISO 8601 date-time (a real calendar date)' }))
   occurred_at: unknown;
   @Field(label(200))
   source: unknown;
@@ -132,6 +135,10 @@ export function validateEvent(raw: unknown, opts: { fallbackId?: string; now?: D
   if (!isPlainObject(raw)) return { ok: false, errors: ['(event): must be a JSON object'] };
   const envelope = validateSection(EnvelopeModel, raw, [], 'a JSON object');
   const errors = envelope.issues.map((i) => `${formatPath(i.path) || '(event)'}: ${i.message}`);
+  // Valid text and bounded depth in the payload too: such an event would otherwise fail downstream
+  // (Postgres refuses NUL and surrogate halves) over and over instead of being refused once.
+  const problem = isPlainObject(raw.payload) ? findInputProblem(raw.payload, { path: ['payload'], maxDepth: MAX_INPUT_DEPTH - 1 }) : null;
+  if (problem) errors.push(`${problem.path}: ${problem.message}`);
   const v = envelope.value;
   const type = typeof v.type === 'string' ? v.type : undefined;
   if (type && isKnownEventType(type) && isPlainObject(v.payload)) {

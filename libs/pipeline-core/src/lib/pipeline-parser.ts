@@ -1,6 +1,8 @@
 import { DIAGNOSTIC_CODES, PipelineValidationError, formatPath, type Diagnostic, type PathSegment } from './diagnostics';
 import { EVENT_PAYLOAD_FIELDS, isKnownEventType } from './events';
-import { TEMPLATE_ROOTS, TemplateError, templateVariables } from './template-renderer';
+import { findInputProblem } from './input-checks';
+import { checkSecretAccess, secretUsage, type SecretScope } from './secret-usage';
+import { TEMPLATE_ROOTS, TemplateError, sharedRenderer, templateVariables } from './template-renderer';
 import type { PipelineDocument, StepDefinition, TriggerDefinition } from './types';
 import { NOTIFY_TYPES, type NotifyType } from './types';
 import { describe, isPlainObject, isTemplate } from './validation/checks';
@@ -15,7 +17,13 @@ import {
 } from './validation/step-config.models';
 import { loadYamlDocument, type LoadLimits, type SourceMap } from './yaml-loader';
 
-export type ParseOptions = LoadLimits;
+export interface ParseOptions extends LoadLimits {
+  /**
+   * Who owns the pipeline and which secrets exist, when known (the gateway at save time): secret
+   * references the pipeline may not use become errors with their position.
+   */
+  secrets?: SecretScope;
+}
 
 export type ParseResult =
   | { ok: true; document: PipelineDocument; errors: []; warnings: Diagnostic[] }
@@ -124,7 +132,7 @@ function parseNotifyConfig(input: Record<string, unknown>, path: PathSegment[], 
   return c.section(NotifyAnyConfigModel, input, path).value;
 }
 
-function parseStep(input: unknown, path: PathSegment[], c: Collector): StepDefinition | null {
+function parseStep(input: unknown, path: PathSegment[], c: Collector, opts: ParseOptions): StepDefinition | null {
   const r = c.section(StepModel, input, path);
   if (r.invalid.has('*')) return null;
   const v = r.value;
@@ -135,6 +143,7 @@ function parseStep(input: unknown, path: PathSegment[], c: Collector): StepDefin
   if (!r.invalid.has('step_type') && !r.invalid.has('config') && v.config !== undefined) {
     v.config = parseConfig(v.step_type as string, v.config, [...path, 'config'], c);
     checkTemplateSyntax(v.config, [...path, 'config'], c);
+    checkSecrets(v.step_type as string, v.config, [...path, 'config'], c, opts.secrets);
   }
   const step: Record<string, unknown> = { name: v.name, step_type: v.step_type, config: v.config };
   for (const key of ['continue_on_error', 'timeout', 'retries'] as const) if (v[key] !== undefined) step[key] = v[key];
@@ -146,6 +155,8 @@ function checkTemplateSyntax(config: unknown, path: PathSegment[], c: Collector)
     if (isTemplate(v)) {
       try {
         templateVariables(v);
+        const stray = sharedRenderer().strayDelimiters(v);
+        if (stray) c.warn(at, DIAGNOSTIC_CODES.strayDelimiter, `"${stray}" outside any {{ }} or {% %}: literal text here; if it was meant to close a tag, the tag is broken`);
       } catch (e) {
         const reason = e instanceof TemplateError ? e.message : String(e);
         c.error(at, DIAGNOSTIC_CODES.templateSyntax, reason.replace(/, line:\d+, col:\d+.*$/s, ''), 'value');
@@ -156,11 +167,25 @@ function checkTemplateSyntax(config: unknown, path: PathSegment[], c: Collector)
   walk(config, path);
 }
 
-function parseSteps(list: unknown[], path: PathSegment[], c: Collector): StepDefinition[] {
+/** Secrets only as whole values of credential fields; with a scope, only the secrets this pipeline may use. */
+function checkSecrets(stepType: string, config: unknown, path: PathSegment[], c: Collector, scope?: SecretScope): void {
+  const usage = secretUsage(stepType, config, sharedRenderer());
+  for (const p of usage.problems) c.error([...path, ...p.path], DIAGNOSTIC_CODES.secretUsage, p.message, 'value');
+  if (!scope) return;
+  for (const ref of usage.refs) {
+    const issue = checkSecretAccess(stepType, ref, scope);
+    if (!issue) continue;
+    const code = { SECRET_NOT_ALLOWED: DIAGNOSTIC_CODES.secretNotAllowed, SECRET_MISUSED: DIAGNOSTIC_CODES.secretMisused, SECRET_NOT_SET: DIAGNOSTIC_CODES.secretNotSet }[issue.code];
+    if (issue.severity === 'error') c.error([...path, ...ref.fieldPath], code, issue.message, 'value');
+    else c.warn([...path, ...ref.fieldPath], code, issue.message);
+  }
+}
+
+function parseSteps(list: unknown[], path: PathSegment[], c: Collector, opts: ParseOptions = {}): StepDefinition[] {
   const steps: StepDefinition[] = [];
   const firstIndex = new Map<string, number>();
   list.forEach((item, i) => {
-    const step = parseStep(item, [...path, i], c);
+    const step = parseStep(item, [...path, i], c, opts);
     if (!step) return;
     steps.push(step);
     if (typeof step.name !== 'string') return;
@@ -215,7 +240,13 @@ function finish<T>(c: Collector, value: T) {
 }
 
 function load(input: unknown, opts: ParseOptions): { value: unknown; map?: SourceMap } | { errors: Diagnostic[] } {
-  if (typeof input !== 'string') return { value: input };
+  if (typeof input !== 'string') {
+    // A parsed body gets the same text and depth rules as a YAML document.
+    const problem = findInputProblem(input, { maxDepth: opts.maxDepth });
+    if (!problem) return { value: input };
+    const code = problem.code === 'DEPTH_LIMIT' ? DIAGNOSTIC_CODES.depthLimit : DIAGNOSTIC_CODES.invalidString;
+    return { errors: [{ severity: 'error', code, path: problem.path, message: problem.message }] };
+  }
   const loaded = loadYamlDocument(input, opts);
   return loaded.ok ? { value: loaded.value, map: loaded.map } : { errors: loaded.diagnostics };
 }
@@ -236,7 +267,7 @@ export function parsePipeline(input: unknown, opts: ParseOptions = {}): ParseRes
     const triggers = Array.isArray(def.value.triggers)
       ? def.value.triggers.map((t, i) => parseTrigger(t, [...defPath, 'triggers', i], c)).filter((t): t is TriggerDefinition => t !== null)
       : null;
-    const steps = Array.isArray(def.value.steps) ? parseSteps(def.value.steps, [...defPath, 'steps'], c) : [];
+    const steps = Array.isArray(def.value.steps) ? parseSteps(def.value.steps, [...defPath, 'steps'], c, opts) : [];
     templateWarnings(triggers, steps, [...defPath, 'steps'], c);
     document = {
       name: doc.value.name as string,
@@ -280,7 +311,7 @@ export function parseFragment<K extends FragmentKind>(input: unknown, kind: K, o
     } else if (kind === 'triggers') {
       value = list.map((t, i) => parseTrigger(t, [...base, i], c)).filter((t): t is TriggerDefinition => t !== null);
     } else {
-      value = parseSteps(list, base, c);
+      value = parseSteps(list, base, c, opts);
       templateWarnings(null, value as StepDefinition[], base, c);
     }
   }

@@ -1,4 +1,4 @@
-import { Context, Liquid, Value, analyzeSync, toValueSync, type Template } from 'liquidjs';
+import { Context, Liquid, Tokenizer, Value, analyzeSync, toValueSync, type Template } from 'liquidjs';
 import { formatPath, type PathSegment } from './diagnostics';
 import type { EventEnvelope } from './events';
 import { LruCache } from './lru-cache';
@@ -51,6 +51,12 @@ export interface TemplateRendererOptions {
   memoryLimit?: number;
   /** Tags/outputs one render may evaluate: a deterministic cap on nested loops. */
   templateLimit?: number;
+  /**
+   * Milliseconds all templates of one step's config may take together (renderConfig), and the
+   * allocations they may make together: a document holding thousands of templates, each within its
+   * own limits, still cannot hold a worker's event loop longer than this.
+   */
+  configBudgetMs?: number;
 }
 
 const DEFAULTS: Required<TemplateRendererOptions> = {
@@ -59,7 +65,19 @@ const DEFAULTS: Required<TemplateRendererOptions> = {
   renderLimitMs: 1000,
   memoryLimit: 10_000_000,
   templateLimit: 100_000,
+  configBudgetMs: 500,
 };
+
+type LiquidLimiter = Context['renderLimit'];
+
+/** The limits one renderConfig call shares across every template it renders. */
+interface RenderBudget {
+  renderLimit: LiquidLimiter;
+  memoryLimit: LiquidLimiter;
+}
+
+// liquidjs's Limiter is not exported by name; a Context built without limiters makes one of each.
+const Limiter = (new Context({}).renderLimit as object).constructor as new (resource: string, limit: number) => LiquidLimiter;
 
 /** `{{ expr }}` and nothing else: the rendered value keeps its native type. */
 const SINGLE_EXPRESSION = /^\s*\{\{-?([\s\S]*?)-?\}\}\s*$/;
@@ -89,6 +107,8 @@ export class TemplateRenderer {
     this.opts = { ...DEFAULTS, ...options };
     this.liquid = new Liquid({
       strictVariables: true,
+      // An unknown filter is a save-time error, not a silent pass-through.
+      strictFilters: true,
       // Lets `{{ x | default: "y" }}` and `{% if x %}` see an undefined x without failing.
       lenientIf: true,
       ownPropertyOnly: true,
@@ -108,9 +128,16 @@ export class TemplateRenderer {
     return this.cache.size;
   }
 
-  /** Renders every string in a config, deeply. A value that is exactly one `{{ }}` keeps its type. */
-  renderConfig(config: unknown, ctx: TemplateContext): unknown {
-    return this.renderDeep(config, ctx, []);
+  /**
+   * Renders every string in a config, deeply. A value that is exactly one `{{ }}` keeps its type. All
+   * templates of the config share one time and memory budget (`configBudgetMs`, `memoryLimit`).
+   */
+  renderConfig(config: unknown, ctx: TemplateContext, opts: { budgetMs?: number } = {}): unknown {
+    const budget: RenderBudget = {
+      renderLimit: new Limiter('config render time', nowMs() + (opts.budgetMs ?? this.opts.configBudgetMs)),
+      memoryLimit: new Limiter('config render memory', this.opts.memoryLimit),
+    };
+    return this.renderDeep(config, ctx, [], budget);
   }
 
   /** Renders one string to a string (objects become JSON). */
@@ -119,18 +146,36 @@ export class TemplateRenderer {
   }
 
   /** Renders one string; a single-expression template returns the expression's value unchanged. */
-  renderValue(source: string, ctx: TemplateContext, path = ''): unknown {
+  renderValue(source: string, ctx: TemplateContext, path = '', budget?: RenderBudget): unknown {
     if (!isTemplate(source)) return source;
     const compiled = this.compile(source, path);
     try {
-      if (compiled.kind === 'value') {
-        const context = new Context(ctx as object, this.liquid.options, { templateLimit: this.opts.templateLimit }, { liquid: this.liquid });
-        return toValueSync(compiled.value.value(context, false));
-      }
-      return this.liquid.renderSync(compiled.templates, ctx as object, { templateLimit: this.opts.templateLimit });
+      // A fresh context per string (an `assign` must not leak into the next one), sharing the budget.
+      const context = new Context(ctx as object, this.liquid.options, { templateLimit: this.opts.templateLimit, sync: true }, { liquid: this.liquid, ...budget });
+      if (budget) budget.renderLimit.check(nowMs());
+      if (compiled.kind === 'value') return toValueSync(compiled.value.value(context, false));
+      return toValueSync(this.liquid.renderer.renderTemplates(compiled.templates, context));
     } catch (e) {
       throw this.wrap(e, path);
     }
+  }
+
+  /**
+   * Literal text of a template that looks like a broken tag: `}}` or `%}` outside any `{{ }}`/`{% %}`
+   * (a save-time warning: JSON text legitimately contains `}}`, so it cannot be an error).
+   */
+  strayDelimiters(source: string): string | null {
+    if (!isTemplate(source)) return null;
+    try {
+      for (const token of new Tokenizer(source).readTopLevelTokens(this.liquid.options)) {
+        if (token.constructor.name !== 'HTMLToken') continue;
+        const text = token.getText();
+        if (/\}\}|%\}/.test(text)) return text.includes('%}') ? '%}' : '}}';
+      }
+    } catch {
+      return null; // a syntax error, reported elsewhere
+    }
+    return null;
   }
 
   /** Throws TemplateError (TEMPLATE_SYNTAX) when the source does not parse; caches it when it does. */
@@ -176,12 +221,12 @@ export class TemplateRenderer {
     return out;
   }
 
-  private renderDeep(value: unknown, ctx: TemplateContext, path: PathSegment[]): unknown {
-    if (typeof value === 'string') return this.renderValue(value, ctx, formatPath(path));
-    if (Array.isArray(value)) return value.map((v, i) => this.renderDeep(v, ctx, [...path, i]));
+  private renderDeep(value: unknown, ctx: TemplateContext, path: PathSegment[], budget: RenderBudget): unknown {
+    if (typeof value === 'string') return this.renderValue(value, ctx, formatPath(path), budget);
+    if (Array.isArray(value)) return value.map((v, i) => this.renderDeep(v, ctx, [...path, i], budget));
     if (value && typeof value === 'object' && !(value instanceof Date)) {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = this.renderDeep(v, ctx, [...path, k]);
+      for (const [k, v] of Object.entries(value)) out[k] = this.renderDeep(v, ctx, [...path, k], budget);
       return out;
     }
     return value;
@@ -240,8 +285,13 @@ export interface TemplateVariableRef {
   defaulted: boolean;
 }
 
+function nowMs(): number {
+  return performance.now();
+}
+
 let shared: TemplateRenderer | undefined;
-function sharedRenderer(): TemplateRenderer {
+/** The process-wide renderer with default limits (save-time checks share its compiled templates). */
+export function sharedRenderer(): TemplateRenderer {
   shared ??= new TemplateRenderer();
   return shared;
 }

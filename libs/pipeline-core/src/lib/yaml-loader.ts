@@ -1,5 +1,6 @@
 import { CORE_SCHEMA, EVENT_ID, YAMLException, constructFromEvents, getScalarValue, parseEvents, type Event } from 'js-yaml';
 import { DIAGNOSTIC_CODES, formatPath, type Diagnostic, type PathSegment } from './diagnostics';
+import { stringProblem } from './input-checks';
 
 export interface SourcePosition {
   /** 1-based. */
@@ -215,10 +216,36 @@ export function loadYamlDocument(source: string, limits: LoadLimits = {}): LoadR
 
   try {
     const [value] = constructFromEvents(events, { source, schema: CORE_SCHEMA });
+    const bad = firstInvalidString(value, []);
+    if (bad) {
+      return { ok: false, diagnostics: [error(DIAGNOSTIC_CODES.invalidString, `${bad.path.length ? 'value' : 'document'} ${bad.why}`, bad.path, map.locateValue(bad.path))] };
+    }
     return { ok: true, value, map };
   } catch (e) {
     return { ok: false, diagnostics: [yamlError(e)] };
   }
+}
+
+/** A string (or key) that is not valid text: `"\0"` and `"\ud800"` are legal YAML escapes. Depth is capped by the parser. */
+function firstInvalidString(v: unknown, path: PathSegment[]): { path: PathSegment[]; why: string } | null {
+  if (typeof v === 'string') {
+    const why = stringProblem(v);
+    return why ? { path, why } : null;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const found = firstInvalidString(v[i], [...path, i]);
+      if (found) return found;
+    }
+  } else if (v && typeof v === 'object') {
+    for (const [k, item] of Object.entries(v)) {
+      const why = stringProblem(k);
+      if (why) return { path: [...path, k], why: `key ${why}` };
+      const found = firstInvalidString(item, [...path, k]);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 function yamlError(e: unknown): Diagnostic {

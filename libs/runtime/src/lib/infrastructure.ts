@@ -2,10 +2,10 @@ import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { secretsFromEnv, type MockopsConfig } from '@mockops/config';
 import { EventPublisher, PipelineChangeNotifier } from '@mockops/event-stream';
-import { ExecutionStore, createDataSource, pendingMigrations, resolveDatabase, runMigrations } from '@mockops/execution-store';
+import { ExecutionStore, SecretCipher, SecretStore, createDataSource, pendingMigrations, resolveDatabase, runMigrations } from '@mockops/execution-store';
 import { Queue } from 'bullmq';
 import { STEP_TYPES } from '@mockops/pipeline-core';
-import { ExecutionAdvancer, RevisionCache, StepDispatcher, queueNameFor, type StepJobData } from '@mockops/worker-kit';
+import { ExecutionAdvancer, RevisionCache, SecretResolver, StepDispatcher, queueNameFor, type StepJobData } from '@mockops/worker-kit';
 import { connectRedis } from './redis';
 
 /**
@@ -19,7 +19,12 @@ export interface Infrastructure {
   store: ExecutionStore;
   publisher: EventPublisher;
   notifier: PipelineChangeNotifier;
+  /** The operator's process-wide secrets (MOCKOPS_SECRET_*, GITHUB_TOKEN, SLACK_WEBHOOK_URL, SMTP_URL, WEBHOOK_SECRET). */
   secrets: Record<string, string>;
+  /** Workspace secrets, encrypted at rest (values only with MOCKOPS_SECRETS_KEY). */
+  secretStore: SecretStore;
+  /** Who may use which secret: a workspace its own and the shared operator credentials, global pipelines the operator's. */
+  secretResolver: SecretResolver;
   /** One BullMQ queue per step type (any process may enqueue any step type). */
   queues: Map<string, Queue<StepJobData>>;
   revisions: RevisionCache;
@@ -70,6 +75,8 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
     }
     closers.push(async () => Promise.all([...queues.values()].map((q) => q.close())));
     const revisions = new RevisionCache(store);
+    const secretStore = new SecretStore(dataSource, config.secretsKeys.length ? new SecretCipher(config.secretsKeys) : null);
+    const secrets = overrides.secrets ?? secretsFromEnv();
     const dispatcher = new StepDispatcher((name) => {
       const queue = queues.get(name);
       if (!queue) throw new Error(`no queue named ${name}`);
@@ -84,9 +91,11 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
       revisions,
       dispatcher,
       advancer: new ExecutionAdvancer(store, revisions, dispatcher),
-      publisher: new EventPublisher(redis, { stream: config.eventsStream, maxLen: config.eventsMaxLen }),
+      publisher: new EventPublisher(redis, { stream: config.eventsStream, maxLen: config.eventsMaxLen, maxEventBytes: config.eventMaxBytes }),
       notifier: new PipelineChangeNotifier(redis, config.eventsStream),
-      secrets: overrides.secrets ?? secretsFromEnv(),
+      secrets,
+      secretStore,
+      secretResolver: new SecretResolver(secrets, config.sharedSecrets, secretStore),
       databaseUrl,
       embeddedDatabase,
       close: async () => {

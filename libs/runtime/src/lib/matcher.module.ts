@@ -27,6 +27,7 @@ export class MatcherService implements OnApplicationBootstrap, OnApplicationShut
       claimIdleMs: config.matcherClaimIdleMs,
       startId: config.matcherStartId,
       reloadMs: config.matcherReloadMs,
+      maxEventBytes: config.eventMaxBytes,
       logger: this.logger,
     });
   }

@@ -1,4 +1,4 @@
-import { Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown, type Type } from '@nestjs/common';
+import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import type { MockopsConfig } from '@mockops/config';
@@ -6,6 +6,7 @@ import {
   ExecutionAdvancer,
   RevisionCache,
   STEP_WORKER_SETTINGS,
+  StepReconciler,
   StepRunner,
   indexHandlers,
   processStepJob,
@@ -54,6 +55,20 @@ class RunnerShutdown implements OnApplicationShutdown {
   }
 }
 
+const STEP_RECONCILER = Symbol('STEP_RECONCILER');
+
+class ReconcilerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(STEP_RECONCILER) private readonly reconciler: StepReconciler) {}
+
+  onApplicationBootstrap(): void {
+    this.reconciler.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.reconciler.stop();
+  }
+}
+
 /**
  * Step workers for the given handlers: one BullMQ processor per step type, all sharing one StepRunner
  * (the worker base). Boot fails when a step type has two handlers.
@@ -76,12 +91,27 @@ export class WorkersModule {
               revisions,
               advancer,
               handlers,
-              secrets: infra.secrets,
+              secrets: infra.secretResolver,
               leaseMs: config.stepLeaseMs,
               logger,
             }),
         },
         RunnerShutdown,
+        {
+          provide: STEP_RECONCILER,
+          inject: [EXECUTION_ADVANCER],
+          useFactory: (advancer: ExecutionAdvancer) =>
+            new StepReconciler({
+              store: infra.store,
+              advancer,
+              queueFor: (name) => infra.queues.get(name)!,
+              stepTypes: [...byType.keys()],
+              graceMs: infra.config.stepLeaseMs,
+              intervalMs: Math.max(1000, infra.config.stepLeaseMs),
+              logger: new Logger('StepReconciler'),
+            }),
+        },
+        ReconcilerLifecycle,
         ...[...byType.keys()].map((type) => processorFor(type, infra.config)),
       ],
       exports: [STEP_RUNNER],

@@ -60,6 +60,7 @@ export async function createTestEnv(extra: Record<string, string> = {}): Promise
     MOCKOPS_MATCHER_RELOAD_MS: '60000',
     MOCKOPS_EGRESS_ALLOW: '127.0.0.1',
     MOCKOPS_DATA_DIR: `/tmp/mockops-test-${id}`,
+    MOCKOPS_SECRETS_KEY: randomBytes(32).toString('base64'),
     PORT: '0',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ...extra,

@@ -1,4 +1,5 @@
 import type { EventEnvelope, StepType } from '@mockops/pipeline-core';
+import type { ResolvedSecret, SecretOrigin } from './secrets';
 
 /**
  * What a step-type worker implements. The worker base (see worker-base) loads the execution, claims the
@@ -18,7 +19,10 @@ export interface StepRunContext<C = Record<string, unknown>> {
     pipelineId: string;
     pipelineName: string;
     revisionId: string;
+    /** The workspace the run acts for: the pipeline's owner, else (global pipelines) the event's. */
     workspaceId: string | null;
+    /** The pipeline's owner (null: a global pipeline): whose secrets the run may use. */
+    ownerWorkspaceId: string | null;
     startedAt: string;
   };
   event: EventEnvelope;
@@ -32,11 +36,17 @@ export interface StepRunContext<C = Record<string, unknown>> {
   };
   /** Outputs of the steps that already ran, by step name. */
   steps: Record<string, { outputs: Record<string, unknown> }>;
-  /** Reads a secret (workspace-scoped first, then global). Undefined when not configured. */
-  secret(name: string): string | undefined;
+  /**
+   * A secret the pipeline may use, with where it came from: the owner workspace's own, else an
+   * operator credential (global pipelines, or shared with the workspace). Undefined otherwise.
+   * Handlers use it for documented fallbacks (SLACK_WEBHOOK_URL, SMTP_URL, GITHUB_TOKEN...).
+   */
+  secret(name: string): Promise<ResolvedSecret | undefined>;
+  /** Config fields filled from `{{ secrets.NAME }}`, with the secret's origin (credential binding). */
+  credentials: { field: string; name: string; origin: SecretOrigin }[];
   /** Appends a line to the step run's log (secrets are redacted before storing). */
   log(message: string): void;
-  /** Aborted when the step's timeout elapses or the worker shuts down hard. */
+  /** Aborted when the step times out, the execution is cancelled, the worker loses the lease or shuts down hard. */
   signal: AbortSignal;
 }
 

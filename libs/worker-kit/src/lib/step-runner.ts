@@ -1,8 +1,15 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
+  LruCache,
   TemplateRenderer,
+  checkSecretAccess,
+  matchSecretForm,
   resolveStepRuntime,
+  secretUsage,
+  type PathSegment,
+  type SecretReference,
+  type SecretUsageProblem,
   type StepDefinition,
   type TemplateContext,
 } from '@mockops/pipeline-core';
@@ -12,7 +19,8 @@ import type { RunnerExecution, RunnerStepRun, RunnerStore, StepLogLine } from '.
 import type { ExecutionAdvancer } from './execution-advancer';
 import type { RevisionCache } from './revision-cache';
 import type { StepJobData } from './queues';
-import { redactConfig, scrubText, sensitiveValues } from './redaction';
+import { redactConfig, scrubText, sensitiveValues, toStorable } from './redaction';
+import type { ResolvedSecret, SecretResolver } from './secrets';
 
 export interface RunnerLogger {
   log(message: string): void;
@@ -25,9 +33,14 @@ export interface StepRunnerOptions {
   revisions: RevisionCache;
   advancer: ExecutionAdvancer;
   handlers: StepHandler<any>[];
-  /** Values for `{{secrets.NAME}}` and ctx.secret(). */
-  secrets: Record<string, string>;
+  /** Who may use which secret, and their values (workspace store + operator credentials). */
+  secrets: SecretResolver;
   leaseMs: number;
+  /**
+   * How often a running step renews its lease and learns that it was cancelled or taken over (then
+   * its handler is aborted). Default a third of the lease, at most 2 s.
+   */
+  leaseCheckMs?: number;
   logger: RunnerLogger;
   renderer?: TemplateRenderer;
   workerId?: string;
@@ -43,30 +56,44 @@ export type RunOutcome =
   /** Another worker holds a live lease on the step: look again later without using an attempt. */
   | { kind: 'busy'; delayMs: number };
 
-/** Fails boot when a step type has no handler or two (ENGINEERING: fail fast). */
-export function indexHandlers(handlers: StepHandler<any>[], required: readonly string[] = []): Map<string, StepHandler<any>> {
+/** Fails boot when a step type has two handlers (ENGINEERING: fail fast). */
+export function indexHandlers(handlers: StepHandler<any>[]): Map<string, StepHandler<any>> {
   const byType = new Map<string, StepHandler<any>>();
   for (const h of handlers) {
     if (byType.has(h.stepType)) throw new Error(`two handlers registered for step type "${h.stepType}"`);
     byType.set(h.stepType, h);
   }
-  for (const type of required) {
-    if (!byType.has(type)) throw new Error(`no handler registered for step type "${type}"`);
-  }
   return byType;
 }
 
+/** The run stopped being this worker's: cancelled, or its lease was taken over. */
+class LeaseLostError extends Error {
+  constructor() {
+    super('the step was cancelled or its lease was lost');
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** A store error that cannot succeed on retry (a value Postgres refuses): matched by name and code. */
+function isDataError(e: unknown): boolean {
+  const err = e as { name?: unknown; code?: unknown };
+  return err?.name === 'StoreError' && err.code === 'INVALID';
+}
+
+type SecretPlan = { refs: SecretReference[]; problems: SecretUsageProblem[] };
+
 /**
- * The worker base: claims the step run (compare-and-set with a lease), renders its config with
- * pipeline-core, runs the handler under the step's timeout while renewing the lease, records the
- * outcome, and advances the execution. A step type's worker is its handler plus this.
+ * The worker base: claims the step run (compare-and-set with a lease), resolves the secrets the
+ * pipeline may use, renders its config with pipeline-core, runs the handler under the step's timeout
+ * while renewing the lease (a cancel or a lost lease aborts it), records the outcome, and advances the
+ * execution. A step type's worker is its handler plus this.
  */
 export class StepRunner {
   private readonly handlers: Map<string, StepHandler<any>>;
   private readonly renderer: TemplateRenderer;
   private readonly workerId: string;
-  private readonly secretValues: string[];
   private readonly shutdown = new AbortController();
+  private readonly plans = new LruCache<string, SecretPlan>(2000);
   private inFlight = 0;
   private idle?: () => void;
 
@@ -74,7 +101,6 @@ export class StepRunner {
     this.handlers = indexHandlers(opts.handlers);
     this.renderer = opts.renderer ?? new TemplateRenderer();
     this.workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    this.secretValues = Object.values(opts.secrets).filter((v) => v.length >= 4);
   }
 
   get stepTypes(): string[] {
@@ -141,61 +167,164 @@ export class StepRunner {
     const logs: StepLogLine[] = [];
     const attempt = claimed.attempts;
     let renderedConfig: unknown;
-    let scrub = this.secretValues;
+    // Every value that must never be stored or logged in clear; grows as secrets are resolved.
+    const scrub: string[] = [...this.opts.secrets.operatorValues];
     const log = (message: string) => logs.push({ at: new Date().toISOString(), attempt, message: scrubText(message, scrub) });
 
+    // The lease is renewed while the handler runs; a renewal that finds the run no longer ours (the
+    // execution was cancelled, or another worker took over an expired lease) aborts the handler.
+    const stop = new AbortController();
+    const leaseCheckMs = this.opts.leaseCheckMs ?? Math.max(250, Math.min(Math.floor(this.opts.leaseMs / 3), 2000));
     const lease = setInterval(() => {
-      store.renewLease(claimed.id, owner, this.opts.leaseMs).catch((e) => logger.warn(`lease renewal failed: ${e}`));
-    }, Math.max(250, Math.floor(this.opts.leaseMs / 3)));
+      store
+        .renewLease(claimed.id, owner, this.opts.leaseMs)
+        .then((held) => {
+          if (!held && !stop.signal.aborted) stop.abort(new LeaseLostError());
+        })
+        .catch((e) => logger.warn(`lease renewal failed: ${e}`));
+    }, leaseCheckMs);
     try {
       const outputsByStep: Record<string, { outputs: Record<string, unknown> }> = {};
       for (const r of execution.stepRuns) if (r.status === 'succeeded') outputsByStep[r.stepName] = { outputs: r.outputs ?? {} };
       const context = this.templateContext(execution, document.name, outputsByStep);
+      const { refs, resolved } = await this.resolveSecrets(execution, step);
+      for (const s of resolved.values()) scrub.push(s.value);
       try {
-        renderedConfig = this.renderer.renderConfig(step.config ?? {}, context);
+        renderedConfig = this.renderConfig(step, context, refs, resolved);
       } catch (e) {
         throw new StepError(`config: ${(e as Error).message}`, 'TEMPLATE_ERROR', false);
       }
-      scrub = [...this.secretValues, ...sensitiveValues(renderedConfig)];
+      scrub.push(...sensitiveValues(step.step_type, renderedConfig));
       log(`attempt ${attempt}/${claimed.maxAttempts} on ${this.workerId}`);
-      const result = await this.withTimeout(runtime.timeoutMs, (signal) =>
-        handler.run(this.handlerContext(execution, document.name, outputsByStep, step, claimed, renderedConfig, runtime.timeoutMs, log, signal)),
+      const credentials = refs.map((r) => ({ field: r.field, name: r.name, origin: resolved.get(r.name)!.origin }));
+      const result = await this.withTimeout(runtime.timeoutMs, stop.signal, (signal) =>
+        handler.run(
+          this.handlerContext(execution, document.name, outputsByStep, step, claimed, renderedConfig, runtime.timeoutMs, log, signal, credentials, async (name) => {
+            const found = (await this.opts.secrets.resolve(execution.workspaceId, [name])).get(name);
+            if (found) scrub.push(found.value);
+            return found;
+          }),
+        ),
       );
-      const stored = redactConfig(renderedConfig, scrub);
-      const outputs = JSON.parse(scrubText(JSON.stringify(result.outputs ?? {}), scrub)) as Record<string, unknown>;
+      if (stop.signal.aborted) return { kind: 'done', detail: `step "${step.name}" stopped: ${(stop.signal.reason as Error).message}` };
+      const stored = toStorable(redactConfig(step.step_type, renderedConfig, scrub));
+      const outputs = toStorable(JSON.parse(scrubText(JSON.stringify(result.outputs ?? {}), scrub))) as Record<string, unknown>;
       if (result.status === 'waiting') {
         if (!result.waitingFor) throw new Error(`handler for ${step.step_type} returned waiting without waitingFor`);
         log(`waiting for ${result.waitingFor}`);
-        const parked = await store.parkStepRun(claimed.id, owner, { outputs, renderedConfig: stored, logs, waitingFor: result.waitingFor });
+        const parked = await this.storeOutcome(claimed, owner, () => store.parkStepRun(claimed.id, owner, { outputs, renderedConfig: stored, logs: toStorable(logs), waitingFor: result.waitingFor! }));
+        if (parked === 'unstorable') return this.unstorable(execution.id, step.name);
         return { kind: 'done', detail: parked ? `step "${step.name}" waits for ${result.waitingFor}` : `lost the lease of step "${step.name}"` };
       }
-      const ok = await store.completeStepRun(claimed.id, owner, { outputs, renderedConfig: stored, logs });
+      const ok = await this.storeOutcome(claimed, owner, () => store.completeStepRun(claimed.id, owner, { outputs, renderedConfig: stored, logs: toStorable(logs) }));
+      if (ok === 'unstorable') return this.unstorable(execution.id, step.name);
       if (!ok) return { kind: 'done', detail: `lost the lease of step "${step.name}" before completing it` };
       await advancer.advance(execution.id);
       return { kind: 'done', detail: `step "${step.name}" succeeded` };
     } catch (e) {
+      if (stop.signal.aborted && stop.signal.reason instanceof LeaseLostError) {
+        return { kind: 'done', detail: `step "${step.name}" stopped: ${stop.signal.reason.message}` };
+      }
       const err = e instanceof Error ? e : new Error(String(e));
-      const retryable = err instanceof StepError ? err.retryable : true;
+      const retryable = err instanceof StepError ? err.retryable : !isDataError(err);
       const willRetry = retryable && attempt < claimed.maxAttempts;
       const message = scrubText(err.message, scrub);
+      const code = err instanceof StepError ? err.code : isDataError(err) ? 'RESULT_NOT_STORABLE' : 'STEP_ERROR';
       log(`${willRetry ? 'error (will retry)' : 'error'}: ${message}`);
-      const ok = await store.failStepRun(claimed.id, owner, {
+      const failure = {
         error: message,
-        errorCode: err instanceof StepError ? err.code : 'STEP_ERROR',
-        renderedConfig: renderedConfig === undefined ? undefined : redactConfig(renderedConfig, scrub),
-        logs,
+        errorCode: code,
+        renderedConfig: renderedConfig === undefined ? undefined : toStorable(redactConfig(step.step_type, renderedConfig, scrub)),
+        logs: toStorable(logs),
         willRetry,
-      });
+      };
+      const ok = await this.storeOutcome(claimed, owner, () => store.failStepRun(claimed.id, owner, toStorable(failure)));
+      if (ok === 'unstorable') return this.unstorable(execution.id, step.name);
       if (!ok) return { kind: 'done', detail: `lost the lease of step "${step.name}" before recording its failure` };
-      if (willRetry) {
-        const retryErr = new StepError(message, err instanceof StepError ? err.code : 'STEP_ERROR', true, err instanceof StepError ? err.retryAfterMs : undefined);
-        return { kind: 'retry', error: retryErr };
-      }
+      if (willRetry) return { kind: 'retry', error: new StepError(message, code, true, err instanceof StepError ? err.retryAfterMs : undefined) };
       await advancer.advance(execution.id);
       return { kind: 'failed', error: new Error(message) };
     } finally {
       clearInterval(lease);
     }
+  }
+
+  /**
+   * Records an outcome. A value Postgres refuses would fail the same way on every retry (and a retry
+   * would repeat the step's side effect): the step is failed for good with a plain message instead.
+   */
+  private async storeOutcome(run: RunnerStepRun, owner: string, write: () => Promise<boolean>): Promise<boolean | 'unstorable'> {
+    try {
+      return await write();
+    } catch (e) {
+      if (!isDataError(e)) throw e;
+      this.opts.logger.error(`step run ${run.id}: its outcome cannot be stored: ${(e as Error).message}`);
+      const recorded = await this.opts.store.failStepRun(run.id, owner, {
+        error: 'the step ran, but its result could not be stored (the database refused a value); it is not retried, so its side effect is not repeated',
+        errorCode: 'RESULT_NOT_STORABLE',
+        logs: [],
+        willRetry: false,
+      });
+      return recorded ? 'unstorable' : false;
+    }
+  }
+
+  private async unstorable(executionId: string, stepName: string): Promise<RunOutcome> {
+    await this.opts.advancer.advance(executionId);
+    return { kind: 'failed', error: new Error(`step "${stepName}": its result could not be stored`) };
+  }
+
+  /**
+   * The secrets the step's config names, checked against what the pipeline may use (the rule is also
+   * enforced at save time; revisions saved before it, or a secret deleted since, fail here for good).
+   */
+  private async resolveSecrets(execution: RunnerExecution, step: StepDefinition): Promise<{ refs: SecretReference[]; resolved: Map<string, ResolvedSecret> }> {
+    const key = `${execution.revisionId}\u0000${step.name}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = secretUsage(step.step_type, step.config ?? {}, this.renderer);
+      this.plans.set(key, plan);
+    }
+    if (plan.problems.length) {
+      throw new StepError(`secrets: ${plan.problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`, 'SECRET_USAGE', false);
+    }
+    if (plan.refs.length === 0) return { refs: [], resolved: new Map() };
+    const owner = execution.workspaceId;
+    const resolved = await this.opts.secrets.resolve(owner, plan.refs.map((r) => r.name));
+    const own = new Set([...resolved].filter(([, v]) => v.origin === 'workspace').map(([n]) => n));
+    const scope = this.opts.secrets.scope(owner, own);
+    for (const ref of plan.refs) {
+      const issue = checkSecretAccess(step.step_type, ref, scope);
+      if (issue?.severity === 'error') throw new StepError(issue.message, issue.code, false);
+      if (!resolved.has(ref.name)) {
+        const where = owner === null ? 'configured for global pipelines' : `set in workspace ${owner} (or shared with it)`;
+        throw new StepError(`secret ${ref.name} is not ${where}`, 'SECRET_NOT_SET', false);
+      }
+    }
+    return { refs: plan.refs, resolved };
+  }
+
+  /**
+   * Renders the config without any secret in the template context: each `{{ secrets.X }}` credential
+   * field is swapped for a random placeholder before rendering and for the value afterwards, so no
+   * template can see, filter or copy a secret.
+   */
+  private renderConfig(step: StepDefinition, context: TemplateContext, refs: SecretReference[], resolved: Map<string, ResolvedSecret>): unknown {
+    const config = step.config ?? {};
+    if (refs.length === 0) return this.renderer.renderConfig(config, context);
+    const token = randomBytes(8).toString('hex');
+    const placeholder = (i: number) => `__mockops_secret_${token}_${i}__`;
+    const prepared = structuredClone(config) as unknown;
+    refs.forEach((ref, i) => {
+      const form = matchSecretForm(String(getAt(config, ref.fieldPath)))!;
+      setAt(prepared, ref.fieldPath, form.form === 'whole' ? placeholder(i) : `${form.prefix}${placeholder(i)}${form.suffix}`);
+    });
+    const rendered = this.renderer.renderConfig(prepared, context);
+    refs.forEach((ref, i) => {
+      const value = resolved.get(ref.name)!.value;
+      setAt(rendered, ref.fieldPath, ref.form === 'whole' ? value : String(getAt(rendered, ref.fieldPath)).split(placeholder(i)).join(encodeURIComponent(value)));
+    });
+    return rendered;
   }
 
   private templateContext(
@@ -213,8 +342,7 @@ export class StepRunner {
       execution_id: execution.id,
       pipeline: { id: execution.pipelineId, name: pipelineName },
       steps,
-      secrets: this.opts.secrets,
-    } as TemplateContext;
+    };
   }
 
   private handlerContext(
@@ -227,6 +355,8 @@ export class StepRunner {
     timeoutMs: number,
     log: (m: string) => void,
     signal: AbortSignal,
+    credentials: StepRunContext['credentials'],
+    secret: StepRunContext['secret'],
   ): StepRunContext {
     const started = execution.startedAt ?? execution.queuedAt ?? new Date();
     return {
@@ -237,6 +367,7 @@ export class StepRunner {
         pipelineName,
         revisionId: execution.revisionId,
         workspaceId: execution.workspaceId ?? execution.event.workspace_id ?? null,
+        ownerWorkspaceId: execution.workspaceId,
         startedAt: new Date(started).toISOString(),
       },
       event: execution.event,
@@ -248,29 +379,55 @@ export class StepRunner {
         idempotencyKey: (execution.runAttempt ?? 1) > 1 ? `${execution.id}:${step.name}:r${execution.runAttempt}` : `${execution.id}:${step.name}`,
       },
       steps,
-      secret: (name) => this.opts.secrets[name],
+      secret,
+      credentials,
       log,
       signal,
     };
   }
 
-  private async withTimeout<T>(timeoutMs: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` with a signal aborted by the step timeout, by `stop` (cancel, lost lease) and by a hard
+   * shutdown; the returned promise settles as soon as any of them fires, even if the handler ignores
+   * its signal.
+   */
+  private async withTimeout<T>(timeoutMs: number, stop: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
-    const onShutdown = () => controller.abort(this.shutdown.signal.reason);
-    this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        const reason = stop.aborted ? stop.reason : this.shutdown.signal.reason;
+        controller.abort(reason);
+        reject(reason instanceof Error ? reason : new Error(String(reason)));
+      };
+      stop.addEventListener('abort', onAbort, { once: true });
+      this.shutdown.signal.addEventListener('abort', onAbort, { once: true });
       timer = setTimeout(() => {
         const err = new StepError(`step timed out after ${Math.round(timeoutMs / 1000)}s`, 'STEP_TIMEOUT', true);
         controller.abort(err);
         reject(err);
       }, timeoutMs);
+      if (stop.aborted || this.shutdown.signal.aborted) onAbort();
     });
     try {
-      return await Promise.race([fn(controller.signal), timeout]);
+      return await Promise.race([fn(controller.signal), aborted]);
     } finally {
       clearTimeout(timer);
-      this.shutdown.signal.removeEventListener('abort', onShutdown);
+      stop.removeEventListener('abort', onAbort!);
+      this.shutdown.signal.removeEventListener('abort', onAbort!);
     }
   }
+}
+
+function getAt(root: unknown, path: PathSegment[]): unknown {
+  let v: unknown = root;
+  for (const seg of path) v = (v as Record<string | number, unknown> | undefined)?.[seg];
+  return v;
+}
+
+function setAt(root: unknown, path: PathSegment[], value: unknown): void {
+  let v = root as Record<string | number, unknown>;
+  for (const seg of path.slice(0, -1)) v = v[seg] as Record<string | number, unknown>;
+  v[path[path.length - 1]] = value;
 }

@@ -4,7 +4,7 @@ import { PipelineRevisionEntity } from './pipeline-revision.entity';
 
 // The paging index has DESC columns, which TypeORM's index metadata cannot express; the migration owns it.
 @Entity({ name: 'executions' })
-@Unique('uq_executions_pipeline_event', ['pipelineId', 'eventId'])
+@Unique('uq_executions_pipeline_event', ['pipelineId', 'eventWorkspaceId', 'eventId'])
 @Index('ix_executions_pipeline_queued', { synchronize: false })
 @Index('ix_executions_status', ['status'])
 @Check('ck_executions_status', `"status" IN ('queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled')`)
@@ -26,8 +26,13 @@ export class ExecutionEntity {
   @JoinColumn({ name: 'revision_id', foreignKeyConstraintName: 'fk_executions_revision' })
   pipelineRevision?: PipelineRevisionEntity;
 
+  /** The pipeline's owner (null: a global pipeline), fixed at creation; access checks use it. */
   @Column('text', { name: 'workspace_id', nullable: true })
   workspaceId: string | null;
+
+  /** The event's workspace ('' for none): producer event ids are unique per workspace. */
+  @Column('text', { name: 'event_workspace_id', default: '' })
+  eventWorkspaceId: string;
 
   @Column('text', { name: 'event_id' })
   eventId: string;

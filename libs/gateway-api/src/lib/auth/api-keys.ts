@@ -12,7 +12,9 @@ export interface Principal {
 }
 
 export interface ApiKeyEntry {
+  /** The key itself, or (sha256) its SHA-256 digest in hex, so config need not hold the key. */
   key: string;
+  sha256?: boolean;
   /** null = admin (all workspaces). */
   workspaces: string[] | null;
 }
@@ -29,8 +31,9 @@ const WORKSPACE_ID = /^[A-Za-z0-9_.:-]+$/;
 
 /**
  * Parses MOCKOPS_API_KEYS: comma-separated entries, each `<key>` or `<key>:admin` (all workspaces) or
- * `<key>:ws=<workspace>[|<workspace>...]` (only those workspaces). Example:
- *   `k-ops-2f9c1e:admin,k-team-a-77d1:ws=workspace-123|workspace-456`
+ * `<key>:ws=<workspace>[|<workspace>...]` (only those workspaces). A key may be given as its SHA-256
+ * instead, `sha256:<64 hex digits>` (`printf %s "$KEY" | sha256sum`), so the config holds no key. Example:
+ *   `k-ops-2f9c1e:admin,sha256:9f86d0…0f00a08:ws=workspace-123|workspace-456`
  * Throws ApiKeyFormatError listing every bad entry, so a typo stops the boot instead of locking
  * people out (or letting them in) silently.
  */
@@ -42,16 +45,20 @@ export function parseApiKeys(raw: string | undefined | null): ApiKeyEntry[] {
   raw.split(',').forEach((part, i) => {
     const entry = part.trim();
     if (!entry) return;
-    const sep = entry.indexOf(':');
-    const key = sep === -1 ? entry : entry.slice(0, sep);
-    const scope = sep === -1 ? 'admin' : entry.slice(sep + 1).trim();
+    const hashed = /^sha256:/i.test(entry);
+    const rest = hashed ? entry.slice(7) : entry;
+    const sep = rest.indexOf(':');
+    const key = sep === -1 ? rest : rest.slice(0, sep);
+    const scope = sep === -1 ? 'admin' : rest.slice(sep + 1).trim();
     const where = `entry ${i + 1}`;
-    if (key.length < MIN_KEY_LENGTH) problems.push(`${where}: a key needs at least ${MIN_KEY_LENGTH} characters`);
+    if (hashed && !/^[0-9a-f]{64}$/i.test(key)) problems.push(`${where}: sha256: must be followed by 64 hex digits`);
+    if (!hashed && key.length < MIN_KEY_LENGTH) problems.push(`${where}: a key needs at least ${MIN_KEY_LENGTH} characters`);
     if (/\s/.test(key)) problems.push(`${where}: a key must not contain spaces`);
     if (seen.has(key)) problems.push(`${where}: the same key is listed twice`);
     seen.add(key);
+    const id = hashed ? { key: key.toLowerCase(), sha256: true } : { key };
     if (scope === 'admin') {
-      entries.push({ key, workspaces: null });
+      entries.push({ ...id, workspaces: null });
     } else if (scope.startsWith('ws=')) {
       const workspaces = scope
         .slice(3)
@@ -61,7 +68,7 @@ export function parseApiKeys(raw: string | undefined | null): ApiKeyEntry[] {
       if (!workspaces.length) problems.push(`${where}: "ws=" needs at least one workspace id`);
       const bad = workspaces.filter((w) => !WORKSPACE_ID.test(w));
       if (bad.length) problems.push(`${where}: invalid workspace id ${bad.map((b) => `"${b}"`).join(', ')}`);
-      entries.push({ key, workspaces });
+      entries.push({ ...id, workspaces });
     } else {
       problems.push(`${where}: scope must be "admin" or "ws=<id>[|<id>...]", got "${scope}"`);
     }
@@ -76,13 +83,10 @@ function digest(value: string): Buffer {
 
 /** Holds the configured keys (as digests) and resolves a presented key to a Principal. */
 export class ApiKeyRegistry {
-  private readonly byDigest = new Map<string, { digest: Buffer; workspaces: string[] | null }>();
+  private readonly keys: { digest: Buffer; workspaces: string[] | null }[] = [];
 
   constructor(entries: ApiKeyEntry[]) {
-    for (const e of entries) {
-      const d = digest(e.key);
-      this.byDigest.set(d.toString('hex'), { digest: d, workspaces: e.workspaces });
-    }
+    for (const e of entries) this.keys.push({ digest: e.sha256 ? Buffer.from(e.key, 'hex') : digest(e.key), workspaces: e.workspaces });
   }
 
   static fromEnv(raw: string | undefined | null): ApiKeyRegistry {
@@ -91,18 +95,19 @@ export class ApiKeyRegistry {
 
   /** No keys configured: the gateway is open (only allowed on a loopback address). */
   get open(): boolean {
-    return this.byDigest.size === 0;
+    return this.keys.length === 0;
   }
 
   authenticate(presented: string): Principal | null {
     const d = digest(presented);
-    const hex = d.toString('hex');
-    const found = this.byDigest.get(hex);
-    // Comparing digests keeps the lookup's timing independent of how much of the key was right.
-    if (!found || !timingSafeEqual(found.digest, d)) return null;
+    // Constant time: every configured digest is compared, with no early exit and no lookup keyed on
+    // the presented value, so timing says nothing about which key (or how much of one) matched.
+    let found: { digest: Buffer; workspaces: string[] | null } | null = null;
+    for (const k of this.keys) if (timingSafeEqual(k.digest, d) && !found) found = k;
+    if (!found) return null;
     return {
       kind: found.workspaces ? 'scoped' : 'admin',
-      keyId: hex.slice(0, 12),
+      keyId: d.toString('hex').slice(0, 12),
       workspaces: found.workspaces ? [...found.workspaces] : null,
     };
   }

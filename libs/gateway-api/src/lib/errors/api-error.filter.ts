@@ -6,6 +6,7 @@ const STORE_CODES: Record<string, GatewayErrorCode> = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   INVALID: 'VALIDATION_FAILED',
+  UNAVAILABLE: 'UNAVAILABLE',
 };
 
 const CODE_OF_STATUS: Record<number, GatewayErrorCode> = {
@@ -28,6 +29,7 @@ const BODY_PARSER_ERRORS: Record<string, [GatewayErrorCode, string]> = {
   'charset.unsupported': ['UNSUPPORTED_MEDIA_TYPE', 'unsupported charset'],
   'request.aborted': ['BAD_REQUEST', 'request aborted'],
   'request.size.invalid': ['BAD_REQUEST', 'request size did not match content length'],
+  'encoding.invalid': ['BAD_REQUEST', 'the request body is not valid UTF-8'],
 };
 
 /**

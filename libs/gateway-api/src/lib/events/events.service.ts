@@ -24,7 +24,8 @@ export class EventsService {
 
   /**
    * Validates the envelope with pipeline-core (the same check the matcher applies) and publishes it.
-   * A producer-given id makes the call idempotent: the second publish answers `duplicate: true`.
+   * A producer-given id makes the call idempotent: the second publish answers `duplicate: true`. Ids
+   * are per workspace: another workspace's use of the same id is neither a duplicate nor visible.
    */
   async publish(principal: Principal, body: unknown): Promise<PublishedEventDto> {
     if (body === undefined) throw new GatewayError('BAD_REQUEST', 'an event is required: {type, payload, id?, workspace_id?}');
@@ -51,7 +52,11 @@ export class EventsService {
     if (!result.ok) {
       throw new GatewayError('VALIDATION_FAILED', `event is invalid: ${result.errors.join('; ')}`, result.errors.map(detailOf));
     }
-    const published = await this.options.publisher.publishEnvelope(result.event);
+    const published = await this.options.publisher.publishEnvelope(result.event).catch((e: Error) => {
+      // The same cap the matcher applies to entries on the stream (MOCKOPS_EVENT_MAX_BYTES).
+      if (e.name === 'EventTooLargeError') throw new GatewayError('PAYLOAD_TOO_LARGE', e.message);
+      throw e;
+    });
     if (!published.duplicate) this.logger.debug(`event ${published.id} (${result.event.type}) published as ${published.entryId}`);
     return { id: published.id, duplicate: published.duplicate, entry_id: published.entryId };
   }

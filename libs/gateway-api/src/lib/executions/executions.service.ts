@@ -35,17 +35,13 @@ export class ExecutionsService {
   }
 
   /**
-   * An execution the caller may see, or 404. Access follows the pipeline's workspace; once the
-   * pipeline is deleted, the execution's own workspace (the same for owned pipelines).
+   * An execution the caller may see, or 404. An execution belongs to its pipeline's owner, fixed when
+   * it was created (a global pipeline's executions belong to no workspace: admin keys only), whatever
+   * the event said and whatever happened to the pipeline since.
    */
   private async find(principal: Principal, id: string): Promise<ExecutionWithSteps> {
     const execution = await this.options.store.getExecution(id);
-    if (!execution) throw GatewayError.notFound('execution', id);
-    if (principal.workspaces !== null) {
-      const pipeline = await this.options.store.getPipeline(execution.pipelineId);
-      const workspaceId = pipeline ? pipeline.workspaceId : execution.workspaceId;
-      if (!canAccessWorkspace(principal, workspaceId)) throw GatewayError.notFound('execution', id);
-    }
+    if (!execution || !canAccessWorkspace(principal, execution.workspaceId)) throw GatewayError.notFound('execution', id);
     return execution;
   }
 }

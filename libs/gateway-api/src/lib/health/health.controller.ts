@@ -1,7 +1,9 @@
-import { Controller, Get, HttpCode, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Req, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import type { Response } from 'express';
+import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
+import type { Request, Response } from 'express';
+import { presentedKey } from '../auth/api-key.guard';
+import { ApiKeyRegistry } from '../auth/api-keys';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway.options';
 
 const PING_TIMEOUT_MS = 2_000;
@@ -14,7 +16,11 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Kubernetes probes: liveness says the process serves; readiness says Postgres and Redis answer. */
+/**
+ * Kubernetes probes: liveness says the process serves; readiness says Postgres and Redis answer.
+ * Readiness is unauthenticated (probes carry no key), so it says only up/down per dependency; the
+ * reason (a connection error naming hosts and ports) is shown to admin keys alone.
+ */
 @ApiExcludeController()
 @Controller()
 export class HealthController {
@@ -22,6 +28,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     @Inject(GATEWAY_OPTIONS) private readonly options: ResolvedGatewayOptions,
+    @Inject(ApiKeyRegistry) private readonly keys: ApiKeyRegistry,
   ) {}
 
   @Get('healthz')
@@ -31,17 +38,23 @@ export class HealthController {
   }
 
   @Get('readyz')
-  async readiness(@Res({ passthrough: true }) res: Response) {
+  async readiness(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    let result: HealthCheckResult;
     try {
-      return await this.health.check([() => this.ping('postgres', this.options.pingDatabase), () => this.ping('redis', this.options.pingRedis)]);
+      result = await this.health.check([() => this.ping('postgres', this.options.pingDatabase), () => this.ping('redis', this.options.pingRedis)]);
     } catch (e) {
       // Terminus reports a failed check as a 503 whose body is the per-dependency result; keep it.
-      if (e instanceof ServiceUnavailableException) {
-        res.status(503);
-        return e.getResponse();
-      }
-      throw e;
+      if (!(e instanceof ServiceUnavailableException)) throw e;
+      res.status(503);
+      result = e.getResponse() as HealthCheckResult;
     }
+    return this.isAdmin(req) ? result : { status: result.status, checks: Object.fromEntries(Object.entries(result.details ?? {}).map(([k, v]) => [k, v.status])) };
+  }
+
+  private isAdmin(req: Request): boolean {
+    if (this.keys.open) return true;
+    const key = presentedKey(req);
+    return key !== null && this.keys.authenticate(key)?.kind === 'admin';
   }
 
   private async ping(key: string, fn: () => Promise<unknown>) {

@@ -1,4 +1,4 @@
-import { formatDiagnostic, parsePipeline, type Diagnostic, type PipelineDocument } from '@mockops/pipeline-core';
+import { formatDiagnostic, parsePipeline, type Diagnostic, type ParseOptions, type PipelineDocument } from '@mockops/pipeline-core';
 import { GatewayError } from '../errors/gateway-error';
 import { presentDiagnostic } from '../presenters';
 import { WORKSPACE_ID_PATTERN } from './pipeline.dto';
@@ -64,16 +64,16 @@ export type ValidationOutcome =
   | { ok: true; document: PipelineDocument; warnings: Diagnostic[] }
   | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[] };
 
-export function validatePipelineSource(input: PipelineSource): ValidationOutcome {
-  const result = parsePipeline(input.source);
+export function validatePipelineSource(input: PipelineSource, opts: ParseOptions = {}): ValidationOutcome {
+  const result = parsePipeline(input.source, opts);
   if (result.ok) return { ok: true, document: result.document, warnings: result.warnings ?? [] };
   return { ok: false, errors: result.errors, warnings: result.warnings ?? [] };
 }
 
 /** Parses and validates, or throws the 400 (413 for an oversized document) with every diagnostic. */
-export function parsePipelineBody(body: unknown): ParsedPipeline {
+export function parsePipelineBody(body: unknown, opts: ParseOptions = {}): ParsedPipeline {
   const input = readPipelineSource(body);
-  const outcome = validatePipelineSource(input);
+  const outcome = validatePipelineSource(input, opts);
   if (!outcome.ok) {
     const errors = outcome.errors;
     const tooLarge = errors.length > 0 && errors.every((e) => e.code === 'DOCUMENT_TOO_LARGE');

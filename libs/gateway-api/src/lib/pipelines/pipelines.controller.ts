@@ -71,8 +71,8 @@ export class PipelinesController {
   @ApiConsumes('application/json', 'application/yaml')
   @PipelineBody()
   @ApiOkResponse({ type: ValidationResultDto })
-  validate(@Body() body: unknown): ValidationResultDto {
-    return this.pipelines.validate(body);
+  validate(@CurrentPrincipal() principal: Principal, @Body() body: unknown): Promise<ValidationResultDto> {
+    return this.pipelines.validate(principal, body);
   }
 
   @Post()

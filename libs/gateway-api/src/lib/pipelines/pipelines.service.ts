@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { PipelineChange } from '@mockops/event-stream';
 import type { PipelineWithRevision } from '@mockops/execution-store';
+import type { SecretScope } from '@mockops/pipeline-core';
 import { Principal, canAccessWorkspace } from '../auth/api-keys';
 import { GatewayError } from '../errors/gateway-error';
 import type { ExecutionPageDto, ListExecutionsQueryDto } from '../executions/execution.dto';
@@ -23,8 +24,16 @@ export class PipelinesService {
     return this.options.store;
   }
 
-  validate(body: unknown): ValidationResultDto {
-    const outcome = validatePipelineSource(readPipelineSource(body));
+  /**
+   * The same checks as create. The secret scope is checked when the owner is known: the body's
+   * workspace_id, the key's only workspace, or none for an admin (a global pipeline).
+   */
+  async validate(principal: Principal, body: unknown): Promise<ValidationResultDto> {
+    const input = readPipelineSource(body);
+    let owner: string | null | undefined = input.workspaceId;
+    if (owner === undefined) owner = principal.workspaces === null ? null : principal.workspaces.length === 1 ? principal.workspaces[0] : undefined;
+    if (owner && !canAccessWorkspace(principal, owner)) owner = undefined;
+    const outcome = validatePipelineSource(input, { secrets: owner === undefined ? undefined : await this.secretScope(owner) });
     return {
       valid: outcome.ok,
       errors: outcome.ok ? [] : outcome.errors.map(presentDiagnostic),
@@ -33,11 +42,12 @@ export class PipelinesService {
   }
 
   async create(principal: Principal, body: unknown, queryWorkspace?: string): Promise<PipelineDto> {
-    const parsed = parsePipelineBody(body);
-    if (parsed.workspaceId && queryWorkspace && parsed.workspaceId !== queryWorkspace) {
-      throw new GatewayError('BAD_REQUEST', `workspace_id differs between the body ("${parsed.workspaceId}") and the query ("${queryWorkspace}")`);
+    const asked = readPipelineSource(body).workspaceId;
+    if (asked && queryWorkspace && asked !== queryWorkspace) {
+      throw new GatewayError('BAD_REQUEST', `workspace_id differs between the body ("${asked}") and the query ("${queryWorkspace}")`);
     }
-    const workspaceId = this.owningWorkspace(principal, parsed.workspaceId ?? queryWorkspace);
+    const workspaceId = this.owningWorkspace(principal, asked ?? queryWorkspace);
+    const parsed = parsePipelineBody(body, { secrets: await this.secretScope(workspaceId) });
     const created = await this.store.createPipeline({
       name: parsed.document.name,
       workspaceId,
@@ -53,7 +63,7 @@ export class PipelinesService {
 
   async update(principal: Principal, id: string, body: unknown, queryWorkspace?: string): Promise<PipelineDto> {
     const current = await this.find(principal, id);
-    const parsed = parsePipelineBody(body);
+    const parsed = parsePipelineBody(body, { secrets: await this.secretScope(current.workspaceId) });
     const asked = parsed.workspaceId ?? queryWorkspace;
     if (asked !== undefined && asked !== current.workspaceId) {
       throw new GatewayError('BAD_REQUEST', 'a pipeline cannot move to another workspace; create it there instead', [
@@ -121,6 +131,14 @@ export class PipelinesService {
     const current = await this.find(principal, id);
     const page = await this.store.listExecutions({ pipelineId: current.id, status: query.status, limit: query.limit, cursor: query.cursor });
     return { items: page.items.map(presentExecution), next_cursor: page.nextCursor };
+  }
+
+  /** Which secrets a pipeline of this owner may use (save-time check with positions). */
+  private async secretScope(workspaceId: string | null): Promise<SecretScope | undefined> {
+    const secrets = this.options.secrets;
+    if (!secrets) return undefined;
+    const names = workspaceId === null ? new Set<string>() : await secrets.store.names(workspaceId);
+    return secrets.resolver.scope(workspaceId, names);
   }
 
   /** A live pipeline the caller may see, or 404. */

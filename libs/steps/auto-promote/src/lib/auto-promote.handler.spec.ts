@@ -57,7 +57,7 @@ function fakes(result: PromotionRecord, announceError?: Error) {
 function context(config: Record<string, unknown>, event: Partial<StepRunContext['event']> = {}, workspaceId: string | null = null): StepRunContext<any> {
   return {
     config,
-    execution: { id: 'exec-1', pipelineId: 'p-1', pipelineName: 'auto-promote-to-test', revisionId: 'r-1', workspaceId, startedAt: '2025-01-01T00:00:00.000Z' },
+    execution: { id: 'exec-1', pipelineId: 'p-1', pipelineName: 'auto-promote-to-test', revisionId: 'r-1', workspaceId, ownerWorkspaceId: workspaceId, startedAt: '2025-01-01T00:00:00.000Z' },
     event: {
       id: 'evt-1',
       type: 'scenario.published',
@@ -68,7 +68,8 @@ function context(config: Record<string, unknown>, event: Partial<StepRunContext[
     },
     step: { name: 'promote', attempt: 1, timeoutMs: 1000, idempotencyKey: 'exec-1:promote' },
     steps: {},
-    secret: () => undefined,
+    secret: async () => undefined,
+    credentials: [],
     log: () => undefined,
     signal: new AbortController().signal,
   };

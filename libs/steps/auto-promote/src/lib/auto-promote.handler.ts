@@ -10,6 +10,11 @@ import { promotionOutputs } from './promotion-payloads';
 export interface AutoPromoteDeps {
   promotions: Pick<PromotionStore, 'recordPublished' | 'requestPromotion'>;
   announcer: Pick<PromotionAnnouncer, 'announce'>;
+  /**
+   * The operator's HMAC key for the mock platform's promotion webhook. The operator's, whoever owns
+   * the pipeline: the destination is the operator's configured URL, never one a pipeline chooses.
+   */
+  webhookSecret?: string;
 }
 
 /** `promotion:<id>`: what a step parked for approval waits for. */
@@ -54,10 +59,11 @@ export function createAutoPromoteHandler(deps: AutoPromoteDeps): StepHandler<Aut
 }
 
 /** The handler as the worker app registers it: built from the process's infrastructure. */
-export function autoPromoteHandlerFactory(infra: Pick<Infrastructure, 'dataSource' | 'publisher'>): StepHandler<AutoPromoteConfig> {
+export function autoPromoteHandlerFactory(infra: Pick<Infrastructure, 'dataSource' | 'publisher' | 'secrets'>): StepHandler<AutoPromoteConfig> {
   return createAutoPromoteHandler({
     promotions: new PromotionStore(infra.dataSource),
     announcer: new PromotionAnnouncer({ publisher: infra.publisher }),
+    webhookSecret: infra.secrets[PROMOTION_WEBHOOK_SECRET],
   });
 }
 
@@ -84,7 +90,7 @@ export function rejectionMessage(p: PromotionRecord): string {
 
 async function announce(deps: AutoPromoteDeps, ctx: StepRunContext<unknown>, promotion: PromotionRecord): Promise<void> {
   try {
-    await deps.announcer.announce(promotion, { secret: ctx.secret(PROMOTION_WEBHOOK_SECRET), signal: ctx.signal, log: (l) => ctx.log(l) });
+    await deps.announcer.announce(promotion, { secret: deps.webhookSecret, signal: ctx.signal, log: (l) => ctx.log(l) });
   } catch (e) {
     // The promotion itself is done and stays done; a retry only repeats the announcement (idempotent).
     if (e instanceof PromotionWebhookError) {

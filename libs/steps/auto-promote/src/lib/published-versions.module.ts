@@ -25,7 +25,13 @@ export class PublishedVersionsModule {
         {
           provide: PublishedVersionsRecorder,
           useFactory: () =>
-            new PublishedVersionsRecorder({ redis: infra.redis, stream: infra.config.eventsStream, promotions: new PromotionStore(infra.dataSource) }),
+            new PublishedVersionsRecorder({
+              redis: infra.redis,
+              stream: infra.config.eventsStream,
+              promotions: new PromotionStore(infra.dataSource),
+              probe: () => infra.dataSource.query('SELECT 1'),
+              maxEventBytes: infra.config.eventMaxBytes,
+            }),
         },
         RecorderLifecycle,
       ],

@@ -1,21 +1,22 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { EVENT_FIELD, entryFields } from '@mockops/event-stream';
-import { StoreError, type PromotionStore } from '@mockops/execution-store';
-import { validateEvent, type EventEnvelope } from '@mockops/pipeline-core';
+import { StreamConsumer, parseEventEntry, type DeadLetter, type StreamEntry } from '@mockops/event-stream';
+import { StoreError, isPermanentDataError, type PromotionStore } from '@mockops/execution-store';
 
 export const PUBLISHED_VERSIONS_GROUP = 'mockops-promotions';
-
-type StreamEntry = [id: string, fields: string[] | null];
 
 export interface PublishedVersionsRecorderOptions {
   /** The events stream connection; the recorder makes its own duplicate for blocking reads. */
   redis: Redis;
   stream: string;
   promotions: Pick<PromotionStore, 'recordPublished'>;
+  /** Resolves when Postgres answers (an entry that fails while it does is a poison entry). */
+  probe: () => Promise<unknown>;
   consumer?: string;
   blockMs?: number;
   batch?: number;
+  claimIdleMs?: number;
+  maxEventBytes?: number;
 }
 
 /**
@@ -23,56 +24,59 @@ export interface PublishedVersionsRecorderOptions {
  * whether or not a pipeline promotes it: its own consumer group on the events stream records each
  * `scenario.published` in the environment the event names (payload `environment`) or the workspace's
  * first one. Recording is idempotent on the event id, so it never conflicts with the auto_promote
- * handler recording the same event. Events the store refuses (no workspace, unknown environment) are
- * logged and acknowledged; a database outage leaves the entry pending to be read again.
+ * handler recording the same event. Malformed entries are the matcher's to dead-letter; an event the
+ * store refuses (no workspace, unknown environment) is logged and acknowledged; one that can never be
+ * stored (a value Postgres refuses) is dead-lettered; a database outage leaves entries pending. The
+ * loop is the shared StreamConsumer, so a poison entry never stops later versions of any workspace.
  */
 export class PublishedVersionsRecorder {
   private readonly logger = new Logger(PublishedVersionsRecorder.name);
-  private reader?: Redis;
-  private running = false;
-  private loop?: Promise<void>;
+  private readonly consumer: StreamConsumer;
 
-  constructor(private readonly opts: PublishedVersionsRecorderOptions) {}
+  constructor(private readonly opts: PublishedVersionsRecorderOptions) {
+    this.consumer = new StreamConsumer({
+      redis: opts.redis,
+      stream: opts.stream,
+      group: PUBLISHED_VERSIONS_GROUP,
+      consumer: opts.consumer ?? `recorder-${process.pid}`,
+      // From the start of the stream: replaying old publishes is harmless (newest version wins).
+      startId: '0',
+      batchSize: opts.batch ?? 100,
+      blockMs: opts.blockMs ?? 1000,
+      claimIdleMs: opts.claimIdleMs ?? 30_000,
+      handleBatch: (entries) => this.handleBatch(entries),
+      probe: opts.probe,
+      logger: this.logger,
+    });
+  }
 
   async start(): Promise<void> {
-    try {
-      // From the start of the stream: replaying old publishes is harmless (newest version wins).
-      await this.opts.redis.xgroup('CREATE', this.opts.stream, PUBLISHED_VERSIONS_GROUP, '0', 'MKSTREAM');
-    } catch (e) {
-      if (!/BUSYGROUP/.test((e as Error).message)) throw e;
-    }
-    const reader = this.opts.redis.duplicate();
-    this.reader = reader;
-    this.running = true;
-    this.loop = this.run(reader);
+    await this.consumer.start();
     this.logger.log(`recording scenario.published from ${this.opts.stream} as ${PUBLISHED_VERSIONS_GROUP}`);
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    // A blocked XREADGROUP returns after blockMs at the latest; disconnecting ends it at once.
-    this.reader?.disconnect();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.consumer.stop();
   }
 
-  /** Handles one entry; true when it is done with (acknowledge it). Exposed for tests. */
-  async handle(id: string, fields: string[] | null): Promise<boolean> {
-    // A pending entry trimmed from the stream meanwhile comes back without fields.
-    if (!fields) return true;
-    const raw = entryFields(fields)[EVENT_FIELD];
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw ?? '');
-    } catch {
-      return true; // the matcher dead-letters malformed entries; nothing to record here
+  private async handleBatch(entries: StreamEntry[]): Promise<{ dead: DeadLetter[] }> {
+    const dead: DeadLetter[] = [];
+    for (const entry of entries) {
+      const reason = await this.record(entry);
+      if (reason) dead.push({ entryId: entry.id, code: 'processing_failed', reason, original: entry.fields?.['event'] ?? '' });
     }
-    const checked = validateEvent(parsed, { fallbackId: id });
-    if (!checked.ok || checked.event.type !== 'scenario.published') return true;
-    const event: EventEnvelope = checked.event;
+    return { dead };
+  }
+
+  /** Records one entry; returns a reason when it can never be recorded (dead letter). Throws on an outage. */
+  private async record(entry: StreamEntry): Promise<string | null> {
+    const parsed = parseEventEntry(entry, { maxBytes: this.opts.maxEventBytes });
+    if (!parsed?.ok || parsed.event.type !== 'scenario.published') return null;
+    const event = parsed.event;
     const p = event.payload;
     const workspaceId = event.workspace_id ?? (typeof p['workspace_id'] === 'string' ? p['workspace_id'] : undefined);
     const version = p['version'];
-    if (!workspaceId || version === undefined || version === null || version === '') return true;
+    if (!workspaceId || version === undefined || version === null || version === '') return null;
     try {
       await this.opts.promotions.recordPublished({
         workspaceId,
@@ -83,46 +87,14 @@ export class PublishedVersionsRecorder {
         eventId: event.id,
         occurredAt: event.occurred_at,
       });
-      return true;
+      return null;
     } catch (e) {
       if (e instanceof StoreError) {
-        this.logger.warn(`scenario.published ${event.id} not recorded: ${e.message}`);
-        return true;
+        this.logger.warn(`scenario.published ${event.id} not recorded: ${(e as Error).message}`);
+        return null;
       }
-      this.logger.error(`scenario.published ${event.id}: ${(e as Error).message}; will retry`);
-      return false;
+      if (isPermanentDataError(e)) return `the store refuses this event for good: ${(e as Error).message}`;
+      throw e;
     }
   }
-
-  private async run(reader: Redis): Promise<void> {
-    const consumer = this.opts.consumer ?? `recorder-${process.pid}`;
-    // First what this consumer left unacknowledged (a crash, a database outage), then new entries.
-    let cursor = '0';
-    while (this.running) {
-      try {
-        const res = (await reader.call(
-          'XREADGROUP', 'GROUP', PUBLISHED_VERSIONS_GROUP, consumer, 'COUNT', String(this.opts.batch ?? 100),
-          'BLOCK', String(this.opts.blockMs ?? 1000), 'STREAMS', this.opts.stream, cursor,
-        )) as [string, StreamEntry[]][] | null;
-        const entries = res?.[0]?.[1] ?? [];
-        if (cursor === '0' && entries.length === 0) cursor = '>';
-        const done: string[] = [];
-        for (const [id, fields] of entries) if (await this.handle(id, fields)) done.push(id);
-        if (done.length) await this.opts.redis.xack(this.opts.stream, PUBLISHED_VERSIONS_GROUP, ...done);
-        if (done.length < entries.length) {
-          // Read the unacknowledged ones again after a pause, before anything newer.
-          cursor = '0';
-          await sleep(1000);
-        }
-      } catch (e) {
-        if (!this.running) return;
-        this.logger.error(`reading ${this.opts.stream}: ${(e as Error).message}`);
-        await sleep(1000);
-      }
-    }
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

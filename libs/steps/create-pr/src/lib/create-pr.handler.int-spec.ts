@@ -67,11 +67,12 @@ function stepContext(input: ContextInput): StepRunContext<CreatePrStepConfig> & 
   const lines: string[] = [];
   return {
     config,
-    execution: { id: executionId, pipelineId: 'p-1', pipelineName, revisionId: 'r-1', workspaceId: null, startedAt },
+    execution: { id: executionId, pipelineId: 'p-1', pipelineName, revisionId: 'r-1', workspaceId: null, ownerWorkspaceId: null, startedAt },
     event,
     step: { name: 'create_pr', attempt: input.attempt ?? 1, timeoutMs: 60_000, idempotencyKey: `${executionId}:create_pr` },
     steps,
-    secret: (name) => secrets[name],
+    secret: async (name) => (secrets[name] === undefined ? undefined : { value: secrets[name], origin: 'operator' as const }),
+    credentials: [],
     log: (line) => lines.push(line),
     signal: input.signal ?? new AbortController().signal,
     lines,

@@ -16,7 +16,7 @@ import { apiBaseUrlFor } from './repository-url';
 export interface CreatePrHandlerOptions {
   /** API base used when the step has no `api_url`; default GITHUB_API_URL, else derived from the repository host. */
   githubApiUrl?: string;
-  /** Token used when the step has no `token`; default the GITHUB_TOKEN secret, else the GITHUB_TOKEN env var. */
+  /** The operator's token, used when the step has no `token` (bound to the operator's GitHub API like GITHUB_TOKEN). */
   token?: string;
   userAgent?: string;
   egress?: EgressOptions;
@@ -56,13 +56,25 @@ export function createCreatePrHandler(options: CreatePrHandlerOptions = {}): Ste
       const config = normalizeCreatePrConfig(ctx.config);
       const { owner, repo } = config.repository;
       const fullName = `${owner}/${repo}`;
-      const baseUrl = config.apiUrl ?? options.githubApiUrl ?? (env.GITHUB_API_URL || undefined) ?? apiBaseUrlFor(config.repository.host);
-      const token = config.token ?? options.token ?? ctx.secret('GITHUB_TOKEN') ?? (env.GITHUB_TOKEN || undefined);
+      const operatorApi = options.githubApiUrl ?? (env.GITHUB_API_URL || undefined);
+      const baseUrl = config.apiUrl ?? operatorApi ?? apiBaseUrlFor(config.repository.host);
+      const { token, origin } = await resolveToken(ctx, config.token, options.token);
       if (!token) {
         throw new PermanentStepError(
-          'no GitHub token: set the GITHUB_TOKEN secret (MOCKOPS_SECRET_GITHUB_TOKEN) or GITHUB_TOKEN, or the step\'s token: "{{secrets.NAME}}"',
+          'no GitHub token: set the step\'s token: "{{ secrets.NAME }}" from your workspace\'s secrets (mockforge secrets set), or, for global pipelines, GITHUB_TOKEN',
           'GITHUB_TOKEN_MISSING',
         );
+      }
+      // The operator's token goes only to the GitHub API it was configured for; a pipeline that names
+      // another API host brings its own token from its workspace.
+      if (origin === 'operator') {
+        const bound = normalizeApiBase(operatorApi ?? DEFAULT_GITHUB_API);
+        if (normalizeApiBase(baseUrl) !== bound) {
+          throw new PermanentStepError(
+            `the operator's GitHub token is only sent to ${bound}; this step targets ${normalizeApiBase(baseUrl)}: use a token of your own ("{{ secrets.NAME }}" from your workspace's secrets)`,
+            'GITHUB_TOKEN_BOUND',
+          );
+        }
       }
       try {
         await assertEgressAllowed(baseUrl, { allow: options.egress?.allow, resolver: options.egress?.resolver });
@@ -83,6 +95,33 @@ export function createCreatePrHandler(options: CreatePrHandlerOptions = {}): Ste
       return new PullRequestRun(gh, ctx, config).run();
     },
   };
+}
+
+const DEFAULT_GITHUB_API = 'https://api.github.com';
+
+function normalizeApiBase(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`.toLowerCase();
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The token and whose it is: the step's `token` (a workspace's secret, or the operator's in a global
+ * pipeline — the worker base says which), else the handler's configured one (operator), else the
+ * GITHUB_TOKEN secret the pipeline may use (its workspace's own, or the operator's if shared).
+ */
+async function resolveToken(
+  ctx: StepRunContext<CreatePrStepConfig>,
+  fromConfig: string | undefined,
+  fromOptions: string | undefined,
+): Promise<{ token?: string; origin?: 'workspace' | 'operator' }> {
+  if (fromConfig) return { token: fromConfig, origin: ctx.credentials.find((c) => c.field === 'token')?.origin };
+  if (fromOptions) return { token: fromOptions, origin: 'operator' };
+  const secret = await ctx.secret('GITHUB_TOKEN');
+  return secret ? { token: secret.value, origin: secret.origin } : {};
 }
 
 class PullRequestRun {

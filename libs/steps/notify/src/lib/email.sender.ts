@@ -30,9 +30,12 @@ interface SmtpTarget {
  */
 export async function sendEmail(send: NotifySend): Promise<EmailOutputs> {
   const { ctx, config } = send;
-  const smtpUrl = pickCredential(send, config.smtpUrl, 'SMTP_URL');
+  const smtpUrl = await pickCredential(send, config.smtpUrl, 'SMTP_URL');
   if (!smtpUrl) {
-    throw new PermanentStepError('no SMTP server: set smtp_url in the step config or the SMTP_URL secret or environment variable', 'NOTIFY_NOT_CONFIGURED');
+    throw new PermanentStepError(
+      'no SMTP server: set smtp_url in the step config, or an SMTP_URL secret available to this pipeline (a workspace\'s own, or the operator\'s for global pipelines and workspaces it is shared with)',
+      'NOTIFY_NOT_CONFIGURED',
+    );
   }
   const secrets = [...send.secrets, ...urlSecrets(smtpUrl)];
   const target = parseSmtpUrl(smtpUrl);

@@ -17,9 +17,14 @@ export interface NotifySend {
   secrets: string[];
 }
 
-/** The credential from config, else the secret store, else the process environment. */
-export function pickCredential(send: Pick<NotifySend, 'ctx' | 'env'>, fromConfig: string | undefined, name: string): string | undefined {
-  return fromConfig || send.ctx.secret(name) || send.env[name] || undefined;
+/**
+ * The credential from config, else the secret of that name the pipeline may use (its workspace's
+ * own, or the operator's for global pipelines and workspaces it was shared with) — never the process
+ * environment directly, which would hand the operator's credential to any workspace.
+ */
+export async function pickCredential(send: Pick<NotifySend, 'ctx'>, fromConfig: string | undefined, name: string): Promise<string | undefined> {
+  if (fromConfig) return fromConfig;
+  return (await send.ctx.secret(name))?.value || undefined;
 }
 
 /** The parts of a URL that are credentials: the whole URL, the password, the path and the query. */

@@ -50,16 +50,16 @@ describe('notify: slack', () => {
     expect(result.outputs).toMatchObject({ delivered: 1, channels: [] });
   });
 
-  it('falls back to the SLACK_WEBHOOK_URL secret, then to the environment variable', async () => {
-    const fromSecret = buildStepRunContext({ type: 'slack', message: 'via secret' }, { secrets: { SLACK_WEBHOOK_URL: `${sink.url}/services/secret` } });
-    await handler.run(fromSecret);
-    const fromEnv = createNotifyHandler({ env: { SLACK_WEBHOOK_URL: `${sink.url}/services/env`, MOCKOPS_EGRESS_ALLOW: '127.0.0.1' } });
+  it('falls back to the SLACK_WEBHOOK_URL secret the pipeline may use, never to the process environment', async () => {
     // The spec's placeholder URL counts as "not given".
-    await fromEnv.run(buildStepRunContext({ type: 'slack', slack_webhook_url: 'https://hooks.slack.com/services/...', message: 'via env' }));
-    expect(sink.requests.map((r) => [r.pathname, (r.json as { text: string }).text])).toEqual([
-      ['/services/secret', 'via secret'],
-      ['/services/env', 'via env'],
-    ]);
+    const placeholder = { type: 'slack', slack_webhook_url: 'https://hooks.slack.com/services/...', message: 'via secret' };
+    await handler.run(buildStepRunContext(placeholder, { secrets: { SLACK_WEBHOOK_URL: `${sink.url}/services/secret` } }));
+    // The operator's variable in the handler's environment is not a secret this run may use.
+    const withEnv = createNotifyHandler({ env: { SLACK_WEBHOOK_URL: `${sink.url}/services/env`, MOCKOPS_EGRESS_ALLOW: '127.0.0.1' } });
+    const err = await rejection(withEnv.run(buildStepRunContext({ ...placeholder, message: 'via env' })));
+    expect(err).toBeInstanceOf(PermanentStepError);
+    expect(err.message).toContain('no SLACK_WEBHOOK_URL secret is available to this pipeline');
+    expect(sink.requests.map((r) => [r.pathname, (r.json as { text: string }).text])).toEqual([['/services/secret', 'via secret']]);
   });
 
   it('fails transient on 5xx and permanent on 404, naming delivered channels and no token', async () => {

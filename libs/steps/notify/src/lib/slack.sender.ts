@@ -22,10 +22,13 @@ const PLACEHOLDER = /\.\.\.\/?$/;
 export async function sendSlack(send: NotifySend): Promise<SlackOutputs> {
   const { ctx, config } = send;
   const given = config.slackWebhookUrl && !PLACEHOLDER.test(config.slackWebhookUrl) ? config.slackWebhookUrl : undefined;
-  const url = pickCredential(send, given, 'SLACK_WEBHOOK_URL');
+  const url = await pickCredential(send, given, 'SLACK_WEBHOOK_URL');
   if (!url) {
     const why = config.slackWebhookUrl ? `slack_webhook_url is a placeholder (${maskUrl(config.slackWebhookUrl)})` : 'no slack_webhook_url in the step config';
-    throw new PermanentStepError(`${why} and no SLACK_WEBHOOK_URL secret or environment variable is set`, 'NOTIFY_NOT_CONFIGURED');
+    throw new PermanentStepError(
+      `${why} and no SLACK_WEBHOOK_URL secret is available to this pipeline (a workspace's own, or the operator's for global pipelines and workspaces it is shared with)`,
+      'NOTIFY_NOT_CONFIGURED',
+    );
   }
   const secrets = [...send.secrets, ...urlSecrets(url)];
   const masked = maskUrl(url);

@@ -62,7 +62,7 @@ export async function sendWebhook(send: NotifySend): Promise<WebhookOutputs> {
   const { ctx, config } = send;
   // parseNotifyConfig guarantees it for webhooks; the fallback keeps the type honest.
   const url = config.webhookUrl ?? '';
-  const secret = pickCredential({ ctx, env: {} }, config.webhookSecret, 'WEBHOOK_SECRET');
+  const secret = await pickCredential({ ctx }, config.webhookSecret, 'WEBHOOK_SECRET');
   const secrets = [...send.secrets, ...urlSecrets(url), ...(secret ? [secret] : [])];
   const masked = maskUrl(url);
   const body = JSON.stringify(buildWebhookPayload(send));

@@ -12,7 +12,6 @@ export interface ArtifactsModuleOptions {
   /** Execution and pipeline lookups for access checks (ExecutionStore). */
   store: {
     getExecution(id: string): Promise<{ pipelineId: string; workspaceId: string | null } | null>;
-    getPipeline(id: string): Promise<{ workspaceId: string | null } | null>;
   };
   /** MOCKOPS_API_KEYS text or parsed entries, the same as the gateway's; none = open (loopback only). */
   apiKeys?: string | ApiKeyEntry[];

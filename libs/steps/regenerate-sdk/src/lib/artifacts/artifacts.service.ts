@@ -31,14 +31,10 @@ export class ArtifactsService {
     return artifact;
   }
 
-  /** Same rule as the executions API: the pipeline's workspace decides; unknown and hidden look alike (404). */
+  /** Same rule as the executions API: the execution's owner workspace decides; unknown and hidden look alike (404). */
   private async assertVisible(principal: Principal, executionId: string): Promise<void> {
     const execution = await this.options.store.getExecution(executionId);
-    if (!execution) throw GatewayError.notFound('execution', executionId);
-    if (principal.workspaces === null) return;
-    const pipeline = await this.options.store.getPipeline(execution.pipelineId);
-    const workspaceId = pipeline ? pipeline.workspaceId : execution.workspaceId;
-    if (!canAccessWorkspace(principal, workspaceId)) throw GatewayError.notFound('execution', executionId);
+    if (!execution || !canAccessWorkspace(principal, execution.workspaceId)) throw GatewayError.notFound('execution', executionId);
   }
 }
 

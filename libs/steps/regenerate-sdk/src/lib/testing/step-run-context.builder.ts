@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope } from '@mockops/pipeline-core';
-import type { StepRunContext } from '@mockops/worker-kit';
+import { buildStepRunContext as build, type BuiltStepRunContext } from '@mockops/testing';
 import type { RegenerateSdkStepConfig } from '../regenerate-sdk.config';
 
-export interface BuiltContext extends StepRunContext<RegenerateSdkStepConfig> {
-  logs: string[];
-  abort: AbortController;
-}
+export type BuiltContext = BuiltStepRunContext<RegenerateSdkStepConfig>;
 
 /** A `schema.changed` event as the spec describes its payload. */
 export function schemaChangedEvent(payload: Record<string, unknown> = {}): EventEnvelope {
@@ -24,27 +21,13 @@ export function buildStepRunContext(
   config: Record<string, unknown>,
   overrides: { executionId?: string; stepName?: string; event?: EventEnvelope; attempt?: number } = {},
 ): BuiltContext {
-  const logs: string[] = [];
-  const abort = new AbortController();
-  const executionId = overrides.executionId ?? randomUUID();
-  const stepName = overrides.stepName ?? 'regenerate_sdk';
-  return {
-    config: config as unknown as RegenerateSdkStepConfig,
-    execution: {
-      id: executionId,
-      pipelineId: 'pipe-1',
-      pipelineName: 'auto-sdk-regeneration',
-      revisionId: 'rev-1',
-      workspaceId: null,
-      startedAt: '2026-01-02T03:04:05.000Z',
-    },
+  return build(config as unknown as RegenerateSdkStepConfig, {
+    executionId: overrides.executionId,
+    stepName: overrides.stepName ?? 'regenerate_sdk',
+    pipelineName: 'auto-sdk-regeneration',
     event: overrides.event ?? schemaChangedEvent(),
-    step: { name: stepName, attempt: overrides.attempt ?? 1, timeoutMs: 300_000, idempotencyKey: `${executionId}:${stepName}` },
-    steps: {},
-    secret: () => undefined,
-    log: (line) => logs.push(line),
-    signal: abort.signal,
-    logs,
-    abort,
-  };
+    attempt: overrides.attempt,
+    timeoutMs: 300_000,
+    workspaceId: null,
+  });
 }
