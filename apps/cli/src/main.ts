@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { eventsCommand } from './commands/events.command';
 import { registerPromotionsCommands } from './commands/promotions';
 import { registerSdkCommands } from './commands/sdk';
+import { secretsCommand } from './commands/secrets.command';
 import { addExecutionCommands, pipelinesCommand } from './commands/pipelines.command';
 import { ApiError } from './lib/api-client';
 import { CommandFailed, UsageError, createContext } from './lib/context';
@@ -15,6 +16,8 @@ export interface RunOptions {
   io?: Io;
   env?: Record<string, string | undefined>;
   fetch?: typeof fetch;
+  /** What a secret is read from (default: stdin). */
+  stdin?: (prompt: string) => Promise<string>;
 }
 
 export function buildProgram(ctx: ReturnType<typeof createContext>): Command {
@@ -25,6 +28,7 @@ export function buildProgram(ctx: ReturnType<typeof createContext>): Command {
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(pipelinesCommand(ctx));
   program.addCommand(eventsCommand(ctx));
+  program.addCommand(secretsCommand(ctx));
   registerPromotionsCommands(program, ctx);
   registerSdkCommands(program, ctx);
   // The spec's short forms: `mockforge executions <pipeline-id>`, `mockforge execution <id>`.
@@ -48,7 +52,7 @@ function printApiError(io: Io, e: ApiError) {
 /** Runs the CLI and returns the exit code: 0 ok, 1 failed, 2 usage. Never prints a stack trace. */
 export async function main(argv: string[], options: RunOptions = {}): Promise<number> {
   const io = options.io ?? processIo;
-  const ctx = createContext(io, options.env ?? process.env, options.fetch);
+  const ctx = createContext(io, options.env ?? process.env, options.fetch, options.stdin);
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);
