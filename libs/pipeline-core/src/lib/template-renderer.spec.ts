@@ -89,6 +89,24 @@ describe('TemplateRenderer', () => {
     expect(() => small.renderString(`{{ '${'x'.repeat(200)}' }}`, ctx())).toThrow(TemplateError);
   });
 
+  it('shares one time budget across every template of a config: many slow templates cannot add up', () => {
+    // Each template alone stays within its own limits; together they exceed the step's budget.
+    const slow = '{% for i in (1..300) %}{% for j in (1..300) %}{% endfor %}{% endfor %}';
+    const config = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`f${i}`, `${slow}${i}`]));
+    const started = performance.now();
+    expect(() => new TemplateRenderer({ configBudgetMs: 50 }).renderConfig(config, ctx())).toThrow(expect.objectContaining({ code: 'TEMPLATE_LIMIT' }));
+    // The budget stops it long before 200 templates ran (a loose bound: this is a limit, not a benchmark).
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('refuses unknown filters when compiling (so saving fails), and flags stray closing delimiters', () => {
+    expect(() => renderer.compile('{{ event.x | no_such_filter }}')).toThrow(expect.objectContaining({ code: 'TEMPLATE_SYNTAX', message: expect.stringMatching(/no_such_filter/) }));
+    expect(renderer.strayDelimiters('{{ event.x }} }}')).toBe('}}');
+    expect(renderer.strayDelimiters('{% if x %}a{% endif %} %}')).toBe('%}');
+    expect(renderer.strayDelimiters('{{ event.x }} fine')).toBeNull();
+    expect(renderer.strayDelimiters('no template at all }}')).toBeNull();
+  });
+
   it('cannot include files', () => {
     expect(() => renderer.renderString("{% include '/etc/passwd' %}", ctx())).toThrow(TemplateError);
     expect(() => renderer.renderString("{% render 'package.json' %}", ctx())).toThrow(TemplateError);

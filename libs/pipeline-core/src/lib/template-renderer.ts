@@ -193,7 +193,9 @@ export class TemplateRenderer {
           ? { kind: 'value', value: new Value(single[1].trim(), this.liquid) }
           : { kind: 'template', templates: this.liquid.parse(source) };
     } catch (e) {
-      throw this.wrap(e, path);
+      const err = this.wrap(e, path);
+      // Anything that fails while compiling (an unknown filter, a bad tag) is the template's syntax.
+      throw err.code === 'TEMPLATE_ERROR' ? new TemplateError(err.message.replace('template error:', 'template syntax error:'), 'TEMPLATE_SYNTAX', path) : err;
     }
     this.cache.set(source, compiled);
     return compiled;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ApiKeyFormatError, ApiKeyRegistry, canAccessWorkspace, isLoopbackHost, parseApiKeys } from './api-keys';
 
 describe('parseApiKeys (MOCKOPS_API_KEYS)', () => {
@@ -41,6 +42,13 @@ describe('ApiKeyRegistry', () => {
     expect(registry.authenticate('team-key-1')).toMatchObject({ kind: 'scoped', workspaces: ['ws-a'] });
     expect(registry.authenticate('team-key-')).toBeNull();
     expect(registry.authenticate('')).toBeNull();
+  });
+
+  it('accepts keys given as their SHA-256, so the configuration need not hold them', () => {
+    const hashed = new ApiKeyRegistry(parseApiKeys(`sha256:${createHash('sha256').update('team-key-hashed').digest('hex')}:ws=ws-h`));
+    expect(hashed.authenticate('team-key-hashed')).toMatchObject({ kind: 'scoped', workspaces: ['ws-h'] });
+    expect(hashed.authenticate('team-key-hashe')).toBeNull();
+    expect(() => parseApiKeys('sha256:abc:admin')).toThrow(/64 hex digits/);
   });
 
   it('never exposes the key itself', () => {
