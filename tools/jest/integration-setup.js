@@ -1,5 +1,9 @@
-// Fails the integration tier early, with a clear message, when Postgres or Redis does not answer.
+// Fails the integration tier early, with a clear message, when Postgres or Redis does not answer, and
+// builds dist/ once for the end-to-end specs that start the apps as processes (several of them
+// building at the same time would delete each other's output).
+const { execFileSync } = require('node:child_process');
 const net = require('node:net');
+const path = require('node:path');
 
 function probe(url, defaultPort) {
   const u = new URL(url);
@@ -27,4 +31,5 @@ module.exports = async () => {
   } catch (e) {
     throw new Error(`Integration tests need Redis at ${process.env.TEST_REDIS_URL}: ${e.message}`);
   }
+  execFileSync(process.execPath, [path.join(__dirname, '..', 'scripts', 'build.js')], { stdio: 'ignore' });
 };

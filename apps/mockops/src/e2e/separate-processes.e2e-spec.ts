@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { createTestEnv, eventually, startHttpSink, type HttpSink, type TestEnv } from '@mockops/testing';
@@ -14,8 +14,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-// The way Kubernetes runs it: every app built and started as its own process (`node
-// dist/apps/<app>/main.js`), all booting at once against one database; an event posted to the gateway
+// The way Kubernetes runs it: every app built (by the integration tier's global setup) and started as
+// its own process (`node dist/apps/<app>/main.js`), all booting at once against one database; an event posted to the gateway
 // is matched by the matcher process and delivered by the notify worker process.
 describe('every app as its own process, from the build', () => {
   let env: TestEnv;
@@ -24,7 +24,6 @@ describe('every app as its own process, from the build', () => {
   const children: { app: string; child: ChildProcess; output: string[] }[] = [];
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['tools/scripts/build.js'], { cwd: root, stdio: 'ignore' });
     hooks = await startHttpSink();
     port = await freePort();
     env = await createTestEnv({ PORT: String(port), LOG_LEVEL: 'log' });
