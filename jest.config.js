@@ -25,7 +25,8 @@ const jsTransform = [
   { swcrc: false, jsc: { target: 'es2022', parser: { syntax: 'ecmascript', dynamicImport: true } }, module: { type: 'commonjs' } },
 ];
 
-// ESM-only packages (Octokit 22 and its dependencies) must be transformed to CommonJS for Jest.
+// ESM-only packages (Octokit 22 and its dependencies; the Kubernetes schema models the manifest
+// tests validate against) must be transformed to CommonJS for Jest.
 const esmOnly = [
   '@octokit',
   'universal-user-agent',
@@ -34,12 +35,17 @@ const esmOnly = [
   'json-with-bigint',
   'toad-cache',
   'content-type',
+  'kubernetes-models',
+  '@kubernetes-models',
+  'is-cidr',
+  'cidr-regex',
 ];
 
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
   moduleNameMapper,
+  resolver: '<rootDir>/tools/jest/resolver.js',
   transform: { '^.+\\.ts$': tsTransform, '^.+\\.(m?js)$': jsTransform },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
