@@ -1,25 +1,34 @@
 import type { Redis } from 'ioredis';
-import { DEFAULT_EVENTS_STREAM, pipelineChangesChannelOf } from './wire';
+import { DEFAULT_EVENTS_STREAM, pipelineChangesChannelOf, pipelinesVersionKeyOf } from './wire';
 
 export interface PipelineChange {
   pipelineId: string;
   /** What happened; the matcher reloads the pipeline from the store whatever it is. */
   kind: 'created' | 'updated' | 'enabled' | 'disabled' | 'deleted';
+  /**
+   * The change's number in the install's sequence of pipeline changes (INCR of a counter): a matcher
+   * compares the counter with what it applied before each batch, so an event published after a save
+   * returned is always matched against that save (read your writes), even if the message is late.
+   */
+  version?: number;
 }
 
 /** Tells every matcher replica that a pipeline changed (Redis pub/sub; the store stays the truth). */
 export class PipelineChangeNotifier {
   private readonly channel: string;
+  private readonly versionKey: string;
 
   constructor(
     private readonly redis: Redis,
     stream = DEFAULT_EVENTS_STREAM,
   ) {
     this.channel = pipelineChangesChannelOf(stream);
+    this.versionKey = pipelinesVersionKeyOf(stream);
   }
 
   async notify(pipelineId: string, kind: PipelineChange['kind']): Promise<void> {
-    await this.redis.publish(this.channel, JSON.stringify({ pipelineId, kind } satisfies PipelineChange));
+    const version = await this.redis.incr(this.versionKey);
+    await this.redis.publish(this.channel, JSON.stringify({ pipelineId, kind, version } satisfies PipelineChange));
   }
 }
 

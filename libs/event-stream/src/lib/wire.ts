@@ -18,6 +18,11 @@ export function pipelineChangesChannelOf(stream: string): string {
   return `${stream}:pipeline-changes`;
 }
 
+/** Counter of pipeline changes (see PipelineChange.version). */
+export function pipelinesVersionKeyOf(stream: string): string {
+  return `${stream}:pipelines-version`;
+}
+
 /**
  * Key guarding a producer-given event id against double publishing. Ids are unique per workspace
  * (PRODUCT §9): two workspaces may use the same id without one's event hiding the other's. The

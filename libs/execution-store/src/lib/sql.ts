@@ -1,5 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import { StoreError, pgErrorOf } from './store-error';
+import { StoreDataError, pgErrorOf } from './store-error';
 
 /**
  * Raw-SQL plumbing shared by the stores (ExecutionStore, PromotionStore, ArtifactStore): they talk
@@ -37,7 +37,7 @@ function asDataError(e: unknown): unknown {
   const { code } = pgErrorOf(e);
   if (typeof code === 'string' && /^(22|54)/.test(code)) {
     const message = e instanceof Error ? e.message : String(e);
-    return new StoreError('INVALID', `the database refused a value (${code}): ${message}`);
+    return new StoreDataError(code, `the database refused a value (${code}): ${message}`);
   }
   return e;
 }

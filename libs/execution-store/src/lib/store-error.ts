@@ -12,6 +12,19 @@ export class StoreError extends Error {
   }
 }
 
+/**
+ * A value Postgres refuses for good (a data exception or a program limit): the same call fails the
+ * same way on every retry. It is an INVALID StoreError (400 at the gateway, never retried by workers).
+ */
+export class StoreDataError extends StoreError {
+  constructor(
+    readonly sqlState: string,
+    message: string,
+  ) {
+    super('INVALID', message);
+  }
+}
+
 /** Postgres error with its SQLSTATE and, for constraint violations, the constraint name. */
 export function pgErrorOf(e: unknown): { code?: string; constraint?: string } {
   const err = e as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
@@ -25,7 +38,7 @@ export function pgErrorOf(e: unknown): { code?: string; constraint?: string } {
  * lock timeouts are not: they pass once the database is back.
  */
 export function isPermanentDataError(e: unknown): boolean {
-  if (e instanceof StoreError) return e.code === 'INVALID';
+  if (e instanceof StoreDataError) return true;
   const { code } = pgErrorOf(e);
   return typeof code === 'string' && /^(22|23|42|54)/.test(code);
 }

@@ -10,6 +10,7 @@ import {
   MATCHER_GROUP,
   StreamConsumer,
   parseEventEntry,
+  pipelinesVersionKeyOf,
   subscribePipelineChanges,
   type DeadLetter,
   type PipelineChange,
@@ -75,6 +76,9 @@ export class TriggerMatcher {
   private unsubscribe?: () => Promise<void>;
   private reloadTimer?: NodeJS.Timeout;
   private changes: Promise<void> = Promise.resolve();
+  /** Every pipeline change up to this number is in the index; `appliedAbove` holds later ones applied out of order. */
+  private applied = 0;
+  private readonly appliedAbove = new Set<number>();
 
   constructor(private readonly opts: TriggerMatcherOptions) {
     this.consumer = new StreamConsumer({
@@ -128,20 +132,58 @@ export class TriggerMatcher {
         const pipeline = await this.opts.store.getIndexedPipeline(change.pipelineId);
         if (pipeline) this.index.upsert(pipeline);
         else this.index.remove(change.pipelineId);
+        this.markApplied(change.version);
       })
       .catch((e) => this.opts.logger.error(`applying pipeline change ${change.pipelineId}: ${e}`));
   }
 
+  private markApplied(version: number | undefined): void {
+    if (!version || version <= this.applied) return;
+    this.appliedAbove.add(version);
+    while (this.appliedAbove.delete(this.applied + 1)) this.applied++;
+  }
+
+  private async currentVersion(): Promise<number> {
+    return Number((await this.opts.redis.get(pipelinesVersionKeyOf(this.opts.stream))) ?? 0);
+  }
+
   private async reload(): Promise<void> {
+    // The counter is read first: everything it counts was committed before, so the load below sees it.
+    const version = await this.currentVersion();
     const pipelines = await this.opts.store.loadEnabledPipelines();
     const fresh = new Set(pipelines.map((p) => p.id));
     for (const p of pipelines) this.index.upsert(p);
     for (const id of this.index.ids()) if (!fresh.has(id)) this.index.remove(id);
+    if (version > this.applied) {
+      this.applied = version;
+      for (const v of this.appliedAbove) if (v <= version) this.appliedAbove.delete(v);
+    }
+  }
+
+  /**
+   * Read your writes: a pipeline saved before an event was published is matched against that event,
+   * even when this replica has not heard of the save yet. One GET per batch compares the change
+   * counter with what was applied; when behind, the announcements in flight get a moment to arrive,
+   * then the index is reloaded from Postgres.
+   */
+  private async catchUp(): Promise<void> {
+    const wanted = await this.currentVersion();
+    if (this.applied >= wanted) return;
+    const deadline = Date.now() + 200;
+    while (this.applied < wanted && Date.now() < deadline) {
+      await this.changes;
+      if (this.applied < wanted) await new Promise((r) => setTimeout(r, 5));
+    }
+    if (this.applied < wanted) {
+      this.changes = this.changes.then(() => this.reload());
+      await this.changes;
+    }
   }
 
   /** Matches a batch: dead letters for malformed entries, one transaction of executions, then enqueue. */
   private async handleBatch(entries: StreamEntry[]): Promise<{ dead: DeadLetter[] }> {
     const { store, advancer } = this.opts;
+    await this.catchUp();
     const now = new Date();
     const dead: DeadLetter[] = [];
     const matches: Parameters<MatcherStore['createExecutions']>[0] = [];

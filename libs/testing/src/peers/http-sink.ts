@@ -39,6 +39,9 @@ export interface HttpSink {
   requests: ReceivedRequest[];
   /** Resolves with the requests once at least `n` arrived; rejects after `timeoutMs` (default 5000). */
   waitFor(n: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
+  /** Requests whose client closed the connection before the sink answered (an aborted call). */
+  aborted: ReceivedRequest[];
+  waitForAborted(n: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
   /**
    * Sets how the next requests are answered: a function, or a sequence of statuses/responses used one
    * per request (after the sequence, the default answer again).
@@ -57,6 +60,7 @@ const defaultResponder: SinkResponder = () => ({ status: 200, body: 'ok' });
  */
 export async function startHttpSink(opts: HttpSinkOptions = {}): Promise<HttpSink> {
   const arrivals = new Arrivals<ReceivedRequest>('http sink requests');
+  const abortions = new Arrivals<ReceivedRequest>('aborted http sink requests');
   const requests = arrivals.items;
   const fallback = opts.respond ?? defaultResponder;
   let responder: SinkResponder | null = null;
@@ -71,6 +75,9 @@ export async function startHttpSink(opts: HttpSinkOptions = {}): Promise<HttpSin
     void (async () => {
       const received = await readRequest(req);
       arrivals.push(received);
+      res.once('close', () => {
+        if (!res.writableEnded) abortions.push(received);
+      });
       let answer: SinkResponse;
       try {
         const picked = await pick(received);
@@ -102,6 +109,8 @@ export async function startHttpSink(opts: HttpSinkOptions = {}): Promise<HttpSin
     port,
     requests,
     waitFor: (n, timeoutMs) => arrivals.waitFor(n, timeoutMs),
+    aborted: abortions.items,
+    waitForAborted: (n, timeoutMs) => abortions.waitFor(n, timeoutMs),
     respondWith(next) {
       if (typeof next === 'function') {
         responder = next;
@@ -113,6 +122,7 @@ export async function startHttpSink(opts: HttpSinkOptions = {}): Promise<HttpSin
     },
     reset() {
       arrivals.reset();
+      abortions.reset();
     },
     stop() {
       return new Promise<void>((resolve) => {

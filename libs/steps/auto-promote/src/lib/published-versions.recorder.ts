@@ -89,11 +89,11 @@ export class PublishedVersionsRecorder {
       });
       return null;
     } catch (e) {
+      if (isPermanentDataError(e)) return `the store refuses this event for good: ${(e as Error).message}`;
       if (e instanceof StoreError) {
         this.logger.warn(`scenario.published ${event.id} not recorded: ${(e as Error).message}`);
         return null;
       }
-      if (isPermanentDataError(e)) return `the store refuses this event for good: ${(e as Error).message}`;
       throw e;
     }
   }
