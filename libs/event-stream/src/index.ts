@@ -1,3 +1,4 @@
 export * from './lib/wire';
 export * from './lib/event-publisher';
 export * from './lib/pipeline-changes';
+export * from './lib/execution-changes';

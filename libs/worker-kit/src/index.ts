@@ -9,3 +9,4 @@ export * from './lib/dispatcher';
 export * from './lib/execution-advancer';
 export * from './lib/step-runner';
 export * from './lib/bull-adapter';
+export * from './lib/change-notices';

@@ -14,9 +14,10 @@ import {
   deadLetterStreamOf,
   entryFields,
   subscribePipelineChanges,
+  type ExecutionChangeSink,
   type PipelineChange,
 } from '@mockops/event-stream';
-import type { ExecutionAdvancer } from '@mockops/worker-kit';
+import { changeOf, type ExecutionAdvancer } from '@mockops/worker-kit';
 
 /** The part of the execution store the matcher uses. */
 export interface MatcherStore {
@@ -55,6 +56,8 @@ export interface TriggerMatcherOptions {
   startId: string;
   reloadMs: number;
   logger: MatcherLogger;
+  /** Told about the executions each batch creates (live views); optional, fire-and-forget. */
+  changes?: ExecutionChangeSink;
 }
 
 type StreamEntry = [id: string, fields: string[] | null];
@@ -285,6 +288,7 @@ export class TriggerMatcher {
       return [{ executionId: r.execution.id, document: doc, stepNames: firstSteps(doc.definition) }];
     });
     await advancer.dispatchMany(fresh);
+    results.forEach((r, i) => r.created && this.opts.changes?.notify(changeOf({ ...r.execution, workspaceId: matches[i].workspaceId }, 'queued')));
     await Promise.all(results.filter((r) => !r.created).map((r) => advancer.advance(r.execution.id)));
     const created = fresh.length;
 

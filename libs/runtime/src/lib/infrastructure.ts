@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { secretsFromEnv, type MockopsConfig } from '@mockops/config';
-import { EventPublisher, PipelineChangeNotifier } from '@mockops/event-stream';
+import { EventPublisher, ExecutionChangeNotifier, PipelineChangeNotifier } from '@mockops/event-stream';
 import { ExecutionStore, createDataSource, pendingMigrations, resolveDatabase, runMigrations } from '@mockops/execution-store';
 import { Queue } from 'bullmq';
 import { STEP_TYPES } from '@mockops/pipeline-core';
@@ -19,6 +19,8 @@ export interface Infrastructure {
   store: ExecutionStore;
   publisher: EventPublisher;
   notifier: PipelineChangeNotifier;
+  /** Announces execution and step changes to live views (fire-and-forget pub/sub). */
+  changes: ExecutionChangeNotifier;
   secrets: Record<string, string>;
   /** One BullMQ queue per step type (any process may enqueue any step type). */
   queues: Map<string, Queue<StepJobData>>;
@@ -75,6 +77,7 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
       if (!queue) throw new Error(`no queue named ${name}`);
       return queue;
     });
+    const changes = new ExecutionChangeNotifier(redis, config.eventsStream);
     const infra: Infrastructure = {
       config,
       redis,
@@ -83,9 +86,10 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
       queues,
       revisions,
       dispatcher,
-      advancer: new ExecutionAdvancer(store, revisions, dispatcher),
+      advancer: new ExecutionAdvancer(store, revisions, dispatcher, changes),
       publisher: new EventPublisher(redis, { stream: config.eventsStream, maxLen: config.eventsMaxLen }),
       notifier: new PipelineChangeNotifier(redis, config.eventsStream),
+      changes,
       secrets: overrides.secrets ?? secretsFromEnv(),
       databaseUrl,
       embeddedDatabase,

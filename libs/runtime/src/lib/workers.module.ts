@@ -79,6 +79,7 @@ export class WorkersModule {
               secrets: infra.secrets,
               leaseMs: config.stepLeaseMs,
               logger,
+              changes: infra.changes,
             }),
         },
         RunnerShutdown,

@@ -13,6 +13,8 @@ import type { ExecutionAdvancer } from './execution-advancer';
 import type { RevisionCache } from './revision-cache';
 import type { StepJobData } from './queues';
 import { redactConfig, scrubText, sensitiveValues } from './redaction';
+import type { ExecutionChangeSink } from '@mockops/event-stream';
+import { changeOf } from './change-notices';
 
 export interface RunnerLogger {
   log(message: string): void;
@@ -31,6 +33,8 @@ export interface StepRunnerOptions {
   logger: RunnerLogger;
   renderer?: TemplateRenderer;
   workerId?: string;
+  /** Told when a step starts and ends (live views); optional, fire-and-forget. */
+  changes?: ExecutionChangeSink;
 }
 
 /** What the queue adapter must do with the job after `run`. */
@@ -138,6 +142,7 @@ export class StepRunner {
       return { kind: 'done', detail: `step "${step.name}" is ${current.status}; nothing to run` };
     }
 
+    this.opts.changes?.notify(changeOf(execution, 'running', { name: step.name, status: 'running' }));
     const logs: StepLogLine[] = [];
     const attempt = claimed.attempts;
     let renderedConfig: unknown;
@@ -167,10 +172,12 @@ export class StepRunner {
         if (!result.waitingFor) throw new Error(`handler for ${step.step_type} returned waiting without waitingFor`);
         log(`waiting for ${result.waitingFor}`);
         const parked = await store.parkStepRun(claimed.id, owner, { outputs, renderedConfig: stored, logs, waitingFor: result.waitingFor });
+        this.opts.changes?.notify(changeOf(execution, 'waiting', { name: step.name, status: 'running' }));
         return { kind: 'done', detail: parked ? `step "${step.name}" waits for ${result.waitingFor}` : `lost the lease of step "${step.name}"` };
       }
       const ok = await store.completeStepRun(claimed.id, owner, { outputs, renderedConfig: stored, logs });
       if (!ok) return { kind: 'done', detail: `lost the lease of step "${step.name}" before completing it` };
+      this.opts.changes?.notify(changeOf(execution, 'running', { name: step.name, status: 'succeeded' }));
       await advancer.advance(execution.id);
       return { kind: 'done', detail: `step "${step.name}" succeeded` };
     } catch (e) {
@@ -187,6 +194,7 @@ export class StepRunner {
         willRetry,
       });
       if (!ok) return { kind: 'done', detail: `lost the lease of step "${step.name}" before recording its failure` };
+      this.opts.changes?.notify(changeOf(execution, 'running', { name: step.name, status: willRetry ? 'pending' : 'failed' }));
       if (willRetry) {
         const retryErr = new StepError(message, err instanceof StepError ? err.code : 'STEP_ERROR', true, err instanceof StepError ? err.retryAfterMs : undefined);
         return { kind: 'retry', error: retryErr };
