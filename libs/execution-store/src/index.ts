@@ -8,3 +8,4 @@ export * from './lib/execution.store';
 export * from './lib/artifact.store';
 export * from './lib/promotions';
 export * from './lib/embedded-postgres';
+export * from './lib/execution-feed.store';
