@@ -13,3 +13,4 @@ export { LruCache } from './lib/lru-cache';
 export { isTemplate } from './lib/validation/checks';
 export { LITERAL_TOKEN_MESSAGE, NOTIFY_FIELDS_BY_TYPE } from './lib/validation/step-config.models';
 export { STEP_NAME_PATTERN, EVENT_TYPE_PATTERN } from './lib/validation/document.model';
+export { EVENT_PAYLOAD_SCHEMAS, eventPayloadSchemas } from './lib/event-schemas';
