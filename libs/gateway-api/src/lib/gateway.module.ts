@@ -13,6 +13,7 @@ import { ContentTypeGuard } from './http/content-type.guard';
 import { GatewayThrottlerGuard } from './http/gateway-throttler.guard';
 import { PipelinesController } from './pipelines/pipelines.controller';
 import { PipelinesService } from './pipelines/pipelines.service';
+import { RUN_VIEW_CONTROLLERS, RUN_VIEW_PROVIDERS } from './run-view/run-view.providers';
 import { defaultDatabasePing } from './store-port';
 
 export interface GatewayModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -63,7 +64,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [TerminusModule.forRoot(), ...imports],
-      controllers: [PipelinesController, ExecutionsController, EventsController, HealthController],
+      controllers: [PipelinesController, ...RUN_VIEW_CONTROLLERS, ExecutionsController, EventsController, HealthController],
       providers: [
         optionsProvider,
         {
@@ -80,6 +81,7 @@ export class GatewayModule {
         PipelinesService,
         ExecutionsService,
         EventsService,
+        ...RUN_VIEW_PROVIDERS,
       ],
       exports: [GATEWAY_OPTIONS, ApiKeyRegistry],
     };
