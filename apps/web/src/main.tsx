@@ -1,0 +1,23 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { App } from './app';
+import { AuthProvider } from './auth';
+import './styles.css';
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    // Fresh data comes from the live feed (it invalidates what changed), not from timers.
+    queries: { staleTime: 10_000, retry: (count, error) => count < 2 && !(error as { status?: number }).status, refetchOnWindowFocus: true },
+  },
+});
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <AuthProvider>
+        <App />
+      </AuthProvider>
+    </QueryClientProvider>
+  </StrictMode>,
+);
