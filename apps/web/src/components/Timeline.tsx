@@ -22,7 +22,7 @@ export function Timeline({ execution }: { execution: ExecutionDetail }) {
     const t = setInterval(() => setNow(Date.now()), 500);
     return () => clearInterval(t);
   }, [active]);
-  const layout = layoutTimeline(execution, active ? now : Date.now());
+  const layout = layoutTimeline(execution, now);
 
   return (
     <figure className={styles.timeline} aria-label="Step timeline">

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { apiGet } from '../api/client';
 import type { Page, Pipeline, PipelineStats, Revision, StatsTimeline } from '../api/types';
@@ -62,7 +62,7 @@ export function PipelinePage({ id }: { id: string }) {
       </div>
       <Section title="Revisions" id="revisions-title">
         <ErrorBox error={revisions.error} />
-        {revs.length > 0 && <Revisions revisions={revs} />}
+        {revs.length > 0 && <Revisions key={revs.length} revisions={revs} />}
       </Section>
       <Section title="Executions" id="executions-title">
         <ExecutionsTable filters={{ pipeline_id: id }} hidePipeline />
@@ -75,10 +75,6 @@ function Revisions({ revisions }: { revisions: Revision[] }) {
   const last = revisions[revisions.length - 1].revision;
   const [from, setFrom] = useState(Math.max(1, last - 1));
   const [to, setTo] = useState(last);
-  useEffect(() => {
-    setTo(last);
-    setFrom(Math.max(1, last - 1));
-  }, [last]);
   const a = revisions.find((r) => r.revision === from);
   const b = revisions.find((r) => r.revision === to);
   return (

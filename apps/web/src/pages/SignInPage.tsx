@@ -19,7 +19,7 @@ export function SignInPage() {
       >
         <label>
           API key
-          <input type="password" autoComplete="current-password" value={key} onChange={(e) => setKey(e.target.value)} required autoFocus />
+          <input type="password" autoComplete="current-password" value={key} onChange={(e) => setKey(e.target.value)} required />
         </label>
         <p className="muted small">One of MOCKOPS_API_KEYS. It stays in this tab (sessionStorage) and is sent as a Bearer token.</p>
         {auth.error && (
