@@ -7,8 +7,9 @@ import './styles.css';
 
 const queryClient = new QueryClient({
   defaultOptions: {
-    // Fresh data comes from the live feed (it invalidates what changed), not from timers.
-    queries: { staleTime: 10_000, retry: (count, error) => count < 2 && !(error as { status?: number }).status, refetchOnWindowFocus: true },
+    // Pages refetch what they show when opened; while open, fresh data comes from the live feed
+    // (it invalidates what changed), not from timers.
+    queries: { staleTime: 0, retry: (count, error) => count < 2 && !(error as { status?: number }).status, refetchOnWindowFocus: true },
   },
 });
 

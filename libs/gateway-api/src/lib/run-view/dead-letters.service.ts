@@ -109,6 +109,9 @@ export class DeadLettersService {
    */
   async replay(principal: Principal, id: string, body: unknown): Promise<ReplayedDeadLetterDto> {
     const entry = await this.find(principal, id);
+    // Checked again atomically by the script below; this answers a repeated replay before validating it.
+    const [known] = await this.attachReplays([entry]);
+    if (known.replayed) throw new GatewayError('CONFLICT', `dead letter ${id} was already replayed as ${known.replayed.entry_id} at ${known.replayed.at}`);
     const corrected = isPlainObject(body) && Object.keys(body).length > 0 ? body : undefined;
     if (body !== undefined && !isPlainObject(body)) throw new GatewayError('VALIDATION_FAILED', 'the body, when given, must be the corrected event envelope (a JSON object)');
     let raw: unknown = corrected;
