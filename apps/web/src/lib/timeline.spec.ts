@@ -29,7 +29,7 @@ describe('layoutTimeline', () => {
       expect.objectContaining({ kind: 'queued', from: 400, to: 500, left: 40, width: 10 }),
       expect.objectContaining({ kind: 'running', from: 500, to: 1000, left: 50, width: 50, attempt: 1 }),
     ]);
-    expect(layout.ticks.map((t) => t.label)).toEqual(['0', '200ms', '400ms', '600ms', '800ms', '1000ms']);
+    expect(layout.ticks.map((t) => t.label)).toEqual(['0', '200ms', '400ms', '600ms', '800ms', '1s']);
   });
 
   it('makes retries visible: failed attempts and the backoff between them', () => {

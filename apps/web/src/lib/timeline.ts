@@ -72,7 +72,7 @@ export function tickStep(spanMs: number, count = 5): number {
 
 export function tickLabel(offsetMs: number, step: number): string {
   if (offsetMs === 0) return '0';
-  if (step < 1000) return `${offsetMs}ms`;
+  if (step < 1000) return offsetMs >= 1000 && offsetMs % 1000 === 0 ? `${offsetMs / 1000}s` : `${offsetMs}ms`;
   if (step < 60_000) return `${+(offsetMs / 1000).toFixed(step < 10_000 && step % 1000 ? 1 : 0)}s`;
   return `${+(offsetMs / 60_000).toFixed(step % 60_000 ? 1 : 0)}m`;
 }
