@@ -83,6 +83,7 @@ describeBrowser('the run view in a browser (real system, real Chromium)', () => 
   let base: string;
   let shots: string;
   let hookPipelineId: string;
+  let firstExecutionId: string;
 
   const api = async <T = any>(path: string, init: RequestInit = {}, key = ADMIN): Promise<T> => {
     const res = await fetch(`${base}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${key}`, ...(init.headers ?? {}) } });
@@ -161,11 +162,13 @@ describeBrowser('the run view in a browser (real system, real Chromium)', () => 
       body: hookPipeline('qa-webhook', `${hooks.url}/qa`),
     });
     hookPipelineId = created.id;
-    // The first webhook takes a while, so the execution is seen running before it succeeds.
-    hooks.respondWith([{ status: 200, body: 'ok' }]);
+    // The first delivery fails (503: retried after a 1 s backoff) and the second is held, so the
+    // execution is seen running before it succeeds, and its timeline has a retry to show.
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
+    let calls = 0;
     hooks.respondWith(async () => {
+      if (++calls === 1) return { status: 503, body: 'busy' };
       await held;
       return { status: 200, body: 'ok' };
     });
@@ -187,8 +190,9 @@ describeBrowser('the run view in a browser (real system, real Chromium)', () => 
     await page.getByRole('link', { name: 'Watch its executions' }).click();
 
     const executionId = await eventually(async () => (await api<{ items: { id: string }[] }>(`/executions?pipeline_id=${hookPipelineId}`)).items[0]?.id, 'the execution');
+    firstExecutionId = executionId;
     await row(executionId).waitFor();
-    await hooks.waitFor(1, 20_000);
+    await hooks.waitFor(2, 20_000);
     await waitForRowStatus(executionId, 'running');
     await shot('executions-live-running');
     release();
@@ -206,23 +210,34 @@ describeBrowser('the run view in a browser (real system, real Chromium)', () => 
   });
 
   it('opens an execution: its timeline, and the webhook its step sent', async () => {
-    const [latest] = (await api<{ items: { id: string }[] }>(`/executions?pipeline_id=${hookPipelineId}&limit=1`)).items;
-    await page.getByRole('link', { name: `Execution ${latest.id}` }).click();
+    await page.getByRole('link', { name: `Execution ${firstExecutionId}` }).click();
     await page.getByRole('heading', { name: /Execution/ }).waitFor();
     const bars = page.locator('li[data-step="hook"] [data-kind]');
     await bars.first().waitFor();
-    expect(await bars.evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).toContain('running');
+    // Queue wait, the failed first attempt, the backoff, the attempt that succeeded.
+    expect(await bars.evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).toEqual(['queued', 'failed-attempt', 'backoff', 'running']);
+    await page.locator('li[data-step="hook"]').getByText('1 retry').waitFor();
     const hookStep = page.locator('details[data-step="hook"]');
     await hookStep.locator('summary').click();
     const outputs = await hookStep.getByLabel('Outputs of hook').textContent();
     // The URL's path is masked in outputs (it often carries a token); host and status are shown.
     expect(JSON.parse(outputs ?? '{}')).toMatchObject({ status: 200, webhook_url: expect.stringContaining(hooks.url) });
     const config = JSON.parse((await hookStep.getByLabel('Config of hook').textContent()) ?? '{}');
-    expect(config).toMatchObject({ type: 'webhook', message: 'Scenario refund v1 published' });
-    expect(hooks.requests.map((r) => (r.json as { message?: string }).message)).toContain('Scenario refund v1 published');
+    expect(config).toMatchObject({ type: 'webhook', message: 'Scenario checkout v3 published' });
+    expect(hooks.requests.map((r) => (r.json as { message?: string }).message)).toContain('Scenario checkout v3 published');
     await shot('execution-timeline');
+
+    // A second revision, and its diff against the first on the pipeline page.
+    await api(`/pipelines/${hookPipelineId}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/yaml' },
+      body: hookPipeline('qa-webhook', `${hooks.url}/qa`).replace('published"', 'published for QA"'),
+    });
     await nav('Pipelines');
     await page.getByRole('link', { name: 'qa-webhook' }).click();
+    const diff = page.getByRole('table', { name: 'Changes from revision 1 to 2' });
+    await diff.locator('.diff-add').filter({ hasText: 'published for QA' }).waitFor();
+    expect(await diff.locator('.diff-del').count()).toBe(1);
     await page.getByRole('img', { name: /Success rate and p50\/p95/ }).locator('canvas').waitFor();
     await page.getByLabel('Pipeline definition').getByText('qa-webhook').waitFor();
     await shot('pipeline');
@@ -281,7 +296,7 @@ describeBrowser('the run view in a browser (real system, real Chromium)', () => 
     await shot('dead-letters');
     await card.getByRole('button', { name: 'Replay' }).click();
     await card.locator('[data-status="replayed"]').waitFor();
-    await eventually(async () => hooks.requests.some((r) => (r.json as { message?: string }).message === 'Scenario dead-then-alive v1 published'), 'the replayed event to run the pipeline');
+    await eventually(async () => hooks.requests.some((r) => (r.json as { message?: string }).message === 'Scenario dead-then-alive v1 published for QA'), 'the replayed event to run the pipeline');
     const again = await fetch(`${base}/api/v1/dead-letters/${dead.id}/replay`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
     expect(again.status).toBe(409);
   });
