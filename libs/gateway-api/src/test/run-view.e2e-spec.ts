@@ -253,6 +253,14 @@ describe('gateway: what the run view needs (executions feed, live feed, dead let
     });
   });
 
+  it('documents the new endpoints in the OpenAPI document', async () => {
+    const doc = (await request(gw.url).get('/api/docs-json').expect(200)).body;
+    for (const path of ['/api/v1/executions', '/api/v1/executions/live', '/api/v1/pipeline-summaries', '/api/v1/pipelines/{id}/stats/timeline', '/api/v1/event-types', '/api/v1/dead-letters', '/api/v1/dead-letters/{entryId}/replay']) {
+      expect(doc.paths[path]).toBeDefined();
+    }
+    expect(Object.keys(doc.paths['/api/v1/executions/live'].get.responses['200'].content)).toEqual(['text/event-stream']);
+  });
+
   describe('the web app at /', () => {
     it('serves index.html for the app’s routes and the assets, and leaves /api, the probes and the docs to the API', async () => {
       const home = await request(gw.url).get('/').expect(200);
