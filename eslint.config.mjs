@@ -1,4 +1,6 @@
 import nx from '@nx/eslint-plugin';
+import jsxA11y from 'eslint-plugin-jsx-a11y';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 // Banned in the pure model: anything that does I/O or ties it to a framework.
 const impure = ['@nestjs/*', 'ioredis', 'bullmq', 'typeorm', 'pg', 'pg-*', '@electric-sql/*', 'nodemailer', '@octokit/*', 'express'];
@@ -45,6 +47,19 @@ export default [
         },
       ],
       '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    // The web app: hooks rules and accessibility checks (keyboard use, labels, roles).
+    files: ['apps/web/**/*.tsx'],
+    ...reactHooks.configs.flat.recommended,
+    ...jsxA11y.flatConfigs.recommended,
+    plugins: { ...reactHooks.configs.flat.recommended.plugins, ...jsxA11y.flatConfigs.recommended.plugins },
+    rules: {
+      ...reactHooks.configs.flat.recommended.rules,
+      ...jsxA11y.flatConfigs.recommended.rules,
+      // Scrollable code blocks and diffs take focus so that keyboard users can scroll them.
+      'jsx-a11y/no-noninteractive-tabindex': ['error', { tags: ['pre'], roles: ['table'] }],
     },
   },
 ];

@@ -6,10 +6,12 @@ import { loadConfig } from '@mockops/config';
 import {
   ApiKeyRegistry,
   GatewayModule,
+  WebUiModule,
   assertSafeBinding,
   configureGatewayApp,
   gatewayOptionsFrom,
   gatewaySettingsFromEnv,
+  webUiDir,
 } from '@mockops/gateway-api';
 import { startService } from '@mockops/runtime';
 import { PromotionsModule } from '@mockops/step-auto-promote';
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
         (infra) => GatewayModule.forRoot(gatewayOptionsFrom(infra, settings)),
         () => PromotionsModule.forRoot({ apiKeys: settings.apiKeys }),
         (infra) => ArtifactsModule.fromDataSource(infra.dataSource, infra.store, settings.apiKeys),
+        () => WebUiModule.forRoot(),
       ],
       http: (app) => {
         configureGatewayApp(app, { host: settings.host, maxBody: settings.maxBody });
@@ -34,7 +37,7 @@ async function main(): Promise<void> {
     },
     { config },
   );
-  new Logger('gateway').log(`API ${service.url}/api/v1, docs ${service.url}/api/docs`);
+  new Logger('gateway').log(`API ${service.url}/api/v1, docs ${service.url}/api/docs${webUiDir() ? `, web app ${service.url}/` : ''}`);
 }
 
 main().catch((e) => {

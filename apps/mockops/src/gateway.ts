@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { GatewayModule, configureGatewayApp, gatewayOptionsFrom, gatewaySettingsFromEnv, type GatewaySettings } from '@mockops/gateway-api';
+import { GatewayModule, WebUiModule, configureGatewayApp, gatewayOptionsFrom, gatewaySettingsFromEnv, type GatewaySettings } from '@mockops/gateway-api';
 import type { Infrastructure } from '@mockops/runtime';
 import { PromotionsModule, PublishedVersionsModule } from '@mockops/step-auto-promote';
 import { ArtifactsModule } from '@mockops/step-regenerate-sdk';
@@ -14,6 +14,7 @@ export function gatewayParts(settings: GatewaySettings = gatewaySettingsFromEnv(
       (infra: Infrastructure) => ArtifactsModule.fromDataSource(infra.dataSource, infra.store, settings.apiKeys),
       // Records every published scenario version (what `GET /workspaces/:id/environments` shows).
       (infra: Infrastructure) => PublishedVersionsModule.forRoot(infra),
+      () => WebUiModule.forRoot(),
     ],
     configure: (app: INestApplication) => {
       configureGatewayApp(app, { host: settings.host, maxBody: settings.maxBody });

@@ -8,7 +8,7 @@ import { Logger } from '@nestjs/common';
 import { loadConfig, parseSecretsKeys, type MockopsConfig } from '@mockops/config';
 import { openInfrastructure, startService } from '@mockops/runtime';
 import { ALL_STEP_HANDLERS } from './handlers';
-import { ApiKeyRegistry, assertSafeBinding, gatewaySettingsFromEnv } from '@mockops/gateway-api';
+import { ApiKeyRegistry, assertSafeBinding, gatewaySettingsFromEnv, webUiDir } from '@mockops/gateway-api';
 import { gatewayParts } from './gateway';
 
 /**
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     },
     { config },
   );
-  logger.log(`API: ${service.url}/api/v1   docs: ${service.url}/api/docs`);
+  logger.log(`API: ${service.url}/api/v1   docs: ${service.url}/api/docs${webUiDir() ? `   web app: ${service.url}/` : ''}`);
 }
 
 main().catch((e) => {

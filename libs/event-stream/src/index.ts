@@ -3,3 +3,4 @@ export * from './lib/event-publisher';
 export * from './lib/pipeline-changes';
 export * from './lib/stream-consumer';
 export * from './lib/event-entry';
+export * from './lib/execution-changes';

@@ -9,3 +9,4 @@ export * from './lib/artifact.store';
 export * from './lib/promotions';
 export * from './lib/embedded-postgres';
 export * from './lib/secrets';
+export * from './lib/execution-feed.store';

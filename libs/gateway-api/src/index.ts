@@ -11,3 +11,7 @@ export { PipelinesService } from './lib/pipelines/pipelines.service';
 export { ExecutionsService } from './lib/executions/executions.service';
 export { EventsService } from './lib/events/events.service';
 export * from './lib/gateway-settings';
+export { canSeeExecution } from './lib/executions/execution-access';
+export { ExecutionLiveService } from './lib/run-view/execution-live.service';
+export { replayedDeadLettersKeyOf } from './lib/run-view/dead-letters.service';
+export { WebUiModule, webUiDir } from './lib/web-ui/web-ui.module';

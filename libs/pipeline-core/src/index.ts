@@ -15,3 +15,4 @@ export { LITERAL_TOKEN_MESSAGE, NOTIFY_FIELDS_BY_TYPE } from './lib/validation/s
 export { STEP_NAME_PATTERN, EVENT_TYPE_PATTERN } from './lib/validation/document.model';
 export * from './lib/input-checks';
 export * from './lib/secret-usage';
+export { EVENT_PAYLOAD_SCHEMAS, eventPayloadSchemas } from './lib/event-schemas';

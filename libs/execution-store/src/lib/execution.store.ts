@@ -696,7 +696,7 @@ function toIndexed(r: Row): IndexedPipelineRecord {
   return { id: r.id, name: r.name, workspaceId: r.workspace_id, revisionId: r.revision_id, document: r.document };
 }
 
-function toExecution(r: Row): ExecutionRecord {
+export function toExecution(r: Row): ExecutionRecord {
   return {
     id: r.id,
     pipelineId: r.pipeline_id,

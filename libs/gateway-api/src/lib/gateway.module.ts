@@ -13,6 +13,7 @@ import { ContentTypeGuard } from './http/content-type.guard';
 import { GatewayThrottlerGuard } from './http/gateway-throttler.guard';
 import { PipelinesController } from './pipelines/pipelines.controller';
 import { PipelinesService } from './pipelines/pipelines.service';
+import { RUN_VIEW_CONTROLLERS, RUN_VIEW_PROVIDERS } from './run-view/run-view.providers';
 import { SecretsController } from './secrets/secrets.controller';
 import { SecretsService } from './secrets/secrets.service';
 import { defaultDatabasePing } from './store-port';
@@ -65,7 +66,8 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [TerminusModule.forRoot(), ...imports],
-      controllers: [PipelinesController, ExecutionsController, EventsController, SecretsController, HealthController],
+      // The run-view controllers come before ExecutionsController, so /executions/live is not taken for an :id.
+      controllers: [PipelinesController, ...RUN_VIEW_CONTROLLERS, ExecutionsController, EventsController, SecretsController, HealthController],
       providers: [
         optionsProvider,
         {
@@ -83,6 +85,7 @@ export class GatewayModule {
         ExecutionsService,
         EventsService,
         SecretsService,
+        ...RUN_VIEW_PROVIDERS,
       ],
       exports: [GATEWAY_OPTIONS, ApiKeyRegistry],
     };

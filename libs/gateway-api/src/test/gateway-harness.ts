@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { INestApplication, Module } from '@nestjs/common';
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
@@ -40,6 +40,8 @@ export interface TestGatewayOptions {
   apiKeys?: string;
   rateLimit?: GatewayModuleOptions['rateLimit'];
   configure?: ConfigureGatewayOptions;
+  /** More modules beside the gateway (e.g. the web app's). */
+  modules?: DynamicModule[];
 }
 
 /**
@@ -76,6 +78,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
         apiKeys: opts.apiKeys,
         rateLimit: opts.rateLimit ?? false,
       }),
+      ...(opts.modules ?? []),
     ],
   })
   class TestAppModule {}

@@ -13,10 +13,11 @@ import {
   pipelinesVersionKeyOf,
   subscribePipelineChanges,
   type DeadLetter,
+  type ExecutionChangeSink,
   type PipelineChange,
   type StreamEntry,
 } from '@mockops/event-stream';
-import type { ExecutionAdvancer } from '@mockops/worker-kit';
+import { changeOf, type ExecutionAdvancer } from '@mockops/worker-kit';
 
 /** The part of the execution store the matcher uses. */
 export interface MatcherStore {
@@ -57,6 +58,8 @@ export interface TriggerMatcherOptions {
   /** Largest event accepted from the stream (MOCKOPS_EVENT_MAX_BYTES); bigger entries are dead-lettered. */
   maxEventBytes?: number;
   logger: MatcherLogger;
+  /** Told about the executions each batch creates (live views); optional, fire-and-forget. */
+  changes?: ExecutionChangeSink;
 }
 
 /** A lookup that finds nothing: proves Postgres answers. */
@@ -223,6 +226,7 @@ export class TriggerMatcher {
       return [{ executionId: r.execution.id, document: doc, stepNames: firstSteps(doc.definition) }];
     });
     await advancer.dispatchMany(fresh);
+    results.forEach((r, i) => r.created && this.opts.changes?.notify(changeOf({ ...r.execution, workspaceId: matches[i].workspaceId }, 'queued')));
     await Promise.all(results.filter((r) => !r.created).map((r) => advancer.advance(r.execution.id)));
     return { dead };
   }

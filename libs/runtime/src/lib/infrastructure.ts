@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { secretsFromEnv, type MockopsConfig } from '@mockops/config';
-import { EventPublisher, PipelineChangeNotifier } from '@mockops/event-stream';
+import { EventPublisher, ExecutionChangeNotifier, PipelineChangeNotifier } from '@mockops/event-stream';
 import { ExecutionStore, SecretCipher, SecretStore, createDataSource, pendingMigrations, resolveDatabase, runMigrations } from '@mockops/execution-store';
 import { Queue } from 'bullmq';
 import { STEP_TYPES } from '@mockops/pipeline-core';
@@ -19,6 +19,8 @@ export interface Infrastructure {
   store: ExecutionStore;
   publisher: EventPublisher;
   notifier: PipelineChangeNotifier;
+  /** Announces execution and step changes to live views (fire-and-forget pub/sub). */
+  changes: ExecutionChangeNotifier;
   /** The operator's process-wide secrets (MOCKOPS_SECRET_*, GITHUB_TOKEN, SLACK_WEBHOOK_URL, SMTP_URL, WEBHOOK_SECRET). */
   secrets: Record<string, string>;
   /** Workspace secrets, encrypted at rest (values only with MOCKOPS_SECRETS_KEY). */
@@ -82,6 +84,7 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
       if (!queue) throw new Error(`no queue named ${name}`);
       return queue;
     });
+    const changes = new ExecutionChangeNotifier(redis, config.eventsStream);
     const infra: Infrastructure = {
       config,
       redis,
@@ -90,9 +93,10 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
       queues,
       revisions,
       dispatcher,
-      advancer: new ExecutionAdvancer(store, revisions, dispatcher),
+      advancer: new ExecutionAdvancer(store, revisions, dispatcher, changes),
       publisher: new EventPublisher(redis, { stream: config.eventsStream, maxLen: config.eventsMaxLen, maxEventBytes: config.eventMaxBytes }),
       notifier: new PipelineChangeNotifier(redis, config.eventsStream),
+      changes,
       secrets,
       secretStore,
       secretResolver: new SecretResolver(secrets, config.sharedSecrets, secretStore),

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { MockopsConfig } from '@mockops/config';
+import { ExecutionChangeNotifier } from '@mockops/event-stream';
 import { TriggerMatcher } from '@mockops/matcher';
 import type { ExecutionAdvancer } from '@mockops/worker-kit';
 import type { ExecutionStore } from '@mockops/execution-store';
@@ -29,6 +30,7 @@ export class MatcherService implements OnApplicationBootstrap, OnApplicationShut
       reloadMs: config.matcherReloadMs,
       maxEventBytes: config.eventMaxBytes,
       logger: this.logger,
+      changes: new ExecutionChangeNotifier(redis, config.eventsStream),
     });
   }
 

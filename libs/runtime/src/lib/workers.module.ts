@@ -94,6 +94,7 @@ export class WorkersModule {
               secrets: infra.secretResolver,
               leaseMs: config.stepLeaseMs,
               logger,
+              changes: infra.changes,
             }),
         },
         RunnerShutdown,

@@ -1,4 +1,6 @@
 import { planExecution, type PipelineDocument, type StepRunStatus } from '@mockops/pipeline-core';
+import type { ExecutionChangeSink } from '@mockops/event-stream';
+import { changeOf } from './change-notices';
 import type { StepDispatcher } from './dispatcher';
 import type { RunnerStore } from './runner-store';
 import type { RevisionCache } from './revision-cache';
@@ -21,6 +23,7 @@ export class ExecutionAdvancer {
     private readonly store: RunnerStore,
     private readonly revisions: RevisionCache,
     private readonly dispatcher: StepDispatcher,
+    private readonly changes?: ExecutionChangeSink,
   ) {}
 
   async advance(executionId: string): Promise<AdvanceOutcome> {
@@ -39,10 +42,12 @@ export class ExecutionAdvancer {
       const failed = plan.failedStep ? execution.stepRuns.find((r) => r.stepName === plan.failedStep) : undefined;
       const error = failed ? `step "${failed.stepName}" failed: ${failed.error ?? 'unknown error'}` : null;
       await this.store.finishExecution(executionId, plan.status, error);
+      this.changes?.notify(changeOf(execution, plan.status));
       return { finished: true, status: plan.status, dispatched: [], skipped: plan.toSkip };
     }
     const toDispatch = plan.runnable.filter((name) => states[name]?.status === 'pending');
     await this.dispatchSteps(executionId, document, toDispatch, execution.runAttempt ?? 1);
+    this.changes?.notify(changeOf(execution, plan.status));
     return { finished: false, status: plan.status, dispatched: toDispatch, skipped: plan.toSkip };
   }
 

@@ -21,6 +21,8 @@ import type { RevisionCache } from './revision-cache';
 import type { StepJobData } from './queues';
 import { redactConfig, scrubText, sensitiveValues, toStorable } from './redaction';
 import type { ResolvedSecret, SecretResolver } from './secrets';
+import type { ExecutionChangeSink } from '@mockops/event-stream';
+import { changeOf } from './change-notices';
 
 export interface RunnerLogger {
   log(message: string): void;
@@ -44,6 +46,8 @@ export interface StepRunnerOptions {
   logger: RunnerLogger;
   renderer?: TemplateRenderer;
   workerId?: string;
+  /** Told when a step starts and ends (live views); optional, fire-and-forget. */
+  changes?: ExecutionChangeSink;
 }
 
 /** What the queue adapter must do with the job after `run`. */
@@ -164,6 +168,7 @@ export class StepRunner {
       return { kind: 'done', detail: `step "${step.name}" is ${current.status}; nothing to run` };
     }
 
+    this.opts.changes?.notify(changeOf(execution, 'running', { name: step.name, status: 'running' }));
     const logs: StepLogLine[] = [];
     const attempt = claimed.attempts;
     let renderedConfig: unknown;
@@ -214,11 +219,13 @@ export class StepRunner {
         log(`waiting for ${result.waitingFor}`);
         const parked = await this.storeOutcome(claimed, owner, () => store.parkStepRun(claimed.id, owner, { outputs, renderedConfig: stored, logs: toStorable(logs), waitingFor: result.waitingFor! }));
         if (parked === 'unstorable') return this.unstorable(execution.id, step.name);
+        this.opts.changes?.notify(changeOf(execution, 'waiting', { name: step.name, status: 'running' }));
         return { kind: 'done', detail: parked ? `step "${step.name}" waits for ${result.waitingFor}` : `lost the lease of step "${step.name}"` };
       }
       const ok = await this.storeOutcome(claimed, owner, () => store.completeStepRun(claimed.id, owner, { outputs, renderedConfig: stored, logs: toStorable(logs) }));
       if (ok === 'unstorable') return this.unstorable(execution.id, step.name);
       if (!ok) return { kind: 'done', detail: `lost the lease of step "${step.name}" before completing it` };
+      this.opts.changes?.notify(changeOf(execution, 'running', { name: step.name, status: 'succeeded' }));
       await advancer.advance(execution.id);
       return { kind: 'done', detail: `step "${step.name}" succeeded` };
     } catch (e) {
@@ -241,6 +248,7 @@ export class StepRunner {
       const ok = await this.storeOutcome(claimed, owner, () => store.failStepRun(claimed.id, owner, toStorable(failure)));
       if (ok === 'unstorable') return this.unstorable(execution.id, step.name);
       if (!ok) return { kind: 'done', detail: `lost the lease of step "${step.name}" before recording its failure` };
+      this.opts.changes?.notify(changeOf(execution, 'running', { name: step.name, status: willRetry ? 'pending' : 'failed' }));
       if (willRetry) return { kind: 'retry', error: new StepError(message, code, true, err instanceof StepError ? err.retryAfterMs : undefined) };
       await advancer.advance(execution.id);
       return { kind: 'failed', error: new Error(message) };

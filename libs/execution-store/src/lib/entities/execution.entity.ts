@@ -6,6 +6,7 @@ import { PipelineRevisionEntity } from './pipeline-revision.entity';
 @Entity({ name: 'executions' })
 @Unique('uq_executions_pipeline_event', ['pipelineId', 'eventWorkspaceId', 'eventId'])
 @Index('ix_executions_pipeline_queued', { synchronize: false })
+@Index('ix_executions_queued', { synchronize: false })
 @Index('ix_executions_status', ['status'])
 @Check('ck_executions_status', `"status" IN ('queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled')`)
 export class ExecutionEntity {

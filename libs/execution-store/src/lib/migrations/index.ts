@@ -3,6 +3,14 @@ import { ExecutionRunAttempt1735689650000 } from './1735689650000-execution-run-
 import { Artifacts1764000000000 } from './1764000000000-artifacts.migration';
 import { Promotions1764100000000 } from './1764100000000-promotions.migration';
 import { Tenancy1764200000000 } from './1764200000000-tenancy.migration';
+import { ExecutionsQueuedIndex1764300000000 } from './1764300000000-executions-queued-index.migration';
 
 /** Registered as classes, not globs, so migrations work from a bundle or compiled output. */
-export const STORE_MIGRATIONS = [InitialSchema1735689600000, ExecutionRunAttempt1735689650000, Artifacts1764000000000, Promotions1764100000000, Tenancy1764200000000];
+export const STORE_MIGRATIONS = [
+  InitialSchema1735689600000,
+  ExecutionRunAttempt1735689650000,
+  Artifacts1764000000000,
+  Promotions1764100000000,
+  Tenancy1764200000000,
+  ExecutionsQueuedIndex1764300000000,
+];

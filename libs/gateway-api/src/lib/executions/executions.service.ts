@@ -1,16 +1,22 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { ExecutionChangeSink } from '@mockops/event-stream';
 import type { ExecutionWithSteps } from '@mockops/execution-store';
-import { Principal, canAccessWorkspace } from '../auth/api-keys';
+import { Principal } from '../auth/api-keys';
 import { GatewayError } from '../errors/gateway-error';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway.options';
 import { presentExecutionDetail } from '../presenters';
+import { EXECUTION_CHANGES } from '../run-view/run-view.tokens';
+import { canSeeExecution } from './execution-access';
 import type { ExecutionDetailDto } from './execution.dto';
 
 @Injectable()
 export class ExecutionsService {
   private readonly logger = new Logger(ExecutionsService.name);
 
-  constructor(@Inject(GATEWAY_OPTIONS) private readonly options: ResolvedGatewayOptions) {}
+  constructor(
+    @Inject(GATEWAY_OPTIONS) private readonly options: ResolvedGatewayOptions,
+    @Optional() @Inject(EXECUTION_CHANGES) private readonly changes?: ExecutionChangeSink,
+  ) {}
 
   async get(principal: Principal, id: string): Promise<ExecutionDetailDto> {
     return presentExecutionDetail(await this.find(principal, id));
@@ -20,6 +26,7 @@ export class ExecutionsService {
     await this.find(principal, id);
     const cancelled = await this.options.store.cancelExecution(id);
     this.logger.log(`execution ${id} cancelled`);
+    this.changes?.notify({ execution_id: id, pipeline_id: cancelled.pipelineId, workspace_id: cancelled.workspaceId, status: cancelled.status });
     return presentExecutionDetail(cancelled);
   }
 
@@ -41,7 +48,7 @@ export class ExecutionsService {
    */
   private async find(principal: Principal, id: string): Promise<ExecutionWithSteps> {
     const execution = await this.options.store.getExecution(id);
-    if (!execution || !canAccessWorkspace(principal, execution.workspaceId)) throw GatewayError.notFound('execution', id);
+    if (!execution || !canSeeExecution(principal, execution)) throw GatewayError.notFound('execution', id);
     return execution;
   }
 }
