@@ -100,19 +100,20 @@ describe('gateway: what the run view needs (executions feed, live feed, dead let
       }
     });
 
-    it('keeps agreeing once a global pipeline is deleted (its executions then follow their own workspace)', async () => {
+    it("keeps agreeing once a global pipeline is deleted: its executions belong to no workspace, before and after", async () => {
       const scratch = (await as(ADMIN).post('/pipelines').send(pipeline('scratch')).expect(201)).body.id;
       const p = (await gw.store.getPipeline(scratch))!;
-      // As the matcher records it: a global pipeline's execution takes the event's workspace.
+      // As the matcher records it: an execution belongs to its pipeline's owner (none), not to the event's workspace.
       const [{ execution: run }] = await gw.store.createExecutions([
-        { pipelineId: p.id, revisionId: p.currentRevisionId, workspaceId: 'ws-a', event: scenarioEvent({ workspace_id: 'ws-a' }), steps: [{ name: 'promote', stepType: 'auto_promote', maxAttempts: 1 }] },
+        { pipelineId: p.id, revisionId: p.currentRevisionId, workspaceId: null, event: scenarioEvent({ workspace_id: 'ws-a' }), steps: [{ name: 'promote', stepType: 'auto_promote', maxAttempts: 1 }] },
       ]);
       const seen = async () => (await as(TEAM_A).get('/executions').expect(200)).body.items.some((e: any) => e.id === run.id);
-      expect(await seen()).toBe(false);
-      await as(TEAM_A).get(`/executions/${run.id}`).expect(404);
-      await as(ADMIN).delete(`/pipelines/${scratch}`).expect(204);
-      expect(await seen()).toBe(true);
-      await as(TEAM_A).get(`/executions/${run.id}`).expect(200);
+      for (const phase of ['live', 'deleted']) {
+        if (phase === 'deleted') await as(ADMIN).delete(`/pipelines/${scratch}`).expect(204);
+        expect(await seen()).toBe(false);
+        await as(TEAM_A).get(`/executions/${run.id}`).expect(404);
+        await as(ADMIN).get(`/executions/${run.id}`).expect(200);
+      }
     });
   });
 
