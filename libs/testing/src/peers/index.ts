@@ -1,2 +1,3 @@
 export * from './http-sink';
 export * from './smtp-sink';
+export * from './tcp-proxy';
