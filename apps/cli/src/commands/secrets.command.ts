@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CliContext } from '../lib/context';
-import { UsageError } from '../lib/context';
+import { CommandFailed, UsageError } from '../lib/context';
 import { json, renderTable } from '../lib/output';
 import { outputOption } from './pipelines.command';
 
@@ -77,9 +77,13 @@ export function secretsCommand(ctx: CliContext): Command {
     .description('re-encrypt every stored secret under the first key of MOCKOPS_SECRETS_KEY (admin key; run after putting a new key first)')
     .addOption(outputOption())
     .action(async (opts: { output: 'table' | 'json' }) => {
-      const res = await ctx.client().request<{ rotated: number; active_key_id: string }>('POST', 'secrets/rotate-key');
+      const res = await ctx.client().request<{ rotated: number; active_key_id: string; unreadable: string[] }>('POST', 'secrets/rotate-key');
       if (opts.output === 'json') return ctx.io.out(json(res));
       ctx.io.out(`Re-encrypted ${res.rotated} secret value(s) under key ${res.active_key_id}\n`);
+      if (res.unreadable.length) {
+        ctx.io.err(`${res.unreadable.length} value(s) do not decrypt with any configured key (left as they are): ${res.unreadable.join(', ')}\n`);
+        throw new CommandFailed();
+      }
     });
   return cmd;
 }

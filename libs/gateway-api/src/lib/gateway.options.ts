@@ -21,7 +21,7 @@ export interface GatewaySecrets {
     list(workspaceId: string): Promise<{ workspaceId: string; name: string; createdAt: string; updatedAt: string }[]>;
     names(workspaceId: string): Promise<Set<string>>;
     delete(workspaceId: string, name: string): Promise<boolean>;
-    rotate(): Promise<{ rotated: number; activeKeyId: string }>;
+    rotate(): Promise<{ rotated: number; activeKeyId: string; unreadable: string[] }>;
   };
   resolver: { scope(workspaceId: string | null, workspaceNames: ReadonlySet<string>): SecretScope };
 }

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { SECRET_NAME_PATTERN, stringProblem } from '@mockops/pipeline-core';
 import { SqlRunner, isoAt, tableNames, type Row } from '../sql';
 import { StoreError } from '../store-error';
-import type { SecretCipher } from './secret-cipher';
+import { SecretDecryptionError, type SecretCipher } from './secret-cipher';
 
 /** A secret as the API shows it: never its value. */
 export interface SecretRecord {
@@ -82,16 +82,33 @@ export class SecretStore {
     return out;
   }
 
-  /** Re-encrypts every value not under the active key (after a new key was put first). */
-  async rotate(batch = 200): Promise<{ rotated: number; activeKeyId: string }> {
+  /**
+   * Re-encrypts every value not under the active key (after a new key was put first). A value that
+   * does not decrypt (its key was dropped, or the row was tampered with) is left as it is and named
+   * in `unreadable`, so one bad row does not stop the rotation.
+   */
+  async rotate(batch = 200): Promise<{ rotated: number; activeKeyId: string; unreadable: string[] }> {
     const cipher = this.requireCipher();
     let rotated = 0;
+    const unreadable: string[] = [];
+    let after: [string, string] = ['', ''];
     for (;;) {
-      const n = await this.db.tx(async (sql) => {
-        const rows = await sql(`SELECT * FROM ${this.table} WHERE key_id <> $1 ORDER BY workspace_id, name LIMIT $2 FOR UPDATE SKIP LOCKED`, [cipher.activeKeyId, batch]);
-        for (const r of rows) {
+      const rows = await this.db.tx(async (sql) => {
+        const found = await sql(
+          `SELECT * FROM ${this.table} WHERE key_id <> $1 AND (workspace_id, name) > ($2, $3)
+           ORDER BY workspace_id, name LIMIT $4 FOR UPDATE SKIP LOCKED`,
+          [cipher.activeKeyId, after[0], after[1], batch],
+        );
+        for (const r of found) {
           const context = { workspaceId: r.workspace_id as string, name: r.name as string };
-          const plain = cipher.open({ keyId: r.key_id, iv: r.iv, ciphertext: r.ciphertext, authTag: r.auth_tag }, context);
+          let plain: string;
+          try {
+            plain = cipher.open({ keyId: r.key_id, iv: r.iv, ciphertext: r.ciphertext, authTag: r.auth_tag }, context);
+          } catch (e) {
+            if (!(e instanceof SecretDecryptionError)) throw e;
+            unreadable.push(`${context.workspaceId}/${context.name}`);
+            continue;
+          }
           const sealed = cipher.seal(plain, context);
           await sql(`UPDATE ${this.table} SET key_id = $3, iv = $4, ciphertext = $5, auth_tag = $6 WHERE workspace_id = $1 AND name = $2`, [
             context.workspaceId,
@@ -101,11 +118,13 @@ export class SecretStore {
             sealed.ciphertext,
             sealed.authTag,
           ]);
+          rotated++;
         }
-        return rows.length;
+        return found;
       });
-      rotated += n;
-      if (n < batch) return { rotated, activeKeyId: cipher.activeKeyId };
+      if (rows.length < batch) return { rotated, activeKeyId: cipher.activeKeyId, unreadable };
+      const last = rows[rows.length - 1];
+      after = [last.workspace_id, last.name];
     }
   }
 

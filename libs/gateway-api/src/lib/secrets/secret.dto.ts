@@ -28,4 +28,6 @@ export class RotatedKeyDto {
   rotated: number;
   @ApiProperty({ description: 'Id of the key that encrypts now (the first of MOCKOPS_SECRETS_KEY)' })
   active_key_id: string;
+  @ApiProperty({ type: [String], description: 'workspace/name of values that do not decrypt with any configured key (left as they are)' })
+  unreadable: string[];
 }

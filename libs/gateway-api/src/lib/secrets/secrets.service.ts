@@ -42,9 +42,9 @@ export class SecretsService {
 
   async rotate(principal: Principal): Promise<RotatedKeyDto> {
     if (principal.workspaces !== null) throw new GatewayError('FORBIDDEN', 'rotating the secrets key needs an admin key');
-    const { rotated, activeKeyId } = await this.secrets.store.rotate();
-    this.logger.log(`secrets key rotation: ${rotated} value(s) re-encrypted under ${activeKeyId}`);
-    return { rotated, active_key_id: activeKeyId };
+    const { rotated, activeKeyId, unreadable } = await this.secrets.store.rotate();
+    this.logger.log(`secrets key rotation: ${rotated} value(s) re-encrypted under ${activeKeyId}${unreadable.length ? `; ${unreadable.length} do not decrypt` : ''}`);
+    return { rotated, active_key_id: activeKeyId, unreadable };
   }
 
   private get secrets(): GatewaySecrets {
