@@ -11,7 +11,7 @@ export * from './lib/retry-policies';
 export { pipelineJsonSchema } from './lib/json-schema';
 export { LruCache } from './lib/lru-cache';
 export { isTemplate } from './lib/validation/checks';
-export { LITERAL_TOKEN_MESSAGE, NOTIFY_FIELDS_BY_TYPE } from './lib/validation/step-config.models';
+export * from './lib/step-types';
 export { STEP_NAME_PATTERN, EVENT_TYPE_PATTERN } from './lib/validation/document.model';
 export * from './lib/input-checks';
 export * from './lib/secret-usage';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import { load } from 'js-yaml';
 import { pipelineJsonSchema } from './json-schema';
+import { stepTypesMarkdown } from './step-types/docs';
 
 const schemaFile = join(__dirname, '..', '..', 'schema', 'pipeline.schema.json');
 const fixtures = join(__dirname, '..', 'fixtures');
@@ -12,7 +13,7 @@ describe('pipelineJsonSchema', () => {
   const validate = ajv.compile(pipelineJsonSchema);
   const valid = (file: string) => validate(load(readFileSync(file, 'utf8')));
 
-  it('equals libs/pipeline-core/schema/pipeline.schema.json (regenerate: node -r @swc-node/register libs/pipeline-core/tools/write-json-schema.ts)', () => {
+  it('equals libs/pipeline-core/schema/pipeline.schema.json (regenerate: node -r @swc-node/register libs/pipeline-core/tools/write-generated.ts)', () => {
     expect(JSON.parse(readFileSync(schemaFile, 'utf8'))).toEqual(JSON.parse(JSON.stringify(pipelineJsonSchema)));
   });
 
@@ -39,3 +40,11 @@ describe('pipelineJsonSchema', () => {
     expect(valid(join(fixtures, 'invalid', file))).toBe(false);
   });
 });
+
+describe('docs/step-types.md', () => {
+  it('equals what the step type definitions generate (regenerate: node -r @swc-node/register libs/pipeline-core/tools/write-generated.ts)', () => {
+    const file = readFileSync(join(__dirname, '..', '..', '..', '..', 'docs', 'step-types.md'), 'utf8');
+    expect(file).toBe(stepTypesMarkdown());
+  });
+});
+

@@ -1,124 +1,17 @@
-import { ENTITY_TYPES, FILE_OPERATIONS, NOTIFY_TYPES, SDK_LANGUAGES, STEP_TYPES } from './types';
+import { STEP_TYPE_DEFINITIONS } from './step-types/registry';
+import { STEP_TYPES } from './types';
 import { EVENT_TYPE_PATTERN, STEP_NAME_PATTERN } from './validation/document.model';
-import { NOTIFY_FIELDS_BY_TYPE } from './validation/step-config.models';
 
 /**
- * JSON Schema (draft-07) of a pipeline file, for editors and other tools. It mirrors the
- * class-validator models; the parser stays the authority (it also reports positions and warnings).
- * Written to libs/pipeline-core/schema/pipeline.schema.json; a unit test keeps the two equal.
+ * JSON Schema (draft-07) of a pipeline file, for editors and other tools. Step configs come from each
+ * step type's schema (step-types/); the parser stays the authority (it also reports positions and
+ * warnings). Written to libs/pipeline-core/schema/pipeline.schema.json; a unit test keeps the two equal.
  */
 
 type Schema = Record<string, unknown>;
 
-const template: Schema = { type: 'string', pattern: '\\{\\{|\\{%', description: 'A Liquid template, checked when rendered' };
-const orTemplate = (s: Schema): Schema => ({ anyOf: [s, template] });
-const text: Schema = { type: 'string', minLength: 1 };
-const optionalText: Schema = { type: 'string' };
-const textOrNumber: Schema = { type: ['string', 'number'] };
-const httpUrl: Schema = { type: 'string', pattern: '^https?://' };
-const textList: Schema = { type: 'array', items: text };
-const emailList: Schema = { type: 'array', minItems: 1, items: { type: 'string', minLength: 3 } };
 const filterScalar: Schema = { type: ['string', 'number', 'boolean', 'null'] };
-
-const notifyCommon = {
-  type: orTemplate({ enum: [...NOTIFY_TYPES] }),
-  message: text,
-  timeout_seconds: orTemplate({ type: 'integer', minimum: 1, maximum: 300 }),
-};
-const notifyFields: Record<string, Schema> = {
-  slack_webhook_url: orTemplate(httpUrl),
-  channels: orTemplate(textList),
-  username: text,
-  icon_emoji: text,
-  email_to: { anyOf: [emailList, { type: 'string', minLength: 3 }] },
-  subject: optionalText,
-  email_from: { type: 'string', minLength: 3 },
-  smtp_url: orTemplate({ type: 'string', pattern: '^smtps?://' }),
-  webhook_url: orTemplate(httpUrl),
-  webhook_secret: text,
-  headers: { type: 'object', additionalProperties: { type: 'string' } },
-};
-
-const notifyConfig: Schema = {
-  type: 'object',
-  required: ['type', 'message'],
-  properties: { ...notifyCommon, ...notifyFields },
-  additionalProperties: false,
-  allOf: NOTIFY_TYPES.map((t) => ({
-    if: { properties: { type: { const: t } }, required: ['type'] },
-    then: {
-      propertyNames: { enum: [...Object.keys(notifyCommon), ...NOTIFY_FIELDS_BY_TYPE[t]] },
-      ...(t === 'email' ? { required: ['email_to'] } : t === 'webhook' ? { required: ['webhook_url'] } : {}),
-    },
-  })),
-};
-
-const configs: Record<string, Schema> = {
-  regenerate_sdk: {
-    type: 'object',
-    required: ['languages'],
-    properties: {
-      languages: orTemplate({ type: 'array', minItems: 1, uniqueItems: true, items: orTemplate({ enum: [...SDK_LANGUAGES] }) }),
-      spec_path: text,
-      spec: text,
-      output_dir: text,
-      workspace_id: textOrNumber,
-      package_name: text,
-    },
-    additionalProperties: false,
-  },
-  auto_promote: {
-    type: 'object',
-    required: ['entity_type', 'entity_id', 'from_environment', 'to_environment'],
-    properties: {
-      entity_type: orTemplate({ enum: [...ENTITY_TYPES] }),
-      entity_id: textOrNumber,
-      from_environment: text,
-      to_environment: text,
-      comments: optionalText,
-      version: textOrNumber,
-      require_approval: orTemplate({ type: 'boolean' }),
-      allow_skip: orTemplate({ type: 'boolean' }),
-    },
-    additionalProperties: false,
-  },
-  notify: notifyConfig,
-  create_pr: {
-    type: 'object',
-    required: ['repository', 'branch', 'title', 'files'],
-    properties: {
-      repository: orTemplate(httpUrl),
-      branch: text,
-      title: text,
-      body: optionalText,
-      files: {
-        anyOf: [
-          {
-            type: 'array',
-            minItems: 1,
-            items: {
-              type: 'object',
-              required: ['path'],
-              properties: { path: text, content: { type: 'string' }, operation: orTemplate({ enum: [...FILE_OPERATIONS] }) },
-              additionalProperties: false,
-              if: { properties: { operation: { const: 'delete' } }, required: ['operation'] },
-              else: { required: ['content'] },
-            },
-          },
-          template,
-        ],
-      },
-      head_branch: text,
-      labels: orTemplate(textList),
-      reviewers: orTemplate(textList),
-      draft: orTemplate({ type: 'boolean' }),
-      api_url: orTemplate(httpUrl),
-      token: { ...template, description: 'Only as a secret reference such as {{secrets.GITHUB_TOKEN}}' },
-      commit_message: text,
-    },
-    additionalProperties: false,
-  },
-};
+const configs: Record<string, Schema> = Object.fromEntries(STEP_TYPE_DEFINITIONS.map((d) => [d.type, d.jsonSchema()]));
 
 export const pipelineJsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',

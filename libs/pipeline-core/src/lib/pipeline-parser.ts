@@ -3,18 +3,11 @@ import { EVENT_PAYLOAD_FIELDS, isKnownEventType } from './events';
 import { findInputProblem } from './input-checks';
 import { checkSecretAccess, secretUsage, type SecretScope } from './secret-usage';
 import { TEMPLATE_ROOTS, TemplateError, sharedRenderer, templateVariables } from './template-renderer';
+import { stepTypeDefinition } from './step-types/registry';
 import type { PipelineDocument, StepDefinition, TriggerDefinition } from './types';
-import { NOTIFY_TYPES, type NotifyType } from './types';
 import { describe, isPlainObject, isTemplate } from './validation/checks';
 import { PipelineDefinitionModel, PipelineDocumentModel, RetriesModel, StepModel, TriggerModel } from './validation/document.model';
 import { validateSection } from './validation/section';
-import {
-  CreatePrFileModel,
-  NOTIFY_FIELDS_BY_TYPE,
-  NOTIFY_MODELS,
-  NotifyAnyConfigModel,
-  STEP_CONFIG_MODELS,
-} from './validation/step-config.models';
 import { loadYamlDocument, type LoadLimits, type SourceMap } from './yaml-loader';
 
 export interface ParseOptions extends LoadLimits {
@@ -99,37 +92,13 @@ function isFilterScalar(v: unknown): boolean {
   return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }
 
+/** Checks a step's config against its step type's schema (step-types/), every issue with its position. */
 function parseConfig(stepType: string, input: unknown, path: PathSegment[], c: Collector): Record<string, unknown> {
-  if (stepType === 'notify') return parseNotifyConfig(input as Record<string, unknown>, path, c);
-  const model = STEP_CONFIG_MODELS[stepType as keyof typeof STEP_CONFIG_MODELS];
-  const r = c.section(model, input, path);
-  if (stepType === 'create_pr' && Array.isArray(r.value.files)) {
-    r.value.files.forEach((file, i) => {
-      const at = [...path, 'files', i];
-      const f = c.section(CreatePrFileModel, file, at, 'a mapping {path, content, operation}');
-      if (!f.invalid.has('*') && f.value.operation !== 'delete' && f.value.content === undefined && !f.invalid.has('content')) {
-        c.error([...at, 'content'], DIAGNOSTIC_CODES.required, 'required (unless operation is delete)');
-      }
-    });
-    if (r.value.files.length === 0) c.error([...path, 'files'], DIAGNOSTIC_CODES.invalidValue, 'must not be empty');
-  }
+  const definition = stepTypeDefinition(stepType);
+  if (!definition) return isPlainObject(input) ? input : {};
+  const r = definition.check(input, path);
+  for (const issue of r.issues) c.error(issue.path, issue.code, issue.message, issue.at);
   return r.value;
-}
-
-function parseNotifyConfig(input: Record<string, unknown>, path: PathSegment[], c: Collector): Record<string, unknown> {
-  const type = input.type;
-  if (typeof type === 'string' && (NOTIFY_TYPES as readonly string[]).includes(type)) {
-    const own = NOTIFY_FIELDS_BY_TYPE[type as NotifyType];
-    const kept: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(input)) {
-      const owner = (Object.keys(NOTIFY_FIELDS_BY_TYPE) as NotifyType[]).find((t) => t !== type && NOTIFY_FIELDS_BY_TYPE[t].includes(key));
-      if (owner && !own.includes(key)) {
-        c.error([...path, key], DIAGNOSTIC_CODES.unknownKey, `"${key}" is an option of ${owner} notifications, not of type ${type}`);
-      } else kept[key] = value;
-    }
-    return c.section(NOTIFY_MODELS[type as NotifyType], kept, path).value;
-  }
-  return c.section(NotifyAnyConfigModel, input, path).value;
 }
 
 function parseStep(input: unknown, path: PathSegment[], c: Collector, opts: ParseOptions): StepDefinition | null {

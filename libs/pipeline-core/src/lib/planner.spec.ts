@@ -1,6 +1,6 @@
 import { aDocument, aStep } from '../test-builders';
 import { buildStepGraph, firstSteps, planExecution, type StepStates } from './planner';
-import { RETRY_POLICIES, backoffDelayMs, resolveStepRuntime } from './retry-policies';
+import { RETRY_POLICIES, resolveStepRuntime } from './retry-policies';
 import type { StepRunStatus } from './types';
 
 const definition = (continueOnError: string[] = []) =>
@@ -72,10 +72,5 @@ describe('resolveStepRuntime', () => {
     });
     expect(resolveStepRuntime(aStep({ retries: { max_attempts: 1 } }))).toMatchObject({ maxAttempts: 1, backoffMs: 1000 });
     expect(resolveStepRuntime(aStep({ retries: { max_attempts: 2, backoff_seconds: 0 } }))).toMatchObject({ backoffType: 'fixed', backoffMs: 0 });
-  });
-
-  it('doubles exponential delays per attempt', () => {
-    expect([1, 2, 3].map((n) => backoffDelayMs({ backoffMs: 2000, backoffType: 'exponential' }, n))).toEqual([2000, 4000, 8000]);
-    expect(backoffDelayMs({ backoffMs: 500, backoffType: 'fixed' }, 4)).toBe(500);
   });
 });

@@ -1,3 +1,4 @@
+import { STEP_TYPE_DEFINITIONS } from './step-types/registry';
 import type { StepDefinition, StepType } from './types';
 
 export type BackoffType = 'exponential' | 'fixed';
@@ -22,13 +23,8 @@ export const RETRY_POLICIES = {
 
 export type RetryPolicyName = keyof typeof RETRY_POLICIES;
 
-/** Which policy a step type gets when the step sets no `retries`. */
-export const STEP_TYPE_RETRY_POLICY: Record<StepType, RetryPolicyName> = {
-  regenerate_sdk: 'default',
-  auto_promote: 'default',
-  notify: 'network',
-  create_pr: 'network',
-};
+/** Which policy a step type gets when the step sets no `retries` (its definition says). */
+export const STEP_TYPE_RETRY_POLICY = Object.fromEntries(STEP_TYPE_DEFINITIONS.map((d) => [d.type, d.spec.retryPolicy])) as Record<StepType, RetryPolicyName>;
 
 export const DEFAULT_STEP_TIMEOUT_SECONDS = 300;
 
@@ -49,10 +45,4 @@ export function resolveStepRuntime(step: Pick<StepDefinition, 'step_type' | 'ret
   const backoffMs = step.retries?.backoff_seconds !== undefined ? Math.round(step.retries.backoff_seconds * 1000) : policy.backoffMs;
   const backoffType: BackoffType = step.retries ? (backoffMs === 0 ? 'fixed' : 'exponential') : policy.backoffType;
   return { maxAttempts, backoffMs, backoffType, timeoutMs: (step.timeout ?? DEFAULT_STEP_TIMEOUT_SECONDS) * 1000 };
-}
-
-/** Delay before attempt `attempt + 1` after `attempt` failed (1-based), as the queue should apply it. */
-export function backoffDelayMs(runtime: Pick<StepRuntime, 'backoffMs' | 'backoffType'>, attempt: number): number {
-  if (runtime.backoffType === 'fixed') return runtime.backoffMs;
-  return runtime.backoffMs * 2 ** Math.max(0, attempt - 1);
 }

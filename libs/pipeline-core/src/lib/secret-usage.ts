@@ -1,5 +1,6 @@
 import type { PathSegment } from './diagnostics';
 import { formatPath } from './diagnostics';
+import { STEP_TYPE_DEFINITIONS } from './step-types/registry';
 import type { TemplateRenderer } from './template-renderer';
 import { isTemplate, isPlainObject } from './validation/checks';
 
@@ -12,28 +13,21 @@ import { isTemplate, isPlainObject } from './validation/checks';
  * be produced, and the only places a secret value goes are the fields that exist to carry it.
  */
 
-/** Config fields (dotted; `*` = any key of a mapping) that carry credentials, per step type. */
-export const CREDENTIAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  notify: ['slack_webhook_url', 'smtp_url', 'webhook_url', 'webhook_secret', 'headers.*'],
-  create_pr: ['token'],
-  regenerate_sdk: [],
-  auto_promote: [],
-};
+/** Config fields (dotted; `*` = any key of a mapping) that carry credentials, per step type (from its schema). */
+export const CREDENTIAL_FIELDS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(STEP_TYPE_DEFINITIONS.map((d) => [d.type, d.credentialFields]));
 
 /** Credential fields whose value is a URL: a secret may also be the password of its userinfo. */
 export const URL_CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(['slack_webhook_url', 'smtp_url', 'webhook_url']);
 
 /**
- * The operator's well-known credentials and the one field each may fill: the GitHub token is only
- * ever create_pr's token (and then only towards the configured GitHub API, checked by the step), the
- * Slack webhook only a Slack notify's URL, and so on. Any other use is refused, whoever the author is.
+ * The operator's well-known credentials and the one field each may fill, as the step types declare
+ * them: the GitHub token is only ever create_pr's token (and then only towards the configured GitHub
+ * API, checked by the step), the Slack webhook only a Slack notify's URL, and so on. Any other use is
+ * refused, whoever the author is.
  */
-export const BOUND_CREDENTIALS: Readonly<Record<string, { stepType: string; field: string }>> = {
-  GITHUB_TOKEN: { stepType: 'create_pr', field: 'token' },
-  SLACK_WEBHOOK_URL: { stepType: 'notify', field: 'slack_webhook_url' },
-  SMTP_URL: { stepType: 'notify', field: 'smtp_url' },
-  WEBHOOK_SECRET: { stepType: 'notify', field: 'webhook_secret' },
-};
+export const BOUND_CREDENTIALS: Readonly<Record<string, { stepType: string; field: string }>> = Object.fromEntries(
+  STEP_TYPE_DEFINITIONS.flatMap((d) => Object.entries(d.spec.boundCredentials ?? {}).map(([name, field]) => [name, { stepType: d.type, field }])),
+);
 
 export const SECRET_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 

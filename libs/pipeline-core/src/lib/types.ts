@@ -1,18 +1,10 @@
-/** The step types a pipeline can use; one worker app per type. */
-export const STEP_TYPES = ['regenerate_sdk', 'auto_promote', 'notify', 'create_pr'] as const;
-export type StepType = (typeof STEP_TYPES)[number];
+import type { StepConfigByType, StepType } from './step-types/registry';
 
-export const SDK_LANGUAGES = ['typescript', 'python', 'rust'] as const;
-export type SdkLanguage = (typeof SDK_LANGUAGES)[number];
-
-export const ENTITY_TYPES = ['scenario', 'persona', 'config'] as const;
-export type EntityType = (typeof ENTITY_TYPES)[number];
-
-export const NOTIFY_TYPES = ['slack', 'email', 'webhook'] as const;
-export type NotifyType = (typeof NOTIFY_TYPES)[number];
-
-export const FILE_OPERATIONS = ['create', 'update', 'delete'] as const;
-export type FileOperation = (typeof FILE_OPERATIONS)[number];
+export { STEP_TYPES, isStepType, type StepConfigByType, type StepType } from './step-types/registry';
+export { SDK_LANGUAGES, REGENERATE_SDK_DEFAULT_OUTPUT_DIR, type SdkLanguage } from './step-types/regenerate-sdk';
+export { ENTITY_TYPES, type EntityType } from './step-types/auto-promote';
+export { NOTIFY_TYPES, type NotifyType } from './step-types/notify';
+export { FILE_OPERATIONS, type FileOperation } from './step-types/create-pr';
 
 /**
  * A config value written as a Liquid template (contains `{{` or `{%`). Its type is only known once
@@ -20,83 +12,11 @@ export type FileOperation = (typeof FILE_OPERATIONS)[number];
  */
 export type Template = string;
 
-/** Defaults the workers apply when a config field is absent (documented, not written into the doc). */
-export const REGENERATE_SDK_DEFAULT_OUTPUT_DIR = './generated-sdks';
-
-export interface RegenerateSdkConfig {
-  languages: SdkLanguage[] | (SdkLanguage | Template)[] | Template;
-  /** When absent the worker uses the event's `spec_path`. */
-  spec_path?: string;
-  /** Inline spec text (instead of a path). */
-  spec?: string;
-  output_dir?: string;
-  workspace_id?: string | number;
-  package_name?: string;
-}
-
-export interface AutoPromoteConfig {
-  entity_type: EntityType | Template;
-  entity_id: string | number;
-  from_environment: string;
-  to_environment: string;
-  comments?: string;
-  version?: string | number;
-  require_approval?: boolean | Template;
-  allow_skip?: boolean | Template;
-}
-
-export interface NotifyConfig {
-  type: NotifyType | Template;
-  message: string;
-  timeout_seconds?: number | Template;
-  // slack
-  slack_webhook_url?: string;
-  channels?: string[] | Template;
-  username?: string;
-  icon_emoji?: string;
-  // email
-  email_to?: string[] | string;
-  subject?: string;
-  email_from?: string;
-  smtp_url?: string;
-  // webhook
-  webhook_url?: string;
-  webhook_secret?: string;
-  headers?: Record<string, string>;
-}
-
-export interface CreatePrFile {
-  path: string;
-  /** Required unless `operation` is `delete`. */
-  content?: string;
-  /** Default `create`. */
-  operation?: FileOperation | Template;
-}
-
-export interface CreatePrConfig {
-  repository: string;
-  /** The target (base) branch. */
-  branch: string;
-  title: string;
-  body?: string;
-  files: CreatePrFile[] | Template;
-  /** Generated per execution when absent. */
-  head_branch?: string;
-  labels?: string[] | Template;
-  reviewers?: string[] | Template;
-  draft?: boolean | Template;
-  api_url?: string;
-  /** Only as a template such as `{{secrets.GITHUB_TOKEN}}`. */
-  token?: Template;
-  commit_message?: string;
-}
-
-export interface StepConfigByType {
-  regenerate_sdk: RegenerateSdkConfig;
-  auto_promote: AutoPromoteConfig;
-  notify: NotifyConfig;
-  create_pr: CreatePrConfig;
-}
+/** Each step type's config, derived from its schema (see step-types/). */
+export type RegenerateSdkConfig = StepConfigByType['regenerate_sdk'];
+export type AutoPromoteConfig = StepConfigByType['auto_promote'];
+export type NotifyConfig = StepConfigByType['notify'];
+export type CreatePrConfig = StepConfigByType['create_pr'];
 
 export interface StepRetries {
   max_attempts: number;
@@ -149,8 +69,4 @@ export const TERMINAL_STEP_RUN_STATUSES: readonly StepRunStatus[] = ['succeeded'
 
 export function isTerminalExecutionStatus(status: string): boolean {
   return (TERMINAL_EXECUTION_STATUSES as readonly string[]).includes(status);
-}
-
-export function isStepType(value: unknown): value is StepType {
-  return typeof value === 'string' && (STEP_TYPES as readonly string[]).includes(value);
 }

@@ -86,11 +86,37 @@ export const num =
   (v) =>
     typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? null : fail(`must be a number from ${min} to ${max}`);
 
+let checkingRendered = false;
+
+/**
+ * Runs `fn` with template strings treated as plain values: a config that was rendered already holds
+ * no templates, so a `{{` in it (copied from an event) must not pass a check as "a template".
+ */
+export function checkingRenderedValues<T>(fn: () => T): T {
+  const previous = checkingRendered;
+  checkingRendered = true;
+  try {
+    return fn();
+  } finally {
+    checkingRendered = previous;
+  }
+}
+
+/** Whether the values being checked were rendered already. */
+export function isCheckingRendered(): boolean {
+  return checkingRendered;
+}
+
+/** A template string still to be rendered (never true while checking rendered values). */
+export function isUnrenderedTemplate(v: unknown): v is string {
+  return !checkingRendered && isTemplate(v);
+}
+
 /** A literal is checked by `check`; a template string is accepted and checked when rendered. */
 export const orTemplate =
   (check: Check): Check =>
   (v) =>
-    isTemplate(v) ? null : check(v);
+    isUnrenderedTemplate(v) ? null : check(v);
 
 export const oneOf =
   (values: readonly string[], noun: string): Check =>
@@ -147,7 +173,7 @@ export const enumList =
     if (!Array.isArray(v)) return fail(`must be a list of ${values.join(', ')}; got ${describe(v)}`);
     if (v.length === 0) return fail('must not be empty');
     for (const item of v) {
-      if (isTemplate(item)) continue;
+      if (isUnrenderedTemplate(item)) continue;
       if (typeof item !== 'string') return fail(`${noun}s must be strings; got ${describe(item)}`);
       if (!values.includes(item)) return fail(`unknown ${noun} "${item}"`);
     }
