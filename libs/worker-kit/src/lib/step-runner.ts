@@ -4,7 +4,9 @@ import {
   LruCache,
   TemplateRenderer,
   checkSecretAccess,
+  formatPath,
   matchSecretForm,
+  stepTypeDefinition,
   resolveStepRuntime,
   secretUsage,
   type PathSegment,
@@ -200,11 +202,12 @@ export class StepRunner {
         throw new StepError(`config: ${(e as Error).message}`, 'TEMPLATE_ERROR', false);
       }
       scrub.push(...sensitiveValues(step.step_type, renderedConfig));
+      const handlerConfig = checkRenderedConfig(step.step_type, renderedConfig);
       log(`attempt ${attempt}/${claimed.maxAttempts} on ${this.workerId}`);
       const credentials = refs.map((r) => ({ field: r.field, name: r.name, origin: resolved.get(r.name)!.origin }));
       const result = await this.withTimeout(runtime.timeoutMs, stop.signal, (signal) =>
         handler.run(
-          this.handlerContext(execution, document.name, outputsByStep, step, claimed, renderedConfig, runtime.timeoutMs, log, signal, credentials, async (name) => {
+          this.handlerContext(execution, document.name, outputsByStep, step, claimed, handlerConfig, runtime.timeoutMs, log, signal, credentials, async (name) => {
             const found = (await this.opts.secrets.resolve(execution.workspaceId, [name])).get(name);
             if (found) scrub.push(found.value);
             return found;
@@ -426,6 +429,22 @@ export class StepRunner {
       this.shutdown.signal.removeEventListener('abort', onAbort!);
     }
   }
+}
+
+/**
+ * The rendered config checked against the step type's schema (the same one the save-time check uses,
+ * now with rendered values: "5" is coerced to 5, "a, b" to a list). A config that does not fit fails
+ * the step for good (CONFIG_INVALID); the handler gets the coerced value and only normalizes it.
+ */
+function checkRenderedConfig(stepType: string, rendered: unknown): Record<string, unknown> {
+  const definition = stepTypeDefinition(stepType);
+  if (!definition) throw new StepError(`unknown step type ${stepType}`, 'CONFIG_INVALID', false);
+  const checked = definition.check(rendered, [], { rendered: true });
+  if (checked.issues.length) {
+    const problems = checked.issues.map((i) => `${formatPath(i.path) || 'config'}: ${i.message}`).join('; ');
+    throw new StepError(`invalid ${stepType} config: ${problems}`, 'CONFIG_INVALID', false);
+  }
+  return checked.value;
 }
 
 function getAt(root: unknown, path: PathSegment[]): unknown {

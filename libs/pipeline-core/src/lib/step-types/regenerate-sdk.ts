@@ -13,7 +13,11 @@ export const regenerateSdkStepType = defineStepType({
   summary: 'Generates TypeScript, Python and Rust SDKs from a spec (file, URL or the event), stores them as an artifact and lists them as outputs.files.',
   retryPolicy: 'default',
   fields: {
-    languages: f.enumList(SDK_LANGUAGES, 'language', 'Which SDKs to generate.').orTemplate().required(),
+    languages: f
+      .enumList(SDK_LANGUAGES, 'language', 'Which SDKs to generate.')
+      .orTemplate()
+      .required()
+      .coercing((v) => (typeof v === 'string' ? v.split(',').map((l) => l.trim().toLowerCase()).filter(Boolean) : Array.isArray(v) ? v.map((l) => (typeof l === 'string' ? l.trim().toLowerCase() : l)) : v)),
     spec_path: f.text('A file under MOCKOPS_SPEC_ROOT or an http(s) URL; default the event payload\'s spec_path.'),
     spec: f
       .text('The spec text inline (wins over spec_path).')

@@ -101,10 +101,10 @@ export class FieldSpec<T, R extends boolean = false> {
 export type Fields = Record<string, FieldSpec<unknown, boolean>>;
 
 type ValueOf<F> = F extends FieldSpec<infer T, boolean> ? T : never;
-type RequiredKeys<F extends Fields> = { [K in keyof F]: F[K] extends FieldSpec<unknown, true> ? K : never }[keyof F];
+type RequiredKeys<F> = { [K in keyof F]: F[K] extends FieldSpec<unknown, true> ? K : never }[keyof F];
 
 /** The TypeScript type of a config with these fields. */
-export type ConfigOf<F extends Fields> = { [K in RequiredKeys<F>]: ValueOf<F[K]> } & { [K in Exclude<keyof F, RequiredKeys<F>>]?: ValueOf<F[K]> };
+export type ConfigOf<F> = { [K in RequiredKeys<F>]: ValueOf<F[K]> } & { [K in Exclude<keyof F, RequiredKeys<F>>]?: ValueOf<F[K]> };
 
 const splitList = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v);
 const textOf = (v: unknown) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v);
@@ -261,7 +261,7 @@ type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) exten
 
 /** The config type of a step type: common fields required as declared, variant fields optional. */
 export type StepConfigOf<F extends Fields, V extends Record<string, Fields>> = ConfigOf<F> &
-  ([keyof V] extends [never] ? unknown : Partial<ConfigOf<UnionToIntersection<VariantFields<V>> & Fields>>);
+  ([keyof V] extends [never] ? unknown : Partial<ConfigOf<UnionToIntersection<VariantFields<V>>>>);
 
 /** What the registry holds for one step type: the spec plus everything derived from it. */
 export class StepTypeDefinition<N extends string = string, F extends Fields = Fields, V extends Record<string, Fields> = Record<string, Fields>> {

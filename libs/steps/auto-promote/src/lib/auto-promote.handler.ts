@@ -2,7 +2,7 @@ import type { EventEnvelope } from '@mockops/pipeline-core';
 import { PromotionStore, StoreError, type PromotionRecord } from '@mockops/execution-store';
 import type { Infrastructure } from '@mockops/runtime';
 import { PermanentStepError, TransientStepError, type StepHandler, type StepResult, type StepRunContext } from '@mockops/worker-kit';
-import { parseAutoPromoteConfig, type AutoPromoteConfig, type ValidAutoPromoteConfig } from './auto-promote-config';
+import { normalizeAutoPromoteConfig, type AutoPromoteConfig, type ValidAutoPromoteConfig } from './auto-promote-config';
 import { PROMOTION_WEBHOOK_SECRET, PromotionAnnouncer, PromotionWebhookError } from './promotion-announcer';
 import { promotionOutputs } from './promotion-payloads';
 
@@ -32,7 +32,7 @@ export function createAutoPromoteHandler(deps: AutoPromoteDeps): StepHandler<Aut
   return {
     stepType: 'auto_promote',
     async run(ctx: StepRunContext<AutoPromoteConfig>): Promise<StepResult> {
-      const config = parseAutoPromoteConfig(ctx.config);
+      const config = normalizeAutoPromoteConfig(ctx.config);
       const workspaceId = workspaceOf(ctx);
       await recordTriggeringPublish(deps, ctx, config, workspaceId);
 

@@ -1,38 +1,24 @@
+import type { CreatePrConfig, FileOperation } from '@mockops/pipeline-core';
 import { PermanentStepError } from '@mockops/worker-kit';
 import { invalidBranchReason } from './branch-names';
 import { parseRepository, RepositoryUrlError, type RepositoryRef } from './repository-url';
 
 /**
- * The create_pr step's config as the handler receives it: already rendered, so a value that was exactly
- * one `{{ }}` keeps its native type (`content` may be an object, `files` a list from an earlier step).
+ * The create_pr step's config as the handler receives it: rendered, and checked against the step
+ * type's schema in pipeline-core by the worker base (fields, types, required, enums). A value that
+ * was exactly one `{{ }}` keeps its native type (`content` may be an object, `files` a list).
  */
+export type CreatePrStepConfig = Omit<CreatePrConfig, 'files'> & { files: CreatePrFileInput[] };
+
 export interface CreatePrFileInput {
   path: string;
   /** Text; an object or array is written as pretty JSON. Not needed for `delete`. */
   content?: unknown;
   /** Default: create-or-update. */
-  operation?: 'create' | 'update' | 'delete';
+  operation?: FileOperation;
   /** `base64` for binary content. Default `utf-8`. */
   encoding?: 'utf-8' | 'base64';
 }
-
-export interface CreatePrStepConfig {
-  repository: string;
-  /** Target (base) branch; the repository's default branch when absent. */
-  branch?: string;
-  title: string;
-  body?: string;
-  files: CreatePrFileInput[];
-  head_branch?: string;
-  labels?: string[] | string;
-  reviewers?: string[] | string;
-  draft?: boolean;
-  api_url?: string;
-  token?: string;
-  commit_message?: string;
-}
-
-export type FileOperation = 'create' | 'update' | 'delete';
 
 export interface FileChange {
   path: string;
@@ -57,29 +43,13 @@ export interface NormalizedCreatePrConfig {
   commitMessage?: string;
 }
 
-const KNOWN_KEYS = new Set([
-  'repository',
-  'branch',
-  'title',
-  'body',
-  'files',
-  'head_branch',
-  'labels',
-  'reviewers',
-  'draft',
-  'api_url',
-  'token',
-  'commit_message',
-]);
-const FILE_KEYS = new Set(['path', 'content', 'operation', 'encoding']);
-
-/** Checks the rendered config and turns it into what the handler works with; every problem is listed. */
-export function normalizeCreatePrConfig(raw: unknown): NormalizedCreatePrConfig {
+/**
+ * Turns a checked config into what the handler works with, refusing what only git knows is wrong: a
+ * URL that names no single repository, a branch name git refuses, a path outside the repository, the
+ * same path twice, a head branch equal to the target. Every problem is listed at once.
+ */
+export function normalizeCreatePrConfig(c: CreatePrStepConfig): NormalizedCreatePrConfig {
   const problems: string[] = [];
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(['config must be an object']);
-  const c = raw as Record<string, unknown>;
-  for (const k of Object.keys(c)) if (!KNOWN_KEYS.has(k)) problems.push(`unknown option "${k}"`);
-
   let repository: RepositoryRef | undefined;
   try {
     repository = parseRepository(c.repository);
@@ -87,103 +57,46 @@ export function normalizeCreatePrConfig(raw: unknown): NormalizedCreatePrConfig 
     if (!(e instanceof RepositoryUrlError)) throw e;
     problems.push(e.message);
   }
-
-  const optionalString = (key: string): string | undefined => {
-    const v = c[key];
-    if (v === undefined || v === null || v === '') return undefined;
-    if (typeof v === 'string') return v.trim() || undefined;
-    if (typeof v === 'number') return String(v);
-    problems.push(`${key} must be a string`);
-    return undefined;
-  };
-
-  const branch = optionalString('branch');
+  const trimmed = (v: string | undefined) => v?.trim() || undefined;
+  const branch = trimmed(c.branch);
   if (branch) {
     const why = invalidBranchReason(branch);
     if (why) problems.push(`branch "${branch}" is not a valid branch name: ${why}`);
   }
-  const headBranch = optionalString('head_branch');
+  const headBranch = trimmed(c.head_branch);
   if (headBranch) {
     const why = invalidBranchReason(headBranch);
     if (why) problems.push(`head_branch "${headBranch}" is not a valid branch name: ${why}`);
     if (branch && headBranch === branch) problems.push('head_branch must differ from branch (the target branch)');
   }
-  const title = optionalString('title');
-  if (!title) problems.push('title is required');
-  const body = c.body === undefined || c.body === null ? '' : typeof c.body === 'string' ? c.body : stringifyContent(c.body);
-
   const files = normalizeFiles(c.files, problems);
-
-  const list = (key: string): string[] => {
-    const v = c[key];
-    if (v === undefined || v === null || v === '') return [];
-    const items = typeof v === 'string' ? v.split(',') : Array.isArray(v) ? v : undefined;
-    if (!items || items.some((x) => typeof x !== 'string')) {
-      problems.push(`${key} must be a list of strings`);
-      return [];
-    }
-    return [...new Set(items.map((x: string) => x.trim().replace(/^@/, '')).filter(Boolean))];
-  };
-  const labels = list('labels');
-  const allReviewers = list('reviewers');
-  // `org/team` names a team (GitHub's team_reviewers takes the slug); anything else is a user login.
-  const reviewers = allReviewers.filter((r) => !r.includes('/'));
-  const teamReviewers = allReviewers.filter((r) => r.includes('/')).map((r) => r.split('/').pop()!);
-
-  let draft = false;
-  if (c.draft !== undefined && c.draft !== null && c.draft !== '') {
-    if (typeof c.draft === 'boolean') draft = c.draft;
-    else if (c.draft === 'true' || c.draft === 'false') draft = c.draft === 'true';
-    else problems.push('draft must be true or false');
-  }
-
-  const apiUrl = optionalString('api_url');
-  if (apiUrl) {
-    try {
-      const u = new URL(apiUrl);
-      if (!['https:', 'http:'].includes(u.protocol)) problems.push('api_url must be an http(s) URL');
-    } catch {
-      problems.push('api_url is not a valid URL');
-    }
-  }
-
+  const list = (v: string[] | string | undefined): string[] =>
+    [...new Set((typeof v === 'string' ? v.split(',') : (v ?? [])).map((x) => x.trim().replace(/^@/, '')).filter(Boolean))];
+  const allReviewers = list(c.reviewers);
   if (problems.length) throw invalid(problems);
   return {
     repository: repository!,
     branch,
-    title: title!,
-    body,
+    title: c.title.trim(),
+    body: c.body ?? '',
     files,
     headBranch,
-    labels,
-    reviewers,
-    teamReviewers,
-    draft,
-    apiUrl: apiUrl?.replace(/\/+$/, ''),
-    token: optionalString('token'),
-    commitMessage: optionalString('commit_message'),
+    labels: list(c.labels),
+    // `org/team` names a team (GitHub's team_reviewers takes the slug); anything else is a user login.
+    reviewers: allReviewers.filter((r) => !r.includes('/')),
+    teamReviewers: allReviewers.filter((r) => r.includes('/')).map((r) => r.split('/').pop()!),
+    draft: c.draft === true,
+    apiUrl: trimmed(c.api_url)?.replace(/\/+$/, ''),
+    token: trimmed(c.token),
+    commitMessage: trimmed(c.commit_message),
   };
 }
 
-function normalizeFiles(value: unknown, problems: string[]): FileChange[] {
-  if (value === undefined || value === null) {
-    problems.push('files is required: a list of {path, content, operation}');
-    return [];
-  }
-  if (!Array.isArray(value)) {
-    problems.push('files must be a list of {path, content, operation}');
-    return [];
-  }
+function normalizeFiles(value: CreatePrFileInput[], problems: string[]): FileChange[] {
   const out: FileChange[] = [];
   const seen = new Set<string>();
-  value.forEach((f, i) => {
+  value.forEach((file, i) => {
     const at = `files[${i}]`;
-    if (!f || typeof f !== 'object' || Array.isArray(f)) {
-      problems.push(`${at} must be an object with path and content`);
-      return;
-    }
-    const file = f as Record<string, unknown>;
-    for (const k of Object.keys(file)) if (!FILE_KEYS.has(k)) problems.push(`${at}: unknown option "${k}"`);
     const path = normalizePath(file.path);
     if (typeof path !== 'string') {
       problems.push(`${at}.path ${path.error}`);
@@ -192,29 +105,15 @@ function normalizeFiles(value: unknown, problems: string[]): FileChange[] {
     if (seen.has(path)) problems.push(`${at}.path "${path}" appears more than once`);
     seen.add(path);
     const op = file.operation ?? 'create';
-    if (op !== 'create' && op !== 'update' && op !== 'delete') {
-      problems.push(`${at}.operation must be create, update or delete (got ${JSON.stringify(op)})`);
-      return;
-    }
     if (op === 'delete') {
       out.push({ path, operation: 'delete' });
       return;
     }
-    const encoding = file.encoding ?? 'utf-8';
-    if (encoding !== 'utf-8' && encoding !== 'base64') {
-      problems.push(`${at}.encoding must be utf-8 or base64`);
-      return;
-    }
-    if (file.content === undefined || file.content === null) {
-      problems.push(`${at}.content is required to ${op} ${path}`);
-      return;
-    }
-    if (encoding === 'base64' && typeof file.content !== 'string') {
+    if (file.encoding === 'base64' && typeof file.content !== 'string') {
       problems.push(`${at}.content must be a base64 string`);
       return;
     }
-    const content =
-      encoding === 'base64' ? Buffer.from(file.content as string, 'base64') : Buffer.from(stringifyContent(file.content), 'utf8');
+    const content = file.encoding === 'base64' ? Buffer.from(file.content as string, 'base64') : Buffer.from(stringifyContent(file.content), 'utf8');
     out.push({ path, operation: op, content });
   });
   return out;

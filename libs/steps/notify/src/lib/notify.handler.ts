@@ -1,7 +1,7 @@
 import { EgressAllowList, EgressError, EgressResolver, resolveAllowList } from '@mockops/egress';
 import { PermanentStepError, StepHandler, StepResult, StepRunContext } from '@mockops/worker-kit';
 import { sendEmail } from './email.sender';
-import { NotifyConfig, parseNotifyConfig } from './notify-config';
+import { normalizeNotifyConfig, type NotifyConfig, type ValidNotifyConfig } from './notify-config';
 import { Env, NotifySend, urlSecrets } from './notify-context';
 import { sendSlack } from './slack.sender';
 import { sendWebhook } from './webhook.sender';
@@ -27,7 +27,7 @@ export function createNotifyHandler(options: NotifyHandlerOptions = {}): StepHan
   return {
     stepType: 'notify',
     async run(ctx: StepRunContext<NotifyConfig>): Promise<StepResult> {
-      const config = parseNotifyConfig(ctx.config);
+      const config = normalizeNotifyConfig(ctx.config);
       let allow: EgressAllowList;
       try {
         // Read per run so a changed allow list (tests, reconfiguration) needs no new handler.
@@ -62,7 +62,7 @@ export function createNotifyHandler(options: NotifyHandlerOptions = {}): StepHan
 /** The default instance, configured from the process environment. */
 export const notifyHandler: StepHandler<NotifyConfig> = createNotifyHandler();
 
-function configSecrets(config: ReturnType<typeof parseNotifyConfig>): string[] {
+function configSecrets(config: ValidNotifyConfig): string[] {
   const out: string[] = [];
   for (const url of [config.slackWebhookUrl, config.smtpUrl, config.webhookUrl]) if (url) out.push(...urlSecrets(url));
   if (config.webhookSecret) out.push(config.webhookSecret);

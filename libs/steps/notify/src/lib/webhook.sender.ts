@@ -60,7 +60,7 @@ export function buildWebhookPayload(send: Pick<NotifySend, 'ctx' | 'config'>): W
  */
 export async function sendWebhook(send: NotifySend): Promise<WebhookOutputs> {
   const { ctx, config } = send;
-  // parseNotifyConfig guarantees it for webhooks; the fallback keeps the type honest.
+  // The schema requires it for webhooks; the fallback keeps the type honest.
   const url = config.webhookUrl ?? '';
   const secret = await pickCredential({ ctx }, config.webhookSecret, 'WEBHOOK_SECRET');
   const secrets = [...send.secrets, ...urlSecrets(url), ...(secret ? [secret] : [])];

@@ -1,20 +1,13 @@
-import { SDK_LANGUAGES, type SdkLanguage } from '@mockops/sdk-generator';
+import { REGENERATE_SDK_DEFAULT_OUTPUT_DIR, type RegenerateSdkConfig, type SdkLanguage } from '@mockops/pipeline-core';
 import { PermanentStepError } from '@mockops/worker-kit';
 
-/** The regenerate_sdk step's config as the handler receives it (already rendered). */
-export interface RegenerateSdkStepConfig {
-  /** File under the spec root, or an http(s) URL. Default: the event payload's `spec_path`. */
-  spec_path?: string;
-  /** The spec text inline (wins over spec_path). */
-  spec?: string | Record<string, unknown>;
-  languages: SdkLanguage[] | string;
-  /** Repository-relative folder the SDKs go to; default `./generated-sdks`. */
-  output_dir?: string;
-  package_name?: string;
-  workspace_id?: string | number;
-}
+/**
+ * The regenerate_sdk step's config as the handler receives it: rendered and checked against the step
+ * type's schema (languages a list of known languages; `spec` may be a JSON object once rendered).
+ */
+export type RegenerateSdkStepConfig = Omit<RegenerateSdkConfig, 'languages' | 'spec'> & { languages: SdkLanguage[]; spec?: string | Record<string, unknown> };
 
-export const DEFAULT_OUTPUT_DIR = './generated-sdks';
+export const DEFAULT_OUTPUT_DIR = REGENERATE_SDK_DEFAULT_OUTPUT_DIR;
 
 /** Where the spec comes from, in the order the handler looks: config text, config path, event text, event path. */
 export type SpecLocation =
@@ -31,39 +24,27 @@ export interface NormalizedRegenerateSdkConfig {
   workspaceId?: string;
 }
 
-const KNOWN_KEYS = new Set(['spec_path', 'spec', 'languages', 'output_dir', 'package_name', 'workspace_id']);
-
 /**
- * Checks the rendered config (every problem listed at once) and picks the spec location, falling back
- * to the event payload (`spec`/`spec_content` text, then `spec_path`) as the spec's first example needs.
+ * Turns a checked config into what the handler works with (every problem listed at once): the spec
+ * location, falling back to the event payload (`spec`/`spec_content` text, then `spec_path`) as the
+ * spec's first example needs, and an output folder inside the repository.
  */
-export function normalizeRegenerateSdkConfig(raw: unknown, payload: Record<string, unknown> = {}): NormalizedRegenerateSdkConfig {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(['config must be an object']);
-  const c = raw as Record<string, unknown>;
+export function normalizeRegenerateSdkConfig(c: RegenerateSdkStepConfig, payload: Record<string, unknown> = {}): NormalizedRegenerateSdkConfig {
   const problems: string[] = [];
-  for (const k of Object.keys(c)) if (!KNOWN_KEYS.has(k)) problems.push(`unknown option "${k}"`);
-
-  const languages = normalizeLanguages(c.languages, problems);
+  const languages = [...new Set(c.languages)];
   const outputDir = normalizeOutputDir(c.output_dir ?? DEFAULT_OUTPUT_DIR, problems);
 
-  const optionalText = (key: string): string | undefined => {
-    const v = c[key];
-    if (v === undefined || v === null || v === '') return undefined;
-    if (typeof v === 'string') return v.trim() || undefined;
-    if (typeof v === 'number') return String(v);
-    problems.push(`${key} must be a string`);
-    return undefined;
-  };
-  const packageName = optionalText('package_name');
+  const optionalText = (v: string | number | undefined): string | undefined => (v === undefined || String(v).trim() === '' ? undefined : String(v).trim());
+  const packageName = optionalText(c.package_name);
   if (packageName && !/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/.test(packageName)) {
     problems.push(`package_name "${packageName}" may contain only letters, digits, spaces, ".", "_" and "-"`);
   }
-  const workspaceId = optionalText('workspace_id');
+  const workspaceId = optionalText(c.workspace_id);
 
   let spec: SpecLocation | undefined;
   const problemsBeforeSpec = problems.length;
   const inline = specText(c.spec, 'spec', problems);
-  const configPath = inline === undefined ? optionalText('spec_path') : undefined;
+  const configPath = inline === undefined ? optionalText(c.spec_path) : undefined;
   if (inline !== undefined) spec = { kind: 'inline', text: inline, origin: 'config.spec' };
   else if (configPath) spec = locate(configPath, 'config.spec_path', problems);
   else {
@@ -106,20 +87,6 @@ function locate(value: string, origin: 'config.spec_path' | 'event.spec_path', p
     return undefined;
   }
   return { kind: 'url', url: value, origin };
-}
-
-/** A list, or a comma-separated text (what a `{{event.languages}}` string renders to). */
-export function normalizeLanguages(value: unknown, problems: string[]): SdkLanguage[] {
-  const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : undefined;
-  if (!items || items.some((x) => typeof x !== 'string')) {
-    problems.push(`languages must be a list of ${SDK_LANGUAGES.join(', ')}`);
-    return [];
-  }
-  const langs = [...new Set(items.map((x: string) => x.trim().toLowerCase()).filter(Boolean))];
-  if (!langs.length) problems.push(`languages must name at least one of ${SDK_LANGUAGES.join(', ')}`);
-  const unknown = langs.filter((l) => !(SDK_LANGUAGES as readonly string[]).includes(l));
-  if (unknown.length) problems.push(`unsupported language(s) ${unknown.map((l) => `"${l}"`).join(', ')}; supported: ${SDK_LANGUAGES.join(', ')}`);
-  return langs.filter((l) => !unknown.includes(l)) as SdkLanguage[];
 }
 
 /** A repository-relative folder: never absolute, never through `..`; `.`/empty is the repository root. */
