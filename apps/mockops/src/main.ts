@@ -6,17 +6,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { loadConfig, parseSecretsKeys, type MockopsConfig } from '@mockops/config';
-import { openInfrastructure, startService } from '@mockops/runtime';
-import { ALL_STEP_HANDLERS } from './handlers';
-import { ApiKeyRegistry, assertSafeBinding, gatewaySettingsFromEnv, webUiDir } from '@mockops/gateway-api';
-import { gatewayParts } from './gateway';
+import { openInfrastructure, publishedVersionsRecorder, startService } from '@mockops/runtime';
+import { assertSafeBinding, webUiDir } from '@mockops/gateway-api';
 
 /**
  * Development convenience: without MOCKOPS_SECRETS_KEY the one-process app keeps a key in its data
  * directory (created once, readable by this user only) so `mockforge secrets set` works out of the box.
  */
 function withDevelopmentSecretsKey(config: MockopsConfig, logger: Logger): MockopsConfig {
-  if (config.secretsKeys.length) return config;
+  if (config.secrets.keys.length) return config;
   const file = join(config.dataDir, 'secrets.key');
   if (!existsSync(file)) {
     mkdirSync(config.dataDir, { recursive: true });
@@ -28,30 +26,23 @@ function withDevelopmentSecretsKey(config: MockopsConfig, logger: Logger): Mocko
   const problems: string[] = [];
   const keys = parseSecretsKeys(readFileSync(file, 'utf8').trim(), problems);
   if (problems.length) throw new Error(`${file}: ${problems.join('; ')}`);
-  return { ...config, secretsKeys: keys };
+  return { ...config, secrets: { ...config.secrets, keys } };
 }
 
 async function main(): Promise<void> {
   const logger = new Logger('mockops');
   if (process.argv[2] === 'migrate') {
-    const infra = await openInfrastructure({ ...loadConfig(), autoMigrate: true });
+    const base = loadConfig();
+    const infra = await openInfrastructure({ ...base, database: { ...base.database, autoMigrate: true } });
     logger.log('migrations applied');
     await infra.close();
     return;
   }
   // Check the API exposure before connecting anywhere: no keys means loopback only.
   const config = withDevelopmentSecretsKey(loadConfig(), logger);
-  const gateway = gatewayParts(gatewaySettingsFromEnv({ ...process.env, HOST: config.host }));
-  assertSafeBinding(gateway.settings.host, ApiKeyRegistry.fromEnv(gateway.settings.apiKeys).open);
+  assertSafeBinding(config.gateway.host, config.gateway.apiKeys.length === 0);
   const service = await startService(
-    {
-      name: 'mockops',
-      matcher: true,
-      handlers: ALL_STEP_HANDLERS,
-      modules: gateway.modules,
-      http: gateway.configure,
-      startLocalRedis: true,
-    },
+    { name: 'mockops', matcher: true, handlers: 'all', gateway: true, services: [publishedVersionsRecorder], startLocalRedis: true },
     { config },
   );
   logger.log(`API: ${service.url}/api/v1   docs: ${service.url}/api/docs${webUiDir() ? `   web app: ${service.url}/` : ''}`);

@@ -45,7 +45,7 @@ describe('TriggerMatcher with entries that keep failing (real Redis and Postgres
   }
 
   it('dead-letters the one entry that keeps failing while Postgres answers, and runs the others', async () => {
-    const stream = `${env.config.eventsStream}:poison`;
+    const stream = `${env.config.events.stream}:poison`;
     for (const id of ['ok-1', 'poison-1', 'ok-2']) await publish(stream, id);
     const store: MatcherStore = {
       loadEnabledPipelines: () => infra.store.loadEnabledPipelines(),
@@ -73,7 +73,7 @@ describe('TriggerMatcher with entries that keep failing (real Redis and Postgres
   });
 
   it('keeps every entry while Postgres does not answer, and runs them once it does', async () => {
-    const stream = `${env.config.eventsStream}:outage`;
+    const stream = `${env.config.events.stream}:outage`;
     for (const id of ['o-1', 'o-2']) await publish(stream, id);
     let down = true;
     const store: MatcherStore = {

@@ -1,10 +1,5 @@
 // Workers for the `auto_promote` step type (promotions between environments, approvals parked), plus
 // the recorder that notes every published scenario version in its workspace's first environment.
-import { runService } from '@mockops/runtime';
-import { autoPromoteHandlerFactory, PublishedVersionsModule } from '@mockops/step-auto-promote';
+import { publishedVersionsRecorder, runService } from '@mockops/runtime';
 
-runService({
-  name: 'worker-auto-promote',
-  handlers: [autoPromoteHandlerFactory],
-  modules: [(infra) => PublishedVersionsModule.forRoot(infra)],
-});
+runService({ name: 'worker-auto-promote', handlers: ['auto_promote'], services: [publishedVersionsRecorder] });

@@ -2,7 +2,6 @@ import request from 'supertest';
 import type { INestApplication } from '@nestjs/common';
 import { parsePipeline } from '@mockops/pipeline-core';
 import { EventPublisher } from '@mockops/event-stream';
-import { GatewayModule, configureGatewayApp, gatewayOptionsFrom } from '@mockops/gateway-api';
 import { MatcherService, startService, type RunningService } from '@mockops/runtime';
 import { createCreatePrHandler } from '@mockops/step-create-pr';
 import { createTestEnv, eventually, specPipeline, startGithubApiDouble, type GithubApiDouble, type TestEnv } from '@mockops/testing';
@@ -32,10 +31,7 @@ describe('drift.threshold_exceeded → create_pr through the runtime (spec use c
         name: 'drift-e2e',
         matcher: true,
         handlers: [handler],
-        modules: [(infra) => GatewayModule.forRoot(gatewayOptionsFrom(infra, { rateLimit: false }))],
-        http: (app: INestApplication) => {
-          configureGatewayApp(app, { host: '127.0.0.1' });
-        },
+        gateway: { rateLimit: false, webUi: false },
       },
       { config: env.config, overrides: { secrets: { GITHUB_TOKEN: 'ghs_e2e_token_123' } } },
     );
@@ -64,7 +60,7 @@ describe('drift.threshold_exceeded → create_pr through the runtime (spec use c
     }, `execution ${id} to finish`, 30_000);
 
   it('opens a PR with the drift report, and a re-run of the execution updates the same PR', async () => {
-    const publisher = new EventPublisher(service.infra.redis, { stream: env.config.eventsStream });
+    const publisher = new EventPublisher(service.infra.redis, { stream: env.config.events.stream });
     await publisher.publish('drift.threshold_exceeded', { endpoint: 'GET /pets/{id}', drift_count: 7, threshold: 5, drift_data: driftData }, { id: 'drift-1' });
 
     const first = await eventually(async () => (await service.infra.store.listExecutions({ pipelineId, limit: 5 })).items[0], 'the execution');

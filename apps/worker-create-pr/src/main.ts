@@ -1,5 +1,4 @@
 // Workers for the `create_pr` step type (GitHub pull requests).
 import { runService } from '@mockops/runtime';
-import { createPrHandler } from '@mockops/step-create-pr';
 
-runService({ name: 'worker-create-pr', handlers: [createPrHandler] });
+runService({ name: 'worker-create-pr', handlers: ['create_pr'] });

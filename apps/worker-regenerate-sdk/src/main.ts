@@ -2,6 +2,5 @@
 // allowed by the egress guard), writes SDKs under MOCKOPS_ARTIFACTS_DIR and stores each execution's
 // archive in Postgres (artifact `sdks`).
 import { runService } from '@mockops/runtime';
-import { regenerateSdkHandlerFactory } from '@mockops/step-regenerate-sdk';
 
-runService({ name: 'worker-regenerate-sdk', handlers: [regenerateSdkHandlerFactory] });
+runService({ name: 'worker-regenerate-sdk', handlers: ['regenerate_sdk'] });

@@ -2,13 +2,10 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { INestApplication } from '@nestjs/common';
-import { configureGatewayApp } from '@mockops/gateway-api';
 import { parsePipeline } from '@mockops/pipeline-core';
 import { MatcherService, startService, type RunningService } from '@mockops/runtime';
 import { createCreatePrHandler } from '@mockops/step-create-pr';
-import { notifyHandler } from '@mockops/step-notify';
-import { ArtifactsModule, regenerateSdkHandlerFactory, unpackTarGz, type SdkFileOutput } from '@mockops/step-regenerate-sdk';
+import { unpackTarGz, type SdkFileOutput } from '@mockops/step-regenerate-sdk';
 import { createTestEnv, eventually, specPipeline, startGithubApiDouble, startHttpSink, TEST_REDIS_URL, type GithubApiDouble, type HttpSink, type TestEnv } from '@mockops/testing';
 
 // GitHub's API description (13 MB) and three SDK generations per execution on a shared 2-core box.
@@ -71,7 +68,6 @@ describe('schema.changed → regenerate_sdk (→ create_pr) through stream, matc
     await writeFile(join(specRoot, 'apis/broken.yaml'), 'openapi: 3.0.3\ninfo:\n  title: Broken\n  version: "1"\npaths:\n  /pets:\n    get:\n      responses:\n        "200":\n          description: ok\n          content:\n            application/json:\n              schema:\n                $ref: "#/components/schemas/Missing"\n');
     await writeFile(join(work, 'secret.yaml'), petstoreText);
 
-    process.env.MOCKOPS_EGRESS_ALLOW = '127.0.0.1';
     [github, specSink, slack] = await Promise.all([
       startGithubApiDouble({ tokens: [TOKEN] }),
       startHttpSink({ respond: (req) => (req.pathname === '/specs/petstore.yaml' ? { status: 200, body: petstoreText } : 404) }),
@@ -91,14 +87,11 @@ describe('schema.changed → regenerate_sdk (→ create_pr) through stream, matc
         name: 'e2e-regenerate-sdk',
         matcher: true,
         handlers: [
-          regenerateSdkHandlerFactory,
-          notifyHandler,
-          createCreatePrHandler({ githubApiUrl: github.url, egress: { allow: '127.0.0.1' }, env: {}, policy: { writeMinTimeMs: 0, notificationMinTimeMs: 0, retryAfterBaseMs: 5 } }),
+          'regenerate_sdk',
+          'notify',
+          createCreatePrHandler({ githubApiUrl: github.url, egress: { allow: '127.0.0.1' }, policy: { writeMinTimeMs: 0, notificationMinTimeMs: 0, retryAfterBaseMs: 5 } }),
         ],
-        modules: [(infra) => ArtifactsModule.fromDataSource(infra.dataSource, infra.store)],
-        http: (app: INestApplication) => {
-          configureGatewayApp(app, { docs: false });
-        },
+        gateway: { rateLimit: false, webUi: false, docs: false },
       },
       { config: env.config, overrides: { secrets: { GITHUB_TOKEN: TOKEN, SLACK_WEBHOOK_URL: `${slack.url}/services/T000/B000/slack-token` } } },
     );
@@ -129,7 +122,7 @@ describe('schema.changed → regenerate_sdk (→ create_pr) through stream, matc
   async function schemaChanged(payload: Record<string, unknown>, workspaceId = 'workspace-e2e'): Promise<string> {
     const id = `schema-${++eventSeq}`;
     const envelope = { id, type: 'schema.changed', workspace_id: workspaceId, payload: { schema_type: 'openapi', changes: [{ type: 'modified', endpoint: 'GET /pet/{petId}' }], ...payload } };
-    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify(envelope));
+    await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify(envelope));
     return id;
   }
 

@@ -6,3 +6,4 @@ export * from './lib/ip-ranges';
 export * from './lib/mask-url';
 export { parseIp, formatIp, isIpLiteral } from './lib/ip-address';
 export type { IpBytes } from './lib/ip-address';
+export * from './lib/webhook-signature';

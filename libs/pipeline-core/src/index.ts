@@ -16,3 +16,6 @@ export { STEP_NAME_PATTERN, EVENT_TYPE_PATTERN } from './lib/validation/document
 export * from './lib/input-checks';
 export * from './lib/secret-usage';
 export { EVENT_PAYLOAD_SCHEMAS, eventPayloadSchemas } from './lib/event-schemas';
+export * from './lib/promotions';
+export * from './lib/promotion-records';
+export type { LogSink } from './lib/log-sink';

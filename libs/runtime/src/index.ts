@@ -5,3 +5,5 @@ export * from './lib/runtime.module';
 export * from './lib/workers.module';
 export * from './lib/matcher.module';
 export * from './lib/run-service';
+export * from './lib/step-handlers';
+export * from './lib/gateway-wiring';

@@ -10,7 +10,6 @@ import { Client } from 'pg';
 import { parsePipeline } from '@mockops/pipeline-core';
 import { EventPublisher } from '@mockops/event-stream';
 import { MatcherService, startService } from '@mockops/runtime';
-import { notifyHandler } from '@mockops/step-notify';
 import { createTestEnv, deleteRedisKeys, TEST_DATABASE_URL, TEST_REDIS_URL } from '@mockops/testing';
 
 export const name = 'runtime';
@@ -98,8 +97,8 @@ export async function run(): Promise<BenchTable[]> {
   const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/hook`;
   process.env.MOCKOPS_EGRESS_ALLOW = '127.0.0.1';
   try {
-    const streamMs = await rawStream(redis, `${env.config.eventsStream}:raw`);
-    const bullMs = await rawBull(`${env.config.queuePrefix}-raw`);
+    const streamMs = await rawStream(redis, `${env.config.events.stream}:raw`);
+    const bullMs = await rawBull(`${env.config.queues.prefix}-raw`);
     const pgMs = await rawPg(env.schema);
 
     // Matcher throughput: a running matcher, N events added as fast as Redis takes them, until N executions exist.
@@ -108,7 +107,7 @@ export async function run(): Promise<BenchTable[]> {
     const parsed = parsePipeline(source);
     if (!parsed.ok) throw new Error('bench pipeline invalid');
     await admin.infra.store.createPipeline({ name: 'bench', workspaceId: null, document: parsed.document, sourceText: source, sourceFormat: 'yaml' });
-    const publisher = new EventPublisher(redis, { stream: env.config.eventsStream });
+    const publisher = new EventPublisher(redis, { stream: env.config.events.stream });
     await admin.stop();
     const matcher = await startService({ name: 'bench-matcher', matcher: true }, { config: env.config });
     await matcher.app.get(MatcherService).matcher.settled();
@@ -119,7 +118,7 @@ export async function run(): Promise<BenchTable[]> {
     for (let i = 0; i < N; i += 100) {
       const p = redis.pipeline();
       for (let j = i; j < Math.min(N, i + 100); j++) {
-        p.xadd(env.config.eventsStream, '*', 'event', JSON.stringify({ id: `t${j}`, type: 'scenario.published', payload: { scenario_id: `t${j}` } }));
+        p.xadd(env.config.events.stream, '*', 'event', JSON.stringify({ id: `t${j}`, type: 'scenario.published', payload: { scenario_id: `t${j}` } }));
       }
       await p.exec();
     }
@@ -132,7 +131,7 @@ export async function run(): Promise<BenchTable[]> {
     await matcher.stop();
     await pgc.end();
     // Drop the jobs of the throughput run; the latency run below processes its own.
-    await deleteRedisKeys([`${env.config.queuePrefix}:*`]);
+    await deleteRedisKeys([`${env.config.queues.prefix}:*`]);
 
     tables.push({
       title: `event path throughput, ${N} events (same Redis/Postgres, same run)`,
@@ -149,7 +148,7 @@ export async function run(): Promise<BenchTable[]> {
     });
 
     // End-to-end latency: publish → webhook received, one event at a time, through workers.
-    const live = await startService({ name: 'bench-live', matcher: true, handlers: [notifyHandler] }, { config: env.config });
+    const live = await startService({ name: 'bench-live', matcher: true, handlers: ['notify'] }, { config: env.config });
     await live.app.get(MatcherService).matcher.settled();
     const latencies: number[] = [];
     try {

@@ -1,6 +1,5 @@
 import { parsePipeline } from '@mockops/pipeline-core';
 import { startService, type RunningService } from '@mockops/runtime';
-import { notifyHandler } from '@mockops/step-notify';
 import { TEST_DATABASE_URL, createTestEnv, eventually, startHttpSink, startTcpProxy, type HttpSink, type TcpProxy, type TestEnv } from '@mockops/testing';
 import { Client } from 'pg';
 
@@ -24,7 +23,7 @@ describe('a step abandoned by its worker is settled by the reconciler', () => {
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
     env = await createTestEnv({ DATABASE_URL: viaProxy.toString(), MOCKOPS_STEP_LEASE_MS: '1500' });
-    service = await startService({ name: 'abandoned', matcher: true, handlers: [notifyHandler] }, { config: env.config });
+    service = await startService({ name: 'abandoned', matcher: true, handlers: ['notify'] }, { config: env.config });
   }, 60_000);
 
   afterAll(async () => {

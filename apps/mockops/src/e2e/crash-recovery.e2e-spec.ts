@@ -4,7 +4,6 @@ import { Redis } from 'ioredis';
 import { parsePipeline, resolveStepRuntime, type PipelineDocument } from '@mockops/pipeline-core';
 import { EventPublisher, MATCHER_GROUP } from '@mockops/event-stream';
 import { MatcherService, startService, type RunningService } from '@mockops/runtime';
-import { notifyHandler } from '@mockops/step-notify';
 import { createTestEnv, eventually, startHttpSink, TEST_REDIS_URL, type HttpSink, type TestEnv } from '@mockops/testing';
 
 const root = join(__dirname, '..', '..', '..', '..');
@@ -78,7 +77,7 @@ describe('crash recovery', () => {
       const { id: pipelineId } = await setup(env, matcherOnly, `${hooks.url}/hook`);
       const workerA = spawnWorker(env.env);
       children.push(workerA);
-      const publisher = new EventPublisher(redis, { stream: env.config.eventsStream });
+      const publisher = new EventPublisher(redis, { stream: env.config.events.stream });
       await eventually(async () => matcherOnly.app.get(MatcherService).matcher.index.size === 1, 'indexing');
       await publisher.publish('scenario.published', { scenario_id: 'sc-kill', scenario_name: 'k', version: '1', workspace_id: 'w' }, { id: 'kill-1' });
 
@@ -123,7 +122,7 @@ describe('crash recovery', () => {
       const worker = spawnWorker(env.env);
       children.push(worker);
       const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
-      const publisher = new EventPublisher(redis, { stream: env.config.eventsStream });
+      const publisher = new EventPublisher(redis, { stream: env.config.events.stream });
       await publisher.publish('scenario.published', { scenario_id: 'sc-term', scenario_name: 't', version: '1', workspace_id: 'w' }, { id: 'term-1' });
 
       await hooks.waitFor(1, 60_000);
@@ -148,7 +147,7 @@ describe('crash recovery', () => {
     hooks.reset();
     hooks.respondWith(() => 200);
 
-    const stream = env.config.eventsStream;
+    const stream = env.config.events.stream;
     await redis.xgroup('CREATE', stream, MATCHER_GROUP, '0', 'MKSTREAM');
     const ids = ['m-1', 'm-2', 'm-3'];
     for (const id of ids) {
@@ -170,7 +169,7 @@ describe('crash recovery', () => {
     ]);
     await admin.stop();
 
-    const survivor = await startService({ name: 'survivor', matcher: true, handlers: [notifyHandler] }, { config: env.config });
+    const survivor = await startService({ name: 'survivor', matcher: true, handlers: ['notify'] }, { config: env.config });
     try {
       const executions = await eventually(async () => {
         const items = (await survivor.infra.store.listExecutions({ pipelineId, limit: 10 })).items;

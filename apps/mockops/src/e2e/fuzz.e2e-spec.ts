@@ -229,18 +229,18 @@ definition:
   it('raw stream entries: each is processed or dead-lettered with a reason, and nothing stays pending', async () => {
     await fc.assert(
       fc.asyncProperty(rawEntry, async ({ field, value }) => {
-        const id = (await redis.xaddBuffer(env.config.eventsStream, '*', field || 'x', value)) as Buffer;
+        const id = (await redis.xaddBuffer(env.config.events.stream, '*', field || 'x', value)) as Buffer;
         entryIds.push({ id: id.toString(), field: field || 'x', value });
       }),
       opts(100),
     );
     const matcherGroupDone = async () => {
-      const groups = (await redis.xinfo('GROUPS', env.config.eventsStream)) as unknown[][];
+      const groups = (await redis.xinfo('GROUPS', env.config.events.stream)) as unknown[][];
       return groups.every((g) => Number(g[g.indexOf('pending') + 1]) === 0 && Number(g[g.indexOf('lag') + 1] ?? 0) === 0);
     };
     await eventually(matcherGroupDone, 'every consumer group to have read and acked everything', 60_000);
     const dead = new Map(
-      (await redis.xrange(`${env.config.eventsStream}:dead`, '-', '+')).map(([, f]) => {
+      (await redis.xrange(`${env.config.events.stream}:dead`, '-', '+')).map(([, f]) => {
         const o = Object.fromEntries(f.flatMap((v, i, a) => (i % 2 ? [] : [[v, a[i + 1]]])));
         return [o.entry_id, o] as const;
       }),

@@ -248,18 +248,18 @@ ${extra}        files:
     expect(nul.status).toBe(400);
     expect(nul.json).toMatchObject({ code: 'VALIDATION_FAILED', details: [expect.objectContaining({ path: 'payload.version' })] });
     // Straight onto the stream, as a producer with Redis access would: dead-lettered with the reason.
-    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify({ id: 'nul-1', type: 'scenario.published', workspace_id: 'ws-b', payload: { scenario_id: 'sc-b', version: '1\u0000' } }));
+    await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify({ id: 'nul-1', type: 'scenario.published', workspace_id: 'ws-b', payload: { scenario_id: 'sc-b', version: '1\u0000' } }));
     await publish(KEY_A, 'scenario.published', { scenario_id: 'sc-a', scenario_name: 'A', version: '7', workspace_id: 'ws-a' }, 'ws-a');
     const envs = await eventually(async () => {
       const r = await api(KEY_A, 'GET', 'workspaces/ws-a/environments');
       return r.json.environments?.some((e: any) => e.entities?.some((x: any) => x.entity_id === 'sc-a' && x.version === '7')) ? r.json : undefined;
     }, "ws-a's scenario version to be recorded", 30_000);
     expect(envs.workspace_id).toBe('ws-a');
-    const dead = (await redis.xrange(`${env.config.eventsStream}:dead`, '-', '+')).map(([, f]) => Object.fromEntries(f.flatMap((v, i, a) => (i % 2 ? [] : [[v, a[i + 1]]]))));
+    const dead = (await redis.xrange(`${env.config.events.stream}:dead`, '-', '+')).map(([, f]) => Object.fromEntries(f.flatMap((v, i, a) => (i % 2 ? [] : [[v, a[i + 1]]]))));
     expect(dead.find((e) => e.reason.includes('NUL'))).toMatchObject({ code: 'invalid_event', group: 'mockops-matcher', reason: expect.stringMatching(/payload.version/) });
     // Nothing is left pending for either consumer group: no entry is retried forever.
     await eventually(async () => {
-      const groups = (await redis.xinfo('GROUPS', env.config.eventsStream)) as unknown[][];
+      const groups = (await redis.xinfo('GROUPS', env.config.events.stream)) as unknown[][];
       return groups.every((g) => Number(g[g.indexOf('pending') + 1]) === 0);
     }, 'both consumer groups to have nothing pending');
   });

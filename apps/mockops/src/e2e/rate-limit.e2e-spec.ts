@@ -1,13 +1,10 @@
 import request from 'supertest';
 import type { INestApplication } from '@nestjs/common';
-import { GatewayModule, configureGatewayApp, gatewayOptionsFrom } from '@mockops/gateway-api';
 import { startService, type RunningService } from '@mockops/runtime';
-import { PromotionsModule } from '@mockops/step-auto-promote';
-import { ArtifactsModule } from '@mockops/step-regenerate-sdk';
 import { createTestEnv, type TestEnv } from '@mockops/testing';
 
-// The promotions and artifacts routes live in their own modules but get the gateway's rate limit
-// (the throttler counts per route and caller, as @nestjs/throttler does).
+// The promotions and artifacts routes (owned by their step types' features) get the same rate limit
+// as every other route of the API (the throttler counts per route and caller, as @nestjs/throttler does).
 describe('one rate limit across the API', () => {
   let env: TestEnv;
   let service: RunningService;
@@ -15,17 +12,7 @@ describe('one rate limit across the API', () => {
   beforeAll(async () => {
     env = await createTestEnv();
     service = await startService(
-      {
-        name: 'rate-limit',
-        modules: [
-          (infra) => GatewayModule.forRoot(gatewayOptionsFrom(infra, { rateLimit: { limit: 4, windowMs: 60_000 } })),
-          () => PromotionsModule.forRoot({ apiKeys: '' }),
-          (infra) => ArtifactsModule.fromDataSource(infra.dataSource, infra.store, ''),
-        ],
-        http: (app: INestApplication) => {
-          configureGatewayApp(app, { host: '127.0.0.1' });
-        },
-      },
+      { name: 'rate-limit', gateway: { rateLimit: { limit: 4, windowMs: 60_000 }, webUi: false } },
       { config: env.config },
     );
   });

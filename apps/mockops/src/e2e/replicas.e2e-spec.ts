@@ -1,7 +1,6 @@
 import { parsePipeline } from '@mockops/pipeline-core';
 import { EventPublisher, MATCHER_GROUP } from '@mockops/event-stream';
 import { MatcherService, startService, type RunningService } from '@mockops/runtime';
-import { notifyHandler } from '@mockops/step-notify';
 import { createTestEnv, eventually, startHttpSink, type HttpSink, type TestEnv } from '@mockops/testing';
 
 // Two processes, each with a matcher replica and notify workers, sharing one consumer group and queues.
@@ -15,8 +14,8 @@ describe('several matcher replicas', () => {
     process.env.MOCKOPS_EGRESS_ALLOW = '127.0.0.1';
     hooks = await startHttpSink();
     env = await createTestEnv({ MOCKOPS_MATCHER_BATCH: '5' });
-    a = await startService({ name: 'replica-a', matcher: true, handlers: [notifyHandler] }, { config: env.config });
-    b = await startService({ name: 'replica-b', matcher: true, handlers: [notifyHandler] }, { config: env.config });
+    a = await startService({ name: 'replica-a', matcher: true, handlers: ['notify'] }, { config: env.config });
+    b = await startService({ name: 'replica-b', matcher: true, handlers: ['notify'] }, { config: env.config });
   });
 
   afterAll(async () => {
@@ -46,7 +45,7 @@ definition:
     // Announced on pub/sub: both indexes have it without waiting for the periodic reload (60 s here).
     await eventually(async () => a.app.get(MatcherService).matcher.index.size === 1 && b.app.get(MatcherService).matcher.index.size === 1, 'both replicas to index the pipeline', 2_000);
 
-    const publisher = new EventPublisher(a.infra.redis, { stream: env.config.eventsStream });
+    const publisher = new EventPublisher(a.infra.redis, { stream: env.config.events.stream });
     const ids = Array.from({ length: 30 }, (_, i) => `rep-${i}`);
     await Promise.all(ids.map((id) => publisher.publish('scenario.published', { scenario_id: id, scenario_name: id, version: '1', workspace_id: 'w' }, { id })));
 
@@ -57,7 +56,7 @@ definition:
     expect(new Set(executions.map((e) => e.eventId))).toEqual(new Set(ids));
     expect(hooks.requests.map((r) => (r.json as { message: string }).message).sort()).toEqual([...ids].sort());
     // Acks follow the batch's commit and enqueue; they may land just after the steps ran.
-    await eventually(async () => ((await a.infra.redis.xpending(env.config.eventsStream, MATCHER_GROUP)) as [number])[0] === 0, 'every entry to be acked');
+    await eventually(async () => ((await a.infra.redis.xpending(env.config.events.stream, MATCHER_GROUP)) as [number])[0] === 0, 'every entry to be acked');
 
     // Disabling reaches both replicas too: a later event creates nothing.
     await a.infra.store.setPipelineEnabled(p.id, false);

@@ -282,7 +282,7 @@ describeBrowser('the run view in a browser (real system, real Chromium)', () => 
   it('replays a dead letter after fixing it in the page', async () => {
     const eventId = `broken-${uniqueSuffix()}`;
     const broken = { id: eventId, type: 'scenario.published', workspace_id: WS, payload: { scenario_name: 'dead-then-alive', version: '1' } };
-    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify(broken));
+    await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify(broken));
     const dead = await eventually(
       async () => (await api<{ items: { id: string; event_id: string }[] }>('/dead-letters')).items.find((d) => d.event_id === eventId),
       'the entry to be dead-lettered',

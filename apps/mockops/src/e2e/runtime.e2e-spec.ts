@@ -3,7 +3,6 @@ import { Redis } from 'ioredis';
 import { parsePipeline } from '@mockops/pipeline-core';
 import { deadLetterStreamOf, entryFields, EventPublisher } from '@mockops/event-stream';
 import { MatcherService, startService, type RunningService } from '@mockops/runtime';
-import { notifyHandler } from '@mockops/step-notify';
 import { createTestEnv, eventually, startHttpSink, startSmtpSink, TEST_REDIS_URL, type HttpSink, type SmtpSink, type TestEnv } from '@mockops/testing';
 import { scenarioEvent, scenarioNotifyPipeline } from './pipeline-builders';
 
@@ -24,7 +23,7 @@ describe('event → matcher → workers → store (one process)', () => {
     [slack, hooks, smtp] = await Promise.all([startHttpSink(), startHttpSink(), startSmtpSink({ auth: { user: 'ops', pass: 'smtp-pass-1' } })]);
     env = await createTestEnv();
     service = await startService(
-      { name: 'e2e', matcher: true, handlers: [notifyHandler] },
+      { name: 'e2e', matcher: true, handlers: ['notify'] },
       { config: env.config, overrides: { secrets: { HOOK_SECRET: 'hook-secret-1', SMTP_URL: smtp.url } } },
     );
     redis = new Redis(TEST_REDIS_URL);
@@ -64,7 +63,7 @@ describe('event → matcher → workers → store (one process)', () => {
     }, `execution ${id} to finish`);
 
   it('runs every notify step and delivers the rendered templates (producer client)', async () => {
-    const publisher = new EventPublisher(redis, { stream: env.config.eventsStream });
+    const publisher = new EventPublisher(redis, { stream: env.config.events.stream });
     const { id } = await publisher.publish('scenario.published', scenarioEvent(workspace), { workspaceId: workspace });
 
     const [execution] = await eventually(async () => {
@@ -109,20 +108,20 @@ describe('event → matcher → workers → store (one process)', () => {
   it('accepts a raw XADD from a producer that is not ours', async () => {
     slack.reset();
     const envelope = { id: 'raw-evt-1', type: 'scenario.published', workspace_id: workspace, payload: scenarioEvent(workspace, 'sc-raw') };
-    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify(envelope));
+    await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify(envelope));
     const execution = await eventually(async () => (await executionsOf()).find((e) => e.eventId === 'raw-evt-1'), 'the raw event execution');
     expect((await finished(execution.id)).status).toBe('succeeded');
   });
 
   it('creates nothing for a non-matching event and one execution for a repeated event id', async () => {
     const before = (await executionsOf()).length;
-    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify({ id: 'other-ws', type: 'scenario.published', workspace_id: 'someone-else', payload: scenarioEvent('someone-else') }));
-    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify({ id: 'other-type', type: 'drift.threshold_exceeded', payload: { endpoint: '/x', drift_count: 1, threshold: 0, drift_data: {} } }));
+    await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify({ id: 'other-ws', type: 'scenario.published', workspace_id: 'someone-else', payload: scenarioEvent('someone-else') }));
+    await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify({ id: 'other-type', type: 'drift.threshold_exceeded', payload: { endpoint: '/x', drift_count: 1, threshold: 0, drift_data: {} } }));
     const dup = { id: 'dup-1', type: 'scenario.published', workspace_id: workspace, payload: scenarioEvent(workspace, 'sc-dup') };
-    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify(dup));
-    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify(dup));
+    await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify(dup));
+    await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify(dup));
     // A marker after them: once it is processed, the earlier entries were too (one consumer, in order).
-    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify({ id: 'marker-1', type: 'scenario.published', workspace_id: workspace, payload: scenarioEvent(workspace, 'sc-m') }));
+    await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify({ id: 'marker-1', type: 'scenario.published', workspace_id: workspace, payload: scenarioEvent(workspace, 'sc-m') }));
     await eventually(async () => (await executionsOf()).find((e) => e.eventId === 'marker-1'), 'the marker execution');
     const all = await executionsOf();
     expect(all.filter((e) => e.eventId === 'dup-1')).toHaveLength(1);
@@ -131,16 +130,16 @@ describe('event → matcher → workers → store (one process)', () => {
   });
 
   it('dead-letters a malformed entry with its reason and keeps the stream flowing', async () => {
-    await redis.xadd(env.config.eventsStream, '*', 'event', '{not json');
-    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify({ id: 'bad-payload', type: 'scenario.published', payload: { scenario_name: 'no id' } }));
-    await redis.xadd(env.config.eventsStream, '*', 'other', 'field');
+    await redis.xadd(env.config.events.stream, '*', 'event', '{not json');
+    await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify({ id: 'bad-payload', type: 'scenario.published', payload: { scenario_name: 'no id' } }));
+    await redis.xadd(env.config.events.stream, '*', 'other', 'field');
     // A NUL in the id cannot be stored in Postgres text: it must not block the batch forever.
-    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify({ id: 'nul\u0000id', type: 'scenario.published', workspace_id: workspace, payload: scenarioEvent(workspace, 'sc-nul') }));
-    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify({ id: 'after-bad', type: 'scenario.published', workspace_id: workspace, payload: scenarioEvent(workspace, 'sc-after') }));
+    await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify({ id: 'nul\u0000id', type: 'scenario.published', workspace_id: workspace, payload: scenarioEvent(workspace, 'sc-nul') }));
+    await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify({ id: 'after-bad', type: 'scenario.published', workspace_id: workspace, payload: scenarioEvent(workspace, 'sc-after') }));
     await eventually(async () => (await executionsOf()).find((e) => e.eventId === 'after-bad'), 'the event after the malformed ones');
     // The batch's executions are committed before its dead letters and acks are written: wait for those.
-    await eventually(async () => ((await redis.xpending(env.config.eventsStream, 'mockops-matcher')) as [number])[0] === 0, 'the batch to be acked');
-    const dead = (await redis.xrange(deadLetterStreamOf(env.config.eventsStream), '-', '+')).map(([, f]) => entryFields(f));
+    await eventually(async () => ((await redis.xpending(env.config.events.stream, 'mockops-matcher')) as [number])[0] === 0, 'the batch to be acked');
+    const dead = (await redis.xrange(deadLetterStreamOf(env.config.events.stream), '-', '+')).map(([, f]) => entryFields(f));
     expect(dead).toHaveLength(4);
     expect(dead[0].reason).toMatch(/invalid JSON/);
     expect(dead[0].original).toBe('{not json');
@@ -167,7 +166,7 @@ definition:
     const p = await service.infra.store.createPipeline({ name: 'private-hook', workspaceId: null, document: parsed.document, sourceText: source, sourceFormat: 'yaml' });
     await service.infra.notifier.notify(p.id, 'created');
     await eventually(async () => service.app.get(MatcherService).matcher.index.size === 2, 'the second pipeline to be indexed');
-    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify({ id: 'drift-private', type: 'drift.threshold_exceeded', payload: { endpoint: '/pets', drift_count: 3, threshold: 2, drift_data: {} } }));
+    await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify({ id: 'drift-private', type: 'drift.threshold_exceeded', payload: { endpoint: '/pets', drift_count: 3, threshold: 2, drift_data: {} } }));
     const execution = await eventually(async () => (await executionsOf(p.id))[0], 'the drift execution');
     const done = await finished(execution.id);
     expect(done.status).toBe('failed');

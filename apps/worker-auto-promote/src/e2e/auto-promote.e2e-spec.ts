@@ -3,10 +3,9 @@ import { Redis } from 'ioredis';
 import { parsePipeline, type EventEnvelope } from '@mockops/pipeline-core';
 import { entryFields, EventPublisher } from '@mockops/event-stream';
 import { PromotionStore, type ExecutionWithSteps } from '@mockops/execution-store';
-import { configureGatewayApp } from '@mockops/gateway-api';
-import { MatcherService, startService, type RunningService } from '@mockops/runtime';
-import { autoPromoteHandlerFactory, PromotionsModule, PromotionsService, PublishedVersionsModule, type PromotionView } from '@mockops/step-auto-promote';
-import { notifyHandler } from '@mockops/step-notify';
+import { PromotionsService } from '@mockops/gateway-api';
+import { ALL_STEP_HANDLERS, MatcherService, publishedVersionsRecorder, startService, type RunningService } from '@mockops/runtime';
+import type { PromotionView } from '@mockops/step-auto-promote';
 import { createTestEnv, eventually, startHttpSink, TEST_REDIS_URL, type HttpSink, type TestEnv } from '@mockops/testing';
 import type { StepRunContext } from '@mockops/worker-kit';
 import {
@@ -33,20 +32,16 @@ describe('auto_promote end to end (one process)', () => {
   const pipelines: Record<string, string> = {};
 
   beforeAll(async () => {
-    process.env.MOCKOPS_EGRESS_ALLOW = '127.0.0.1';
     [slack, platform, hooks] = await Promise.all([startHttpSink(), startHttpSink(), startHttpSink()]);
-    process.env.MOCKOPS_PROMOTION_WEBHOOK_URL = `${platform.url}/api/promotions`;
-    env = await createTestEnv();
+    env = await createTestEnv({ MOCKOPS_PROMOTION_WEBHOOK_URL: `${platform.url}/api/promotions` });
     service = await startService(
       {
         name: 'e2e-auto-promote',
         matcher: true,
-        handlers: [autoPromoteHandlerFactory, notifyHandler],
+        handlers: ['auto_promote', 'notify'],
         // As the worker app and the gateway compose them: the recorder runs beside the handler.
-        modules: [(infra) => PublishedVersionsModule.forRoot(infra), () => PromotionsModule.forRoot({ apiKeys: '' })],
-        http: (app) => {
-          configureGatewayApp(app, { host: '127.0.0.1', docs: false });
-        },
+        services: [publishedVersionsRecorder],
+        gateway: { rateLimit: false, webUi: false, docs: false },
       },
       {
         config: env.config,
@@ -54,7 +49,7 @@ describe('auto_promote end to end (one process)', () => {
       },
     );
     redis = new Redis(TEST_REDIS_URL);
-    publisher = new EventPublisher(redis, { stream: env.config.eventsStream });
+    publisher = new EventPublisher(redis, { stream: env.config.events.stream });
     const sources: Record<string, string> = {
       spec: SPEC_AUTO_PROMOTE_YAML,
       chain: onPromotionCompletedPipeline(`${hooks.url}/chain`),
@@ -77,7 +72,6 @@ describe('auto_promote end to end (one process)', () => {
     await redis?.quit();
     await Promise.all([slack?.stop(), platform?.stop(), hooks?.stop()]);
     await env?.cleanup();
-    delete process.env.MOCKOPS_PROMOTION_WEBHOOK_URL;
   });
 
   const api = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
@@ -105,7 +99,7 @@ describe('auto_promote end to end (one process)', () => {
   const promotionsOf = (executionId: string) => api<{ items: PromotionView[]; next_cursor: string | null }>('GET', `promotions?execution_id=${executionId}`);
   const step = (e: ExecutionWithSteps, name: string) => e.stepRuns.find((s) => s.stepName === name)!;
   const completedEvents = async (promotionId: string) =>
-    (await redis.xrange(env.config.eventsStream, '-', '+'))
+    (await redis.xrange(env.config.events.stream, '-', '+'))
       .map(([, fields]) => JSON.parse(entryFields(fields).event) as EventEnvelope)
       .filter((e) => e.type === 'promotion.completed' && e.payload.promotion_id === promotionId);
   const publishScenario = async (workspaceId: string, scenarioId: string, version: string | number = 3) =>
@@ -154,13 +148,13 @@ describe('auto_promote end to end (one process)', () => {
 
   it('promotes once for a duplicate delivery of the same event and for a re-run of the same step', async () => {
     const envelope = { id: 'dup-publish-1', type: 'scenario.published', workspace_id: SPEC_WORKSPACE, payload: scenarioPublished(SPEC_WORKSPACE, 'sc-dup', 5) };
-    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify(envelope));
-    await redis.xadd(env.config.eventsStream, '*', 'event', JSON.stringify(envelope));
+    await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify(envelope));
+    await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify(envelope));
     const done = await finished((await executionFor('spec', 'dup-publish-1')).id);
     expect(done.status).toBe('succeeded');
 
     // The worker running the same step again (a redelivered job after a crash) finds the promotion it made.
-    const handler = autoPromoteHandlerFactory(service.infra);
+    const handler = ALL_STEP_HANDLERS.auto_promote(service.infra);
     const rerun = await handler.run({
       config: { entity_type: 'scenario', entity_id: 'sc-dup', from_environment: 'dev', to_environment: 'test' },
       execution: { id: done.id, pipelineId: done.pipelineId, pipelineName: 'auto-promote-to-test', revisionId: done.revisionId, workspaceId: null, ownerWorkspaceId: null, startedAt: done.startedAt! },

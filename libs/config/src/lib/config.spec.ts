@@ -1,21 +1,30 @@
-import { ConfigError, isSharedWith, loadConfig, parseSecretsKeys, parseSharedSecrets, secretsFromEnv } from './config';
+import { ConfigError, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT, isSharedWith, loadConfig, operatorSecrets, parseMaxBody, parseRateLimit, parseSecretsKeys, parseSharedSecrets } from './config';
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const c = loadConfig({});
-    expect(c.databaseUrl).toBeUndefined();
-    expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
-    expect(c.redisUrlExplicit).toBe(false);
-    expect(c.port).toBe(3000);
-    expect(c.eventsStream).toBe('mockops:events');
-    expect(c.queuePrefix).toBe('mockops');
-    expect(c.matcherStartId).toBe('$');
+    expect(c.database.url).toBeUndefined();
+    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', explicit: false });
+    expect(c.gateway).toMatchObject({ host: '127.0.0.1', port: 3000, maxBody: 1024 * 1024, rateLimit: { limit: 600, windowMs: 60_000 }, apiKeys: [] });
+    expect(c.events.stream).toBe('mockops:events');
+    expect(c.queues.prefix).toBe('mockops');
+    expect(c.matcher.startId).toBe('$');
+    expect(c.workers.concurrency).toEqual({ regenerate_sdk: 4, auto_promote: 4, notify: 4, create_pr: 4 });
   });
 
   it('lists every bad variable at once', () => {
     let err: unknown;
     try {
-      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', MOCKOPS_QUEUE_PREFIX: 'a b', MOCKOPS_AUTO_MIGRATE: 'maybe' });
+      loadConfig({
+      PORT: 'abc',
+      DATABASE_URL: 'mysql://x',
+      MOCKOPS_QUEUE_PREFIX: 'a b',
+      MOCKOPS_AUTO_MIGRATE: 'maybe',
+      MOCKOPS_EGRESS_ALLOW: '10.0.0.0/99',
+      MOCKOPS_API_KEYS: 'short:admin',
+      MOCKOPS_CONCURRENCY_SMOKE_SIGNALS: '2',
+      MOCKOPS_RATE_LIMIT: 'lots',
+    });
     } catch (e) {
       err = e;
     }
@@ -25,10 +34,24 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/DATABASE_URL/);
     expect(problems).toMatch(/MOCKOPS_QUEUE_PREFIX/);
     expect(problems).toMatch(/MOCKOPS_AUTO_MIGRATE/);
+    expect(problems).toMatch(/MOCKOPS_EGRESS_ALLOW/);
+    expect(problems).toMatch(/MOCKOPS_API_KEYS: entry 1: a key needs at least 8 characters/);
+    expect(problems).toMatch(/MOCKOPS_CONCURRENCY_SMOKE_SIGNALS: no step type "smoke_signals"/);
+    expect(problems).toMatch(/MOCKOPS_RATE_LIMIT/);
+  });
+
+  it('gives each step type its own concurrency, defaulting to MOCKOPS_WORKER_CONCURRENCY', () => {
+    expect(loadConfig({ MOCKOPS_WORKER_CONCURRENCY: '8', MOCKOPS_CONCURRENCY_NOTIFY: '32' }).workers.concurrency).toEqual({
+      regenerate_sdk: 8,
+      auto_promote: 8,
+      notify: 32,
+      create_pr: 8,
+    });
   });
 
   it('reads secrets from MOCKOPS_SECRET_* and the well-known credentials', () => {
-    expect(secretsFromEnv({ MOCKOPS_SECRET_GH: 't', GITHUB_TOKEN: 'g', OTHER: 'x' })).toEqual({ GH: 't', GITHUB_TOKEN: 'g' });
+    expect(operatorSecrets({ MOCKOPS_SECRET_GH: 't', GITHUB_TOKEN: 'g', OTHER: 'x' })).toEqual({ GH: 't', GITHUB_TOKEN: 'g' });
+    expect(loadConfig({ MOCKOPS_SECRET_GH: 't' }).secrets.operator).toEqual({ GH: 't' });
   });
 });
 
@@ -40,8 +63,8 @@ describe('MOCKOPS_SECRETS_KEY and MOCKOPS_SHARED_SECRETS', () => {
     const keys = parseSecretsKeys(`2026-11:${k1}, ${k2hex}`);
     expect(keys.map((k) => k.id)).toEqual(['2026-11', expect.stringMatching(/^k[0-9a-f]{8}$/)]);
     expect(keys[1].key).toEqual(Buffer.alloc(32, 2));
-    expect(loadConfig({ MOCKOPS_SECRETS_KEY: k1 }).secretsKeys).toHaveLength(1);
-    expect(loadConfig({}).secretsKeys).toEqual([]);
+    expect(loadConfig({ MOCKOPS_SECRETS_KEY: k1 }).secrets.keys).toHaveLength(1);
+    expect(loadConfig({}).secrets.keys).toEqual([]);
   });
 
   it('refuses keys that are not 32 bytes, and repeated ids', () => {
@@ -65,7 +88,40 @@ describe('MOCKOPS_SECRETS_KEY and MOCKOPS_SHARED_SECRETS', () => {
   });
 
   it('caps events at 1 MiB by default (MOCKOPS_EVENT_MAX_BYTES)', () => {
-    expect(loadConfig({}).eventMaxBytes).toBe(1024 * 1024);
-    expect(loadConfig({ MOCKOPS_EVENT_MAX_BYTES: '2048' }).eventMaxBytes).toBe(2048);
+    expect(loadConfig({}).events.maxBytes).toBe(1024 * 1024);
+    expect(loadConfig({ MOCKOPS_EVENT_MAX_BYTES: '2048' }).events.maxBytes).toBe(2048);
+  });
+});
+
+describe('gateway settings', () => {
+  const problemsOf = (fn: (problems: string[]) => unknown) => {
+    const problems: string[] = [];
+    fn(problems);
+    return problems;
+  };
+
+  it('MOCKOPS_MAX_BODY: bytes or kb/mb, 1 MB by default', () => {
+    expect(parseMaxBody(undefined)).toBe(DEFAULT_MAX_BODY_BYTES);
+    expect(parseMaxBody('2mb')).toBe(2 * 1024 * 1024);
+    expect(parseMaxBody('512KB')).toBe(512 * 1024);
+    expect(parseMaxBody('4096')).toBe(4096);
+    expect(problemsOf((p) => parseMaxBody('lots', p))).toEqual([expect.stringMatching(/MOCKOPS_MAX_BODY/)]);
+    expect(problemsOf((p) => parseMaxBody('10', p))).toEqual([expect.stringMatching(/at least 1kb/)]);
+  });
+
+  it('MOCKOPS_RATE_LIMIT: per minute, per window, or off', () => {
+    expect(parseRateLimit(undefined)).toEqual(DEFAULT_RATE_LIMIT);
+    expect(parseRateLimit('120')).toEqual({ limit: 120, windowMs: 60_000 });
+    expect(parseRateLimit('100/10s')).toEqual({ limit: 100, windowMs: 10_000 });
+    expect(parseRateLimit('off')).toBe(false);
+    expect(problemsOf((p) => parseRateLimit('fast', p))).toEqual([expect.stringMatching(/MOCKOPS_RATE_LIMIT/)]);
+    expect(problemsOf((p) => parseRateLimit('5/0s', p))).toEqual([expect.stringMatching(/MOCKOPS_RATE_LIMIT/)]);
+  });
+
+  it('HOST defaults to loopback; API keys are parsed at boot', () => {
+    expect(loadConfig({}).gateway.host).toBe('127.0.0.1');
+    const c = loadConfig({ HOST: '0.0.0.0', MOCKOPS_API_KEYS: 'a-long-key-1:admin' });
+    expect(c.gateway.host).toBe('0.0.0.0');
+    expect(c.gateway.apiKeys).toEqual([{ key: 'a-long-key-1', workspaces: null }]);
   });
 });

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { EgressAllowList, EgressError } from '@mockops/egress';
+import { STEP_TYPES, type StepType } from '@mockops/pipeline-core';
+import { parseApiKeys, type ApiKeyEntry, ApiKeyFormatError } from './api-keys';
 
 /** One AES-256 key for workspace secrets, with the id stored beside every value it encrypts. */
 export interface SecretsKey {
@@ -8,60 +11,89 @@ export interface SecretsKey {
   key: Buffer;
 }
 
+export interface RateLimit {
+  /** Requests allowed per window and caller (API key, else client address). */
+  limit: number;
+  windowMs: number;
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimit = { limit: 600, windowMs: 60_000 };
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
 /**
- * The process configuration, read once from the environment and validated at boot: a bad value stops
- * the process with every problem listed (fail fast), instead of surfacing later as a runtime error.
+ * The process configuration, read once from the environment by `loadConfig` and validated at boot:
+ * a bad value stops the process with every problem listed (fail fast). Nothing else reads the
+ * environment; each part of the system gets its section.
  */
 export interface MockopsConfig {
-  /** Unset: the store starts an embedded Postgres (pglite) under `dataDir`. */
-  databaseUrl?: string;
-  /** Postgres schema the store uses (tests use one per run). */
-  databaseSchema: string;
-  /** Apply pending migrations at boot (default true); when false, pending migrations stop the boot. */
-  autoMigrate: boolean;
-  redisUrl: string;
-  /** Whether REDIS_URL was given explicitly (the one-process mode may start a local redis-server otherwise). */
-  redisUrlExplicit: boolean;
-  port: number;
-  host: string;
-  eventsStream: string;
-  eventsMaxLen: number;
-  queuePrefix: string;
-  egressAllow: string;
-  smtpUrl?: string;
-  slackWebhookUrl?: string;
-  githubToken?: string;
-  githubApiUrl?: string;
-  apiKeys?: string;
-  specRoot: string;
-  artifactsDir: string;
+  database: {
+    /** Unset: the store starts an embedded Postgres (pglite) under `dataDir`. */
+    url?: string;
+    /** Postgres schema the store uses (tests use one per run). */
+    schema: string;
+    /** Apply pending migrations at boot; when false, pending migrations stop the boot. */
+    autoMigrate: boolean;
+  };
+  redis: {
+    url: string;
+    /** Whether REDIS_URL was given (the one-process mode may start a local redis-server otherwise). */
+    explicit: boolean;
+  };
+  gateway: {
+    host: string;
+    port: number;
+    /** Request body limit in bytes (MOCKOPS_MAX_BODY). */
+    maxBody: number;
+    rateLimit: RateLimit | false;
+    /** MOCKOPS_API_KEYS, parsed; empty: the open loopback-only mode. */
+    apiKeys: ApiKeyEntry[];
+  };
+  events: {
+    stream: string;
+    /** Approximate cap of the stream (XADD MAXLEN ~). */
+    maxLen: number;
+    /** Largest event (envelope JSON, UTF-8 bytes), the same on the gateway and on the stream. */
+    maxBytes: number;
+  };
+  queues: { prefix: string };
+  matcher: {
+    batchSize: number;
+    blockMs: number;
+    /** Pending stream entries idle this long (crashed matcher) are reclaimed by another replica. */
+    claimIdleMs: number;
+    /** Where a new consumer group starts: `$` (new events only) or `0` (the whole stream). */
+    startId: string;
+    /** Full reload of the pipeline index, as a safety net next to change notifications. */
+    reloadMs: number;
+  };
+  workers: {
+    /** Step-run lease: a worker that stops renewing it (crash) loses the step after this long. */
+    leaseMs: number;
+    /** Jobs at a time per worker process, per step type (MOCKOPS_WORKER_CONCURRENCY, MOCKOPS_CONCURRENCY_<TYPE>). */
+    concurrency: Record<StepType, number>;
+    /** On SIGTERM, how long running steps may take to finish before they are aborted. */
+    shutdownGraceMs: number;
+  };
+  /** Private hosts/addresses outbound calls may reach (MOCKOPS_EGRESS_ALLOW). */
+  egress: { allow: EgressAllowList };
+  secrets: {
+    /** MOCKOPS_SECRETS_KEY: the first encrypts, all decrypt. Empty: workspace secrets cannot be stored. */
+    keys: SecretsKey[];
+    /** Operator credentials shared with workspaces: name → workspaces, or `*` for every workspace. */
+    shared: Record<string, string[] | '*'>;
+    /** The operator's process-wide secrets: MOCKOPS_SECRET_<NAME> and the well-known credentials. */
+    operator: Record<string, string>;
+  };
+  /** Settings of each step type's handler. */
+  steps: {
+    notify: { emailFrom?: string };
+    createPr: { githubApiUrl?: string };
+    regenerateSdk: { specRoot: string; artifactsDir: string };
+    autoPromote: { promotionWebhookUrl?: string };
+  };
+  /** Local data: the embedded database, development keys, artifacts. */
   dataDir: string;
-  /** Step-run lease: a worker that stops renewing it (crash) loses the step after this long. */
-  stepLeaseMs: number;
-  workerConcurrency: number;
-  /** On SIGTERM, how long running steps may take to finish before they are aborted. */
-  shutdownGraceMs: number;
-  matcherBatchSize: number;
-  matcherBlockMs: number;
-  /** Pending stream entries idle this long (crashed matcher) are reclaimed by another replica. */
-  matcherClaimIdleMs: number;
-  /** Where a new consumer group starts: `$` (new events only) or `0` (the whole stream). */
-  matcherStartId: string;
-  /** Full reload of the pipeline index, as a safety net next to change notifications. */
-  matcherReloadMs: number;
   logLevel: string;
-  /** Largest event (envelope JSON, UTF-8 bytes), the same on the gateway and on the stream. */
-  eventMaxBytes: number;
-  /**
-   * Keys for workspace secrets (MOCKOPS_SECRETS_KEY); the first encrypts, all decrypt (rotation).
-   * Empty: workspace secrets cannot be stored (the one-process app generates a key for development).
-   */
-  secretsKeys: SecretsKey[];
-  /**
-   * Operator credentials shared with workspaces (MOCKOPS_SHARED_SECRETS): name → workspaces, or `*`
-   * for every workspace. Unshared operator credentials are for global pipelines only.
-   */
-  sharedSecrets: Record<string, string[] | '*'>;
 }
 
 export class ConfigError extends Error {
@@ -72,6 +104,10 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** The well-known credentials, readable by their own names as operator secrets. */
+export const WELL_KNOWN_CREDENTIALS = ['SLACK_WEBHOOK_URL', 'SMTP_URL', 'GITHUB_TOKEN', 'WEBHOOK_SECRET'] as const;
+const SECRET_PREFIX = 'MOCKOPS_SECRET_';
 
 export function loadConfig(env: Env = process.env): MockopsConfig {
   const problems: string[] = [];
@@ -110,46 +146,124 @@ export function loadConfig(env: Env = process.env): MockopsConfig {
   };
 
   const dataDir = resolve(str('MOCKOPS_DATA_DIR', '.mockops')!);
-  const stepLeaseMs = int('MOCKOPS_STEP_LEASE_MS', 30_000, 1_000, 3_600_000);
+  const workerConcurrency = int('MOCKOPS_WORKER_CONCURRENCY', 4, 1, 256);
   const config: MockopsConfig = {
-    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
-    databaseSchema: str('MOCKOPS_DB_SCHEMA', 'public')!,
-    autoMigrate: bool('MOCKOPS_AUTO_MIGRATE', true),
-    redisUrl: url('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379')!,
-    redisUrlExplicit: str('REDIS_URL') !== undefined,
-    port: int('PORT', 3000, 0, 65535),
-    host: str('HOST', '127.0.0.1')!,
-    eventsStream: str('MOCKOPS_EVENTS_STREAM', 'mockops:events')!,
-    eventsMaxLen: int('MOCKOPS_EVENTS_MAXLEN', 1_000_000, 1_000, 1_000_000_000),
-    queuePrefix: str('MOCKOPS_QUEUE_PREFIX', 'mockops')!,
-    egressAllow: str('MOCKOPS_EGRESS_ALLOW', '')!,
-    smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
-    slackWebhookUrl: url('SLACK_WEBHOOK_URL', ['https:', 'http:']),
-    githubToken: str('GITHUB_TOKEN'),
-    githubApiUrl: url('GITHUB_API_URL', ['https:', 'http:']),
-    apiKeys: str('MOCKOPS_API_KEYS'),
-    specRoot: resolve(str('MOCKOPS_SPEC_ROOT', '.')!),
-    artifactsDir: resolve(str('MOCKOPS_ARTIFACTS_DIR', `${dataDir}/artifacts`)!),
+    database: {
+      url: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+      schema: str('MOCKOPS_DB_SCHEMA', 'public')!,
+      autoMigrate: bool('MOCKOPS_AUTO_MIGRATE', true),
+    },
+    redis: { url: url('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379')!, explicit: str('REDIS_URL') !== undefined },
+    gateway: {
+      host: str('HOST', '127.0.0.1')!.trim(),
+      port: int('PORT', 3000, 0, 65535),
+      maxBody: parseMaxBody(str('MOCKOPS_MAX_BODY'), problems),
+      rateLimit: parseRateLimit(str('MOCKOPS_RATE_LIMIT'), problems),
+      apiKeys: apiKeysOf(str('MOCKOPS_API_KEYS'), problems),
+    },
+    events: {
+      stream: str('MOCKOPS_EVENTS_STREAM', 'mockops:events')!,
+      maxLen: int('MOCKOPS_EVENTS_MAXLEN', 1_000_000, 1_000, 1_000_000_000),
+      maxBytes: int('MOCKOPS_EVENT_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    },
+    queues: { prefix: str('MOCKOPS_QUEUE_PREFIX', 'mockops')! },
+    matcher: {
+      batchSize: int('MOCKOPS_MATCHER_BATCH', 100, 1, 10_000),
+      blockMs: int('MOCKOPS_MATCHER_BLOCK_MS', 2_000, 10, 60_000),
+      claimIdleMs: int('MOCKOPS_MATCHER_CLAIM_IDLE_MS', 30_000, 100, 3_600_000),
+      startId: str('MOCKOPS_MATCHER_START', '$')!,
+      reloadMs: int('MOCKOPS_MATCHER_RELOAD_MS', 60_000, 1_000, 86_400_000),
+    },
+    workers: {
+      leaseMs: int('MOCKOPS_STEP_LEASE_MS', 30_000, 1_000, 3_600_000),
+      concurrency: Object.fromEntries(
+        STEP_TYPES.map((type) => [type, int(`MOCKOPS_CONCURRENCY_${type.toUpperCase()}`, workerConcurrency, 1, 256)]),
+      ) as Record<StepType, number>,
+      shutdownGraceMs: int('MOCKOPS_SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),
+    },
+    egress: { allow: egressAllowOf(str('MOCKOPS_EGRESS_ALLOW'), problems) },
+    secrets: {
+      keys: parseSecretsKeys(str('MOCKOPS_SECRETS_KEY'), problems),
+      shared: parseSharedSecrets(str('MOCKOPS_SHARED_SECRETS'), problems),
+      operator: operatorSecrets(env),
+    },
+    steps: {
+      notify: { emailFrom: str('MOCKOPS_EMAIL_FROM') },
+      createPr: { githubApiUrl: url('GITHUB_API_URL', ['https:', 'http:'])?.replace(/\/+$/, '') },
+      regenerateSdk: {
+        specRoot: resolve(str('MOCKOPS_SPEC_ROOT', '.')!),
+        artifactsDir: resolve(str('MOCKOPS_ARTIFACTS_DIR', `${dataDir}/artifacts`)!),
+      },
+      autoPromote: { promotionWebhookUrl: url('MOCKOPS_PROMOTION_WEBHOOK_URL', ['https:', 'http:']) },
+    },
     dataDir,
-    stepLeaseMs,
-    workerConcurrency: int('MOCKOPS_WORKER_CONCURRENCY', 4, 1, 256),
-    shutdownGraceMs: int('MOCKOPS_SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),
-    matcherBatchSize: int('MOCKOPS_MATCHER_BATCH', 100, 1, 10_000),
-    matcherBlockMs: int('MOCKOPS_MATCHER_BLOCK_MS', 2_000, 10, 60_000),
-    matcherClaimIdleMs: int('MOCKOPS_MATCHER_CLAIM_IDLE_MS', 30_000, 100, 3_600_000),
-    matcherStartId: str('MOCKOPS_MATCHER_START', '$')!,
-    matcherReloadMs: int('MOCKOPS_MATCHER_RELOAD_MS', 60_000, 1_000, 86_400_000),
     logLevel: str('LOG_LEVEL', 'log')!,
-    eventMaxBytes: int('MOCKOPS_EVENT_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
-    secretsKeys: parseSecretsKeys(str('MOCKOPS_SECRETS_KEY'), problems),
-    sharedSecrets: parseSharedSecrets(str('MOCKOPS_SHARED_SECRETS'), problems),
   };
-  if (!/^[A-Za-z0-9_.-]+$/.test(config.queuePrefix)) problems.push('MOCKOPS_QUEUE_PREFIX: letters, digits, _ . - only');
-  if (!/^[a-z_][a-z0-9_]*$/.test(config.databaseSchema)) problems.push('MOCKOPS_DB_SCHEMA: a lower-case SQL identifier');
-  if (!['$', '0'].includes(config.matcherStartId)) problems.push('MOCKOPS_MATCHER_START: "$" or "0"');
-  if (str('MOCKOPS_SPEC_ROOT') && !existsSync(config.specRoot)) problems.push(`MOCKOPS_SPEC_ROOT: ${config.specRoot} does not exist`);
+  url('SLACK_WEBHOOK_URL', ['https:', 'http:']);
+  url('SMTP_URL', ['smtp:', 'smtps:']);
+  for (const name of Object.keys(env)) {
+    const m = /^MOCKOPS_CONCURRENCY_(.+)$/.exec(name);
+    if (m && !(STEP_TYPES as readonly string[]).includes(m[1].toLowerCase())) {
+      problems.push(`${name}: no step type "${m[1].toLowerCase()}" (known: ${STEP_TYPES.join(', ')})`);
+    }
+  }
+  if (!/^[A-Za-z0-9_.-]+$/.test(config.queues.prefix)) problems.push('MOCKOPS_QUEUE_PREFIX: letters, digits, _ . - only');
+  if (!/^[a-z_][a-z0-9_]*$/.test(config.database.schema)) problems.push('MOCKOPS_DB_SCHEMA: a lower-case SQL identifier');
+  if (!['$', '0'].includes(config.matcher.startId)) problems.push('MOCKOPS_MATCHER_START: "$" or "0"');
+  if (str('MOCKOPS_SPEC_ROOT') && !existsSync(config.steps.regenerateSdk.specRoot)) {
+    problems.push(`MOCKOPS_SPEC_ROOT: ${config.steps.regenerateSdk.specRoot} does not exist`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+function apiKeysOf(raw: string | undefined, problems: string[]): ApiKeyEntry[] {
+  try {
+    return parseApiKeys(raw);
+  } catch (e) {
+    if (!(e instanceof ApiKeyFormatError)) throw e;
+    problems.push(...e.problems.map((p) => `MOCKOPS_API_KEYS: ${p}`));
+    return [];
+  }
+}
+
+function egressAllowOf(raw: string | undefined, problems: string[]): EgressAllowList {
+  try {
+    return EgressAllowList.parse(raw);
+  } catch (e) {
+    if (!(e instanceof EgressError)) throw e;
+    problems.push(`MOCKOPS_EGRESS_ALLOW: ${e.message}`);
+    return EgressAllowList.empty();
+  }
+}
+
+/** MOCKOPS_MAX_BODY: bytes, or a number with kb/mb (binary units, as body-parser reads them). */
+export function parseMaxBody(raw: string | undefined, problems: string[] = []): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_MAX_BODY_BYTES;
+  const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw.trim());
+  if (!m) {
+    problems.push(`MOCKOPS_MAX_BODY: expected bytes or a size like "512kb" or "2mb", got "${raw}"`);
+    return DEFAULT_MAX_BODY_BYTES;
+  }
+  const n = Number(m[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[(m[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb'];
+  if (n < 1024) {
+    problems.push('MOCKOPS_MAX_BODY: must be at least 1kb');
+    return DEFAULT_MAX_BODY_BYTES;
+  }
+  return n;
+}
+
+/** MOCKOPS_RATE_LIMIT: requests per minute and caller (`600`), or per window (`100/10s`), or `off`. */
+export function parseRateLimit(raw: string | undefined, problems: string[] = []): RateLimit | false {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_RATE_LIMIT;
+  const text = raw.trim().toLowerCase();
+  if (text === 'off' || text === '0') return false;
+  const m = /^(\d+)(?:\/(\d+)s)?$/.exec(text);
+  if (!m || Number(m[1]) < 1 || (m[2] !== undefined && Number(m[2]) < 1)) {
+    problems.push(`MOCKOPS_RATE_LIMIT: expected requests per minute ("600"), "<n>/<seconds>s" or "off", got "${raw}"`);
+    return DEFAULT_RATE_LIMIT;
+  }
+  return { limit: Number(m[1]), windowMs: (m[2] ? Number(m[2]) : 60) * 1000 };
 }
 
 /**
@@ -166,8 +280,9 @@ export function parseSecretsKeys(raw: string | undefined, problems: string[] = [
     if (!entry) return;
     const sep = entry.lastIndexOf(':');
     const material = sep === -1 ? entry : entry.slice(sep + 1);
-    const key = /^[0-9a-f]{64}$/i.test(material) ? Buffer.from(material, 'hex') : Buffer.from(material, 'base64');
-    if (key.length !== 32 || (!/^[0-9a-f]{64}$/i.test(material) && key.toString('base64').replace(/=+$/, '') !== material.replace(/=+$/, ''))) {
+    const hex = /^[0-9a-f]{64}$/i.test(material);
+    const key = hex ? Buffer.from(material, 'hex') : Buffer.from(material, 'base64');
+    if (key.length !== 32 || (!hex && key.toString('base64').replace(/=+$/, '') !== material.replace(/=+$/, ''))) {
       problems.push(`MOCKOPS_SECRETS_KEY: key ${i + 1} is not 32 bytes in base64 or hex (make one with: openssl rand -base64 32)`);
       return;
     }
@@ -191,7 +306,10 @@ export function parseSharedSecrets(raw: string | undefined, problems: string[] =
       problems.push(`MOCKOPS_SHARED_SECRETS: "${entry}" is not NAME=workspace|workspace or NAME=*`);
       continue;
     }
-    const workspaces = m[2].split('|').map((w) => w.trim()).filter(Boolean);
+    const workspaces = m[2]
+      .split('|')
+      .map((w) => w.trim())
+      .filter(Boolean);
     if (workspaces.includes('*')) out[m[1]] = '*';
     else if (workspaces.some((w) => !/^[A-Za-z0-9_.:-]+$/.test(w))) problems.push(`MOCKOPS_SHARED_SECRETS: invalid workspace id in "${entry}"`);
     else out[m[1]] = workspaces;
@@ -205,16 +323,14 @@ export function isSharedWith(shared: Record<string, string[] | '*'>, name: strin
   return with_ === '*' || (Array.isArray(with_) && with_.includes(workspaceId));
 }
 
-const SECRET_PREFIX = 'MOCKOPS_SECRET_';
-
 /**
- * Secrets for `{{secrets.NAME}}` templates and for handlers' `ctx.secret(NAME)`: every
- * `MOCKOPS_SECRET_<NAME>` variable, plus the product's well-known credentials (SLACK_WEBHOOK_URL,
- * SMTP_URL, GITHUB_TOKEN) under their own names so handlers can fall back to them.
+ * The operator's secrets: every `MOCKOPS_SECRET_<NAME>` variable, plus the well-known credentials
+ * (SLACK_WEBHOOK_URL, SMTP_URL, GITHUB_TOKEN, WEBHOOK_SECRET) under their own
+ * names, so handlers can fall back to them for global pipelines and the workspaces they are shared with.
  */
-export function secretsFromEnv(env: Env = process.env): Record<string, string> {
+export function operatorSecrets(env: Env): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of ['SLACK_WEBHOOK_URL', 'SMTP_URL', 'GITHUB_TOKEN', 'WEBHOOK_SECRET']) {
+  for (const name of WELL_KNOWN_CREDENTIALS) {
     const v = env[name];
     if (v) out[name] = v;
   }

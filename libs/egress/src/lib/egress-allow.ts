@@ -85,11 +85,6 @@ export function parseEgressAllow(value?: string): EgressAllowList {
   return EgressAllowList.parse(value);
 }
 
-/** The allow list from the environment (MOCKOPS_EGRESS_ALLOW). */
-export function egressAllowFromEnv(env: Record<string, string | undefined> = process.env): EgressAllowList {
-  return EgressAllowList.parse(env[EGRESS_ALLOW_ENV]);
-}
-
 export function normaliseHost(hostname: string): string {
   let name = hostname.trim().toLowerCase();
   if (name.startsWith('[') && name.endsWith(']')) name = name.slice(1, -1);

@@ -64,13 +64,12 @@ describe('assertEgressAllowed', () => {
     await denial(assertEgressAllowed('http://other', { allow: 'mail.internal', resolver }));
   });
 
-  it('reads MOCKOPS_EGRESS_ALLOW when no allow list is passed', async () => {
+  it('never reads the environment: without an allow list only public addresses pass', async () => {
     const before = process.env.MOCKOPS_EGRESS_ALLOW;
     try {
       process.env.MOCKOPS_EGRESS_ALLOW = '10.9.9.9';
-      await expect(assertEgressAllowed('http://10.9.9.9/')).resolves.toBeDefined();
-      delete process.env.MOCKOPS_EGRESS_ALLOW;
       await denial(assertEgressAllowed('http://10.9.9.9/'));
+      await expect(assertEgressAllowed('http://10.9.9.9/', { allow: '10.9.9.9' })).resolves.toBeDefined();
     } finally {
       if (before === undefined) delete process.env.MOCKOPS_EGRESS_ALLOW;
       else process.env.MOCKOPS_EGRESS_ALLOW = before;

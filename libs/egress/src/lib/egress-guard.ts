@@ -1,6 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
-import { EgressAllowList, egressAllowFromEnv, EGRESS_ALLOW_ENV, normaliseHost } from './egress-allow';
+import { EgressAllowList, EGRESS_ALLOW_ENV, normaliseHost } from './egress-allow';
 import { EgressDeniedError, EgressError } from './egress-errors';
 import { formatIp, parseIp } from './ip-address';
 import { classifyAddress } from './ip-ranges';
@@ -41,10 +41,11 @@ export const systemResolver: EgressResolver = (hostname) =>
     });
   });
 
+/** The allow list given (parsed when text); none: no private address is allowed. */
 export function resolveAllowList(allow: EgressAllowList | string | undefined): EgressAllowList {
   if (allow instanceof EgressAllowList) return allow;
   if (typeof allow === 'string') return EgressAllowList.parse(allow);
-  return egressAllowFromEnv();
+  return EgressAllowList.empty();
 }
 
 /**

@@ -14,6 +14,21 @@ export interface ExecutionChange {
   step_status?: string;
 }
 
+/** The notice for an execution (and optionally one of its steps) now in `status`. */
+export function changeOf(
+  execution: { id: string; pipelineId: string; workspaceId: string | null },
+  status: string,
+  step?: { name: string; status: string },
+): ExecutionChange {
+  return {
+    execution_id: execution.id,
+    pipeline_id: execution.pipelineId,
+    workspace_id: execution.workspaceId,
+    status,
+    ...(step ? { step: step.name, step_status: step.status } : {}),
+  };
+}
+
 /** Anything that takes execution-change notices. Implementations must never throw. */
 export interface ExecutionChangeSink {
   notify(change: ExecutionChange): void;

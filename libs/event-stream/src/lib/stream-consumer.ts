@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
+import type { LogSink } from '@mockops/pipeline-core';
 import { deadLetterStreamOf } from './wire';
 
 /** One stream entry as read: its fields, or null when it was trimmed away before it was read. */
@@ -21,12 +22,6 @@ export interface DeadLetter {
   code: DeadLetterReason;
   reason: string;
   original: string;
-}
-
-export interface ConsumerLogger {
-  log(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
 }
 
 export interface StreamConsumerOptions {
@@ -54,7 +49,7 @@ export interface StreamConsumerOptions {
    * a failing probe means an outage: everything stays pending and is retried with backoff.
    */
   probe(): Promise<unknown>;
-  logger: ConsumerLogger;
+  logger: LogSink;
   /** Called after every handled batch (metrics). */
   onBatch?(stats: { read: number; dead: DeadLetter[] }): void;
 }

@@ -62,7 +62,7 @@ describe('embedded Postgres (pglite over the wire protocol)', () => {
   });
 
   it('resolveDatabase uses DATABASE_URL when set and starts nothing', async () => {
-    const resolved = await resolveDatabase({ DATABASE_URL: 'postgres://app@db.internal:5432/mockops' });
+    const resolved = await resolveDatabase({ url: 'postgres://app@db.internal:5432/mockops', dataDir: '/nonexistent' });
     expect(resolved).toEqual({ url: 'postgres://app@db.internal:5432/mockops' });
   });
 });

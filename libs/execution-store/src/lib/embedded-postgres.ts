@@ -96,13 +96,10 @@ export interface ResolvedDatabase {
   embedded?: EmbeddedPostgres;
 }
 
-/**
- * DATABASE_URL when set; otherwise an embedded Postgres with its files under
- * `$MOCKOPS_DATA_DIR/pgdata` (default `.mockops/pgdata`).
- */
-export async function resolveDatabase(env: Record<string, string | undefined> = process.env): Promise<ResolvedDatabase> {
-  const url = env['DATABASE_URL']?.trim();
+/** The given database URL; without one, an embedded Postgres with its files under `<dataDir>/pgdata`. */
+export async function resolveDatabase(opts: { url?: string; dataDir: string }): Promise<ResolvedDatabase> {
+  const url = opts.url?.trim();
   if (url) return { url };
-  const embedded = await startEmbeddedPostgres({ dataDir: join(env['MOCKOPS_DATA_DIR'] || '.mockops', 'pgdata') });
+  const embedded = await startEmbeddedPostgres({ dataDir: join(opts.dataDir, 'pgdata') });
   return { url: embedded.url, embedded };
 }

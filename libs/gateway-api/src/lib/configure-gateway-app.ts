@@ -2,19 +2,19 @@ import { INestApplication, Logger, RequestMethod } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import { DEFAULT_MAX_BODY_BYTES } from '@mockops/config';
 import { ApiKeyRegistry, isLoopbackHost } from './auth/api-keys';
 import { ApiErrorFilter, sendGatewayError } from './errors/api-error.filter';
 import { JSON_MEDIA_TYPES, YAML_MEDIA_TYPES } from './http/content-type.guard';
 import { inputChecks, verifyUtf8 } from './http/input-checks.middleware';
 
 export const API_PREFIX = 'api/v1';
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 export interface ConfigureGatewayOptions {
   /** The address the app will listen on; with no API keys only a loopback address is allowed. */
   host?: string;
-  /** Request body limit in bytes, or a size text such as "2mb" (MOCKOPS_MAX_BODY). Default 1 MB. */
-  maxBody?: number | string;
+  /** Request body limit in bytes (MOCKOPS_MAX_BODY). Default 1 MB. */
+  maxBody?: number;
   /** Serve the OpenAPI document and Swagger UI (default true). */
   docs?: boolean;
 }
@@ -27,16 +27,6 @@ export class GatewayBootError extends Error {
 }
 
 const logger = new Logger('GatewayApp');
-
-/** Parses MOCKOPS_MAX_BODY: bytes, or a number with kb/mb (binary units, as body-parser reads them). */
-export function parseMaxBody(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return DEFAULT_MAX_BODY_BYTES;
-  const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw.trim());
-  if (!m) throw new GatewayBootError(`MOCKOPS_MAX_BODY: expected bytes or a size like "512kb" or "2mb", got "${raw}"`);
-  const n = Number(m[1]) * ({ b: 1, kb: 1024, mb: 1024 * 1024 }[(m[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb']);
-  if (n < 1024) throw new GatewayBootError('MOCKOPS_MAX_BODY: must be at least 1kb');
-  return n;
-}
 
 /** Without API keys the gateway may only listen on loopback; call it early to fail before connecting anywhere. */
 export function assertSafeBinding(host: string, open: boolean): void {
@@ -61,7 +51,7 @@ export function configureGatewayApp(app: INestApplication, options: ConfigureGat
     logger.warn(`MOCKOPS_API_KEYS is not set: the API is open to anyone who can reach ${host} (loopback only)`);
   }
 
-  const limit = typeof options.maxBody === 'string' ? parseMaxBody(options.maxBody) : (options.maxBody ?? DEFAULT_MAX_BODY_BYTES);
+  const limit = options.maxBody ?? DEFAULT_MAX_BODY_BYTES;
   const express = app as NestExpressApplication;
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [

@@ -2,7 +2,9 @@ import { DynamicModule, Module, ModuleMetadata, Provider } from '@nestjs/common'
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModuleOptions, ThrottlerStorageService, getOptionsToken, getStorageToken } from '@nestjs/throttler';
 import { ApiKeyGuard } from './auth/api-key.guard';
-import { ApiKeyRegistry, parseApiKeys } from './auth/api-keys';
+import { ArtifactsController } from './artifacts/artifacts.controller';
+import { ArtifactsService } from './artifacts/artifacts.service';
+import { ApiKeyRegistry } from './auth/api-keys';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
 import { ExecutionsController } from './executions/executions.controller';
@@ -13,10 +15,13 @@ import { ContentTypeGuard } from './http/content-type.guard';
 import { GatewayThrottlerGuard } from './http/gateway-throttler.guard';
 import { PipelinesController } from './pipelines/pipelines.controller';
 import { PipelinesService } from './pipelines/pipelines.service';
+import { PromotionsController, WorkspaceEnvironmentsController } from './promotions/promotions.controller';
+import { PromotionsService } from './promotions/promotions.service';
 import { RUN_VIEW_CONTROLLERS, RUN_VIEW_PROVIDERS } from './run-view/run-view.providers';
 import { SecretsController } from './secrets/secrets.controller';
 import { SecretsService } from './secrets/secrets.service';
 import { defaultDatabasePing } from './store-port';
+import { WebUiModule } from './web-ui/web-ui.module';
 
 export interface GatewayModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   useFactory: (...args: any[]) => GatewayModuleOptions | Promise<GatewayModuleOptions>;
@@ -44,18 +49,20 @@ function throttlerOptions(options: ResolvedGatewayOptions): ThrottlerModuleOptio
 }
 
 /**
- * The REST API: pipelines, executions, events, health and docs. Boot it with `forRoot` (instances at
- * hand: tests, the all-in-one process) or `forRootAsync` (instances from other providers), then call
- * `configureGatewayApp(app)` for the prefix, body parsers, error shape and OpenAPI document.
+ * The whole REST API in one module, the same in the gateway app and the one-process app: pipelines,
+ * executions (and their artifacts), events, secrets, promotions and environments, the run view's
+ * feeds, health, and the web app. One key registry, one rate limiter, one error shape for all of
+ * it. Boot it with `forRoot` (instances at hand: the runtime, tests) or `forRootAsync`, then call
+ * `configureGatewayApp(app)` for the prefix, body parsers, input checks and OpenAPI document.
  */
 @Module({})
-export class GatewayModule {
-  static forRoot(options: GatewayModuleOptions): DynamicModule {
-    return GatewayModule.build([], { provide: GATEWAY_OPTIONS, useValue: resolveGatewayOptions(options) });
+export class GatewayApiModule {
+  static forRoot(options: GatewayModuleOptions, opts: { webUi?: boolean } = {}): DynamicModule {
+    return GatewayApiModule.build(opts.webUi ? [WebUiModule.forRoot()] : [], { provide: GATEWAY_OPTIONS, useValue: resolveGatewayOptions(options) });
   }
 
   static forRootAsync(options: GatewayModuleAsyncOptions): DynamicModule {
-    return GatewayModule.build(options.imports ?? [], {
+    return GatewayApiModule.build(options.imports ?? [], {
       provide: GATEWAY_OPTIONS,
       useFactory: async (...args: unknown[]) => resolveGatewayOptions(await options.useFactory(...args)),
       inject: options.inject ?? [],
@@ -64,18 +71,23 @@ export class GatewayModule {
 
   private static build(imports: NonNullable<ModuleMetadata['imports']>, optionsProvider: Provider): DynamicModule {
     return {
-      module: GatewayModule,
+      module: GatewayApiModule,
       imports: [TerminusModule.forRoot(), ...imports],
       // The run-view controllers come before ExecutionsController, so /executions/live is not taken for an :id.
-      controllers: [PipelinesController, ...RUN_VIEW_CONTROLLERS, ExecutionsController, EventsController, SecretsController, HealthController],
+      controllers: [
+        PipelinesController,
+        ...RUN_VIEW_CONTROLLERS,
+        ExecutionsController,
+        ArtifactsController,
+        EventsController,
+        SecretsController,
+        PromotionsController,
+        WorkspaceEnvironmentsController,
+        HealthController,
+      ],
       providers: [
         optionsProvider,
-        {
-          provide: ApiKeyRegistry,
-          useFactory: (o: ResolvedGatewayOptions) =>
-            new ApiKeyRegistry(typeof o.apiKeys === 'string' || o.apiKeys === undefined ? parseApiKeys(o.apiKeys) : o.apiKeys),
-          inject: [GATEWAY_OPTIONS],
-        },
+        { provide: ApiKeyRegistry, useFactory: (o: ResolvedGatewayOptions) => new ApiKeyRegistry(o.apiKeys ?? []), inject: [GATEWAY_OPTIONS] },
         { provide: getOptionsToken(), useFactory: throttlerOptions, inject: [GATEWAY_OPTIONS] },
         { provide: getStorageToken(), useClass: ThrottlerStorageService },
         ApiKeyGuard,
@@ -85,6 +97,8 @@ export class GatewayModule {
         ExecutionsService,
         EventsService,
         SecretsService,
+        PromotionsService,
+        ArtifactsService,
         ...RUN_VIEW_PROVIDERS,
       ],
       exports: [GATEWAY_OPTIONS, ApiKeyRegistry],

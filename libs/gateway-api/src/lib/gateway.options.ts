@@ -1,18 +1,32 @@
 import type { Redis } from 'ioredis';
 import type { EventEnvelope, SecretScope } from '@mockops/pipeline-core';
 import type { PipelineChange } from '@mockops/event-stream';
-import type { ApiKeyEntry } from './auth/api-keys';
+import type { ApiKeyEntry } from '@mockops/config';
+import type { ArtifactRecord, ArtifactWithContent, PromotionStore } from '@mockops/execution-store';
+import type { PromotionAnnouncer } from '@mockops/step-auto-promote';
 import type { GatewayStore } from './store-port';
 
 export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');
 
-export interface GatewayRateLimit {
-  /** Requests allowed per window and caller (API key, else client address). */
-  limit: number;
-  windowMs: number;
+export { DEFAULT_RATE_LIMIT, type RateLimit as GatewayRateLimit } from '@mockops/config';
+import type { RateLimit } from '@mockops/config';
+
+/** Promotions: the table, who announces a completion, and the key that signs the promotion webhook. */
+export interface GatewayPromotions {
+  store: Pick<
+    PromotionStore,
+    'listPromotions' | 'getPromotion' | 'approve' | 'reject' | 'getEnvironments' | 'setEnvironmentOrder'
+  >;
+  announcer: Pick<PromotionAnnouncer, 'announce'>;
+  /** The operator's PROMOTION_WEBHOOK_SECRET. */
+  webhookSecret?: string;
 }
 
-export const DEFAULT_RATE_LIMIT: GatewayRateLimit = { limit: 600, windowMs: 60_000 };
+/** Execution artifacts (the ArtifactStore). */
+export interface GatewayArtifacts {
+  list(executionId: string): Promise<ArtifactRecord[]>;
+  get(executionId: string, name: string): Promise<ArtifactWithContent | null>;
+}
 
 /** Workspace secrets as the gateway uses them: the store, and who may use what (save-time checks). */
 export interface GatewaySecrets {
@@ -45,10 +59,12 @@ export interface GatewayModuleOptions {
   dataSource?: { query(sql: string): Promise<unknown> };
   /** Used by /readyz; defaults to `SELECT 1` on dataSource, else a lookup through the store. */
   pingDatabase?: () => Promise<unknown>;
-  /** MOCKOPS_API_KEYS text or parsed entries; none = open gateway (loopback only). */
-  apiKeys?: string | ApiKeyEntry[];
+  /** The configured API keys; none = open gateway (loopback only). */
+  apiKeys?: ApiKeyEntry[];
   /** false disables rate limiting. */
-  rateLimit?: GatewayRateLimit | false;
+  rateLimit?: RateLimit | false;
+  promotions?: GatewayPromotions;
+  artifacts?: GatewayArtifacts;
   /** Workspace secrets; without them the secrets API answers 503 and saving skips the secret scope check. */
   secrets?: GatewaySecrets;
 }

@@ -15,6 +15,7 @@ export type GatewayStore = Pick<
   | 'listExecutions'
   | 'cancelExecution'
   | 'rerunExecution'
+  | 'resolveParkedStepRun'
 >;
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';

@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { configureGatewayApp } from '../lib/configure-gateway-app';
-import { GatewayModule } from '../lib/gateway.module';
+import { GatewayApiModule } from '../lib/gateway.module';
+import { parseApiKeys } from '@mockops/config';
 import type { GatewayModuleOptions } from '../lib/gateway.options';
 import { startTestGateway, type TestGateway } from './gateway-harness';
 
@@ -132,9 +133,9 @@ describe('gateway: boot safety', () => {
       store: {} as GatewayModuleOptions['store'],
       publisher: { publishEnvelope: async () => ({ id: 'x', entryId: null, duplicate: true }) },
       notifier: { notify: async () => undefined },
-      apiKeys,
+      apiKeys: parseApiKeys(apiKeys),
     };
-    @Module({ imports: [GatewayModule.forRoot(options)] })
+    @Module({ imports: [GatewayApiModule.forRoot(options)] })
     class BootModule {}
     const app = await NestFactory.create(BootModule, { bodyParser: false, logger: false, abortOnError: false });
     try {

@@ -8,7 +8,9 @@ import { EventPublisher, PipelineChangeNotifier } from '@mockops/event-stream';
 import { ExecutionStore, createDataSource, runMigrations } from '@mockops/execution-store';
 import { SPEC_PIPELINES, specPipeline, type SpecPipelineName } from '@mockops/testing';
 import { configureGatewayApp, type ConfigureGatewayOptions } from '../lib/configure-gateway-app';
-import { GatewayModule } from '../lib/gateway.module';
+import { GatewayApiModule } from '../lib/gateway.module';
+import { parseApiKeys } from '@mockops/config';
+import { ArtifactStore } from '@mockops/execution-store';
 import type { GatewayModuleOptions } from '../lib/gateway.options';
 
 /** Where the spec's complete pipelines live, verbatim (checked against the spec in @mockops/testing). */
@@ -69,13 +71,14 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
 
   @Module({
     imports: [
-      GatewayModule.forRoot({
+      GatewayApiModule.forRoot({
         store,
         redis,
         dataSource,
         publisher: new EventPublisher(redis, { stream }),
         notifier: recordingNotifier,
-        apiKeys: opts.apiKeys,
+        apiKeys: parseApiKeys(opts.apiKeys),
+        artifacts: new ArtifactStore(dataSource),
         rateLimit: opts.rateLimit ?? false,
       }),
       ...(opts.modules ?? []),

@@ -5,6 +5,7 @@ import {
   resolveStepRuntime,
   type EventEnvelope,
   type IndexedPipeline,
+  type LogSink,
 } from '@mockops/pipeline-core';
 import {
   MATCHER_GROUP,
@@ -12,12 +13,18 @@ import {
   parseEventEntry,
   pipelinesVersionKeyOf,
   subscribePipelineChanges,
+  changeOf,
   type DeadLetter,
   type ExecutionChangeSink,
   type PipelineChange,
   type StreamEntry,
 } from '@mockops/event-stream';
-import { changeOf, type ExecutionAdvancer } from '@mockops/worker-kit';
+
+/** How the matcher starts executions moving (implemented by worker-kit's ExecutionAdvancer). */
+export interface MatcherDispatch {
+  dispatchMany(list: { executionId: string; document: IndexedPipeline['document']; stepNames: string[]; runAttempt?: number }[]): Promise<void>;
+  advance(executionId: string): Promise<unknown>;
+}
 
 /** The part of the execution store the matcher uses. */
 export interface MatcherStore {
@@ -34,19 +41,14 @@ export interface MatcherStore {
   ): Promise<{ execution: { id: string; pipelineId: string; revisionId: string }; created: boolean }[]>;
 }
 
-export interface MatcherLogger {
-  log(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
 export interface TriggerMatcherOptions {
   /** Commands (XACK, XADD, XAUTOCLAIM). */
   redis: Redis;
   /** Creates the dedicated connections (blocking reads, pub/sub); defaults to redis.duplicate(). */
   duplicate?: () => Redis;
   store: MatcherStore;
-  advancer: Pick<ExecutionAdvancer, 'advance' | 'dispatchMany'>;
+  /** Enqueues the first steps of new executions, and re-plans existing ones (the runtime's ExecutionAdvancer). */
+  advancer: MatcherDispatch;
   stream: string;
   group?: string;
   consumer?: string;
@@ -57,7 +59,7 @@ export interface TriggerMatcherOptions {
   reloadMs: number;
   /** Largest event accepted from the stream (MOCKOPS_EVENT_MAX_BYTES); bigger entries are dead-lettered. */
   maxEventBytes?: number;
-  logger: MatcherLogger;
+  logger: LogSink;
   /** Told about the executions each batch creates (live views); optional, fire-and-forget. */
   changes?: ExecutionChangeSink;
 }

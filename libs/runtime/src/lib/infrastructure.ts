@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { secretsFromEnv, type MockopsConfig } from '@mockops/config';
+import type { MockopsConfig } from '@mockops/config';
 import { EventPublisher, ExecutionChangeNotifier, PipelineChangeNotifier } from '@mockops/event-stream';
 import { ExecutionStore, SecretCipher, SecretStore, createDataSource, pendingMigrations, resolveDatabase, runMigrations } from '@mockops/execution-store';
 import { Queue } from 'bullmq';
@@ -49,22 +49,22 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
   const closers: (() => Promise<unknown>)[] = [];
   try {
     let dataSource = overrides.dataSource;
-    let databaseUrl = config.databaseUrl ?? '';
+    let databaseUrl = config.database.url ?? '';
     let embeddedDatabase = false;
     if (!dataSource) {
-      const db = await resolveDatabase({ ...process.env, DATABASE_URL: config.databaseUrl, MOCKOPS_DATA_DIR: config.dataDir });
+      const db = await resolveDatabase({ url: config.database.url, dataDir: config.dataDir });
       databaseUrl = db.url;
       embeddedDatabase = Boolean(db.embedded);
       if (db.embedded) closers.push(() => db.embedded!.stop());
-      dataSource = createDataSource({ url: db.url, schema: config.databaseSchema });
+      dataSource = createDataSource({ url: db.url, schema: config.database.schema });
       await dataSource.initialize();
       closers.push(() => dataSource!.destroy());
-      if (config.autoMigrate) await runMigrations(dataSource);
+      if (config.database.autoMigrate) await runMigrations(dataSource);
       else if (await pendingMigrations(dataSource)) {
         throw new Error('the database has pending migrations and MOCKOPS_AUTO_MIGRATE=false: run `npm run migrate` first');
       }
     }
-    const redis = overrides.redis ?? connectRedis(config.redisUrl);
+    const redis = overrides.redis ?? connectRedis(config.redis.url);
     if (!overrides.redis) {
       closers.push(async () => redis.quit().catch(() => redis.disconnect()));
       await redis.ping();
@@ -73,18 +73,18 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
     const queues = new Map<string, Queue<StepJobData>>();
     for (const type of STEP_TYPES) {
       const name = queueNameFor(type);
-      queues.set(name, new Queue<StepJobData>(name, { connection: redis, prefix: config.queuePrefix }));
+      queues.set(name, new Queue<StepJobData>(name, { connection: redis, prefix: config.queues.prefix }));
     }
     closers.push(async () => Promise.all([...queues.values()].map((q) => q.close())));
     const revisions = new RevisionCache(store);
-    const secretStore = new SecretStore(dataSource, config.secretsKeys.length ? new SecretCipher(config.secretsKeys) : null);
-    const secrets = overrides.secrets ?? secretsFromEnv();
+    const secretStore = new SecretStore(dataSource, config.secrets.keys.length ? new SecretCipher(config.secrets.keys) : null);
+    const secrets = overrides.secrets ?? config.secrets.operator;
     const dispatcher = new StepDispatcher((name) => {
       const queue = queues.get(name);
       if (!queue) throw new Error(`no queue named ${name}`);
       return queue;
     });
-    const changes = new ExecutionChangeNotifier(redis, config.eventsStream);
+    const changes = new ExecutionChangeNotifier(redis, config.events.stream);
     const infra: Infrastructure = {
       config,
       redis,
@@ -94,12 +94,12 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
       revisions,
       dispatcher,
       advancer: new ExecutionAdvancer(store, revisions, dispatcher, changes),
-      publisher: new EventPublisher(redis, { stream: config.eventsStream, maxLen: config.eventsMaxLen, maxEventBytes: config.eventMaxBytes }),
-      notifier: new PipelineChangeNotifier(redis, config.eventsStream),
+      publisher: new EventPublisher(redis, { stream: config.events.stream, maxLen: config.events.maxLen, maxEventBytes: config.events.maxBytes }),
+      notifier: new PipelineChangeNotifier(redis, config.events.stream),
       changes,
       secrets,
       secretStore,
-      secretResolver: new SecretResolver(secrets, config.sharedSecrets, secretStore),
+      secretResolver: new SecretResolver(secrets, config.secrets.shared, secretStore),
       databaseUrl,
       embeddedDatabase,
       close: async () => {

@@ -22,15 +22,15 @@ export class MatcherService implements OnApplicationBootstrap, OnApplicationShut
       redis,
       store,
       advancer,
-      stream: config.eventsStream,
-      batchSize: config.matcherBatchSize,
-      blockMs: config.matcherBlockMs,
-      claimIdleMs: config.matcherClaimIdleMs,
-      startId: config.matcherStartId,
-      reloadMs: config.matcherReloadMs,
-      maxEventBytes: config.eventMaxBytes,
+      stream: config.events.stream,
+      batchSize: config.matcher.batchSize,
+      blockMs: config.matcher.blockMs,
+      claimIdleMs: config.matcher.claimIdleMs,
+      startId: config.matcher.startId,
+      reloadMs: config.matcher.reloadMs,
+      maxEventBytes: config.events.maxBytes,
       logger: this.logger,
-      changes: new ExecutionChangeNotifier(redis, config.eventsStream),
+      changes: new ExecutionChangeNotifier(redis, config.events.stream),
     });
   }
 

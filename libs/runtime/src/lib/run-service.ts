@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger, Module, type DynamicModule, type INestApplicationContext, type LogLevel, type Type } from '@nestjs/common';
+import { Inject, Logger, Module, type DynamicModule, type INestApplicationContext, type LogLevel, type OnApplicationBootstrap, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig, type MockopsConfig } from '@mockops/config';
@@ -8,16 +8,25 @@ import { ensureRedis } from './redis';
 import { RuntimeModule } from './runtime.module';
 import { MatcherModule } from './matcher.module';
 import { WorkersModule, type HandlerProvider } from './workers.module';
+import { configureGateway, gatewayApiModule, type GatewaySpec } from './gateway-wiring';
+import type { BackgroundService } from './step-handlers';
 
 export interface ServiceSpec {
   name: string;
   /** Run the trigger-matcher in this process. */
   matcher?: boolean;
-  /** Step handlers whose workers run in this process. */
-  handlers?: HandlerProvider[];
-  /** Extra Nest modules (e.g. the gateway), built from the infrastructure. */
+  /**
+   * The step workers of this process: step types (their handlers from ALL_STEP_HANDLERS), handlers
+   * built otherwise (tests), or `all`: every step type, and the boot fails if one has no handler.
+   */
+  handlers?: HandlerProvider[] | 'all';
+  /** Serve the REST API (GatewayApiModule) on the config's HOST and PORT. */
+  gateway?: GatewaySpec | boolean;
+  /** Runs for the process's lifetime (e.g. the published-versions recorder). */
+  services?: ((infra: Infrastructure) => BackgroundService)[];
+  /** Extra Nest modules, built from the infrastructure. */
   modules?: ((infra: Infrastructure) => Type<unknown> | DynamicModule)[];
-  /** Serve HTTP: called with the Nest application before it listens. */
+  /** Serve HTTP: called with the Nest application before it listens (after the gateway's own setup). */
   http?: (app: INestApplication, infra: Infrastructure) => Promise<void> | void;
   /** One-process mode: start a local redis-server when none answers and REDIS_URL is unset. */
   startLocalRedis?: boolean;
@@ -65,13 +74,32 @@ function installSignalHandlers(): void {
   }
 }
 
+const BACKGROUND_SERVICES = Symbol('BACKGROUND_SERVICES');
+
+class BackgroundLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(BACKGROUND_SERVICES) private readonly services: BackgroundService[]) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const s of this.services) await s.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const s of [...this.services].reverse()) await s.stop();
+  }
+}
+
+const gatewaySpecOf = (spec: ServiceSpec): GatewaySpec | undefined => (spec.gateway === true ? {} : spec.gateway || undefined);
+
 /** Builds the Nest root module of a service from its spec. */
 export function serviceModule(spec: ServiceSpec, infra: Infrastructure): Type<unknown> {
   const imports: (Type<unknown> | DynamicModule)[] = [RuntimeModule.forRoot(infra)];
   if (spec.matcher) imports.push(MatcherModule);
-  if (spec.handlers?.length) imports.push(WorkersModule.forRoot(infra, spec.handlers));
+  if (spec.handlers === 'all' || spec.handlers?.length) imports.push(WorkersModule.forRoot(infra, spec.handlers));
+  const gateway = gatewaySpecOf(spec);
+  if (gateway) imports.push(gatewayApiModule(infra, gateway));
   for (const m of spec.modules ?? []) imports.push(m(infra));
-  @Module({ imports })
+  const services = (spec.services ?? []).map((make) => make(infra));
+  @Module({ imports, providers: [{ provide: BACKGROUND_SERVICES, useValue: services }, BackgroundLifecycle] })
   class ServiceModule {}
   return ServiceModule;
 }
@@ -87,8 +115,8 @@ export async function startService(
   const logger = new Logger(spec.name);
   let stopRedis: (() => Promise<void>) | undefined;
   if (spec.startLocalRedis && !opts.overrides?.redis) {
-    const ensured = await ensureRedis(config.redisUrl, config.redisUrlExplicit, config.dataDir);
-    if (ensured.child) logger.warn(`no Redis answered at ${config.redisUrl}: started a local redis-server (pid ${ensured.child.pid})`);
+    const ensured = await ensureRedis(config.redis.url, config.redis.explicit, config.dataDir);
+    if (ensured.child) logger.warn(`no Redis answered at ${config.redis.url}: started a local redis-server (pid ${ensured.child.pid})`);
     stopRedis = ensured.stop;
   }
   let infra: Infrastructure;
@@ -103,10 +131,12 @@ export async function startService(
   let app: INestApplicationContext;
   let url: string | undefined;
   try {
-    if (spec.http) {
+    const gateway = gatewaySpecOf(spec);
+    if (spec.http || gateway) {
       const httpApp = await NestFactory.create(module, { bodyParser: false, logger: logLevels });
-      await spec.http(httpApp, infra);
-      await httpApp.listen(config.port, config.host);
+      if (gateway) configureGateway(httpApp, infra, gateway);
+      await spec.http?.(httpApp, infra);
+      await httpApp.listen(config.gateway.port, config.gateway.host);
       url = (await httpApp.getUrl()).replace('[::1]', 'localhost');
       app = httpApp;
     } else {
@@ -132,7 +162,7 @@ export async function startService(
     `${spec.name} started` +
       (url ? ` on ${url}` : '') +
       (spec.matcher ? '; matcher on' : '') +
-      (spec.handlers?.length ? `; workers: ${spec.handlers.length}` : ''),
+      (spec.handlers === 'all' ? '; workers: all step types' : spec.handlers?.length ? `; workers: ${spec.handlers.length}` : ''),
   );
   return { app, infra, url, stop };
 }

@@ -43,7 +43,7 @@ export class RuntimeModule {
       // Connection settings and queue registrations the step processors (@nestjs/bullmq) of
       // WorkersModule attach to.
       imports: [
-        BullModule.forRoot({ connection: infra.redis, prefix: infra.config.queuePrefix }),
+        BullModule.forRoot({ connection: infra.redis, prefix: infra.config.queues.prefix }),
         BullModule.registerQueue(...STEP_TYPES.map((t) => ({ name: queueNameFor(t) }))),
       ],
       providers: values,

@@ -2,6 +2,7 @@ import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import type { MockopsConfig } from '@mockops/config';
+import { STEP_TYPES, isStepType, type StepType } from '@mockops/pipeline-core';
 import {
   ExecutionAdvancer,
   RevisionCache,
@@ -15,17 +16,18 @@ import {
   type StepJobData,
 } from '@mockops/worker-kit';
 import type { Infrastructure } from './infrastructure';
+import { ALL_STEP_HANDLERS } from './step-handlers';
 import { EXECUTION_ADVANCER, MOCKOPS_CONFIG, REVISION_CACHE, STEP_RUNNER } from './tokens';
 
-/** A handler, or a factory for one that needs the process's infrastructure (store, publisher...). */
-export type HandlerProvider = StepHandler<any> | ((infra: Infrastructure) => StepHandler<any>);
+/** A step type (its handler from ALL_STEP_HANDLERS), a handler, or a factory for one that needs the infrastructure. */
+export type HandlerProvider = StepType | StepHandler<any> | ((infra: Infrastructure) => StepHandler<any>);
 
-function processorFor(stepType: string, config: MockopsConfig): Type<WorkerHost> {
+function processorFor(stepType: StepType, config: MockopsConfig): Type<WorkerHost> {
   @Processor(queueNameFor(stepType), {
-    concurrency: config.workerConcurrency,
+    concurrency: config.workers.concurrency[stepType],
     // The BullMQ lock mirrors the step lease, so a dead worker's job is found stalled when its lease ends.
-    lockDuration: config.stepLeaseMs,
-    stalledInterval: Math.max(1000, Math.floor(config.stepLeaseMs / 2)),
+    lockDuration: config.workers.leaseMs,
+    stalledInterval: Math.max(1000, Math.floor(config.workers.leaseMs / 2)),
     maxStalledCount: 10,
     settings: STEP_WORKER_SETTINGS,
   })
@@ -51,7 +53,7 @@ class RunnerShutdown implements OnApplicationShutdown {
   onApplicationShutdown(): Promise<void> {
     // @nestjs/bullmq stops taking jobs and waits for the active ones at the same time; steps still
     // running after the grace period are aborted (and retried elsewhere once their lease expires).
-    return this.runner.drain(this.config.shutdownGraceMs);
+    return this.runner.drain(this.config.workers.shutdownGraceMs);
   }
 }
 
@@ -75,9 +77,17 @@ class ReconcilerLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
  */
 @Module({})
 export class WorkersModule {
-  static forRoot(infra: Infrastructure, handlerProviders: HandlerProvider[]): DynamicModule {
-    const handlers = handlerProviders.map((h) => (typeof h === 'function' ? h(infra) : h));
+  static forRoot(infra: Infrastructure, providers: HandlerProvider[] | 'all'): DynamicModule {
+    const handlers = (providers === 'all' ? STEP_TYPES : providers).map((h) =>
+      typeof h === 'string' ? ALL_STEP_HANDLERS[h](infra) : typeof h === 'function' ? h(infra) : h,
+    );
     const byType = indexHandlers(handlers);
+    // A process that claims to run every step type refuses to start without one of them.
+    if (providers === 'all') {
+      const missing = STEP_TYPES.filter((t) => !byType.has(t));
+      if (missing.length) throw new Error(`no handler registered for step type(s) ${missing.join(', ')}`);
+    }
+    for (const type of byType.keys()) if (!isStepType(type)) throw new Error(`a handler for "${type}", which is not a step type of the registry`);
     const logger = new Logger('StepRunner');
     return {
       module: WorkersModule,
@@ -92,7 +102,7 @@ export class WorkersModule {
               advancer,
               handlers,
               secrets: infra.secretResolver,
-              leaseMs: config.stepLeaseMs,
+              leaseMs: config.workers.leaseMs,
               logger,
               changes: infra.changes,
             }),
@@ -107,13 +117,13 @@ export class WorkersModule {
               advancer,
               queueFor: (name) => infra.queues.get(name)!,
               stepTypes: [...byType.keys()],
-              graceMs: infra.config.stepLeaseMs,
-              intervalMs: Math.max(1000, infra.config.stepLeaseMs),
+              graceMs: infra.config.workers.leaseMs,
+              intervalMs: Math.max(1000, infra.config.workers.leaseMs),
               logger: new Logger('StepReconciler'),
             }),
         },
         ReconcilerLifecycle,
-        ...[...byType.keys()].map((type) => processorFor(type, infra.config)),
+        ...[...byType.keys()].map((type) => processorFor(type as StepType, infra.config)),
       ],
       exports: [STEP_RUNNER],
     };

@@ -2,7 +2,4 @@ export * from './lib/auto-promote-config';
 export * from './lib/auto-promote.handler';
 export * from './lib/promotion-payloads';
 export * from './lib/promotion-announcer';
-export * from './lib/api/promotions.module';
-export * from './lib/api/promotions.service';
 export * from './lib/published-versions.recorder';
-export * from './lib/published-versions.module';

@@ -1,6 +1,5 @@
 export * from './lib/notify.handler';
 export * from './lib/notify-config';
-export * from './lib/webhook-signature';
 export { buildWebhookPayload } from './lib/webhook.sender';
 export type { WebhookPayload, WebhookOutputs } from './lib/webhook.sender';
 export type { SlackOutputs } from './lib/slack.sender';

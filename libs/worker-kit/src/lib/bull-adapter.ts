@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, Worker, type AdvancedOptions, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type AdvancedOptions, type Job } from 'bullmq';
 import type { StepRunner } from './step-runner';
 import { STEP_BACKOFF_TYPE, type StepJobData } from './queues';
 import { stepBackoffStrategy } from './retry';
@@ -23,28 +23,7 @@ export async function processStepJob(runner: StepRunner, job: Job<StepJobData>, 
   }
 }
 
-export interface StepWorkerOptions {
-  connection: ConnectionOptions;
-  prefix: string;
-  concurrency: number;
-  /** BullMQ lock = the step lease: a dead worker's job is found stalled about when its lease expires. */
-  lockDurationMs: number;
-}
-
 export const STEP_WORKER_SETTINGS: AdvancedOptions = {
   backoffStrategy: (attemptsMade, type, err, job) =>
     type === STEP_BACKOFF_TYPE ? stepBackoffStrategy(attemptsMade, type, err, job) : 1000,
 };
-
-/** A plain BullMQ worker for one queue (the Nest module uses @nestjs/bullmq with the same pieces). */
-export function createStepWorker(queueName: string, runner: StepRunner, opts: StepWorkerOptions): Worker<StepJobData> {
-  return new Worker<StepJobData>(queueName, (job, token) => processStepJob(runner, job, token), {
-    connection: opts.connection,
-    prefix: opts.prefix,
-    concurrency: opts.concurrency,
-    lockDuration: opts.lockDurationMs,
-    stalledInterval: Math.max(1000, Math.floor(opts.lockDurationMs / 2)),
-    maxStalledCount: 10,
-    settings: STEP_WORKER_SETTINGS,
-  });
-}

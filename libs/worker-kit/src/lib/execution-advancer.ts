@@ -1,6 +1,5 @@
 import { planExecution, type PipelineDocument, type StepRunStatus } from '@mockops/pipeline-core';
-import type { ExecutionChangeSink } from '@mockops/event-stream';
-import { changeOf } from './change-notices';
+import { changeOf, type ExecutionChangeSink } from '@mockops/event-stream';
 import type { StepDispatcher } from './dispatcher';
 import type { RunnerStore } from './runner-store';
 import type { RevisionCache } from './revision-cache';

@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { LogSink } from '@mockops/pipeline-core';
 import type { ExecutionAdvancer } from './execution-advancer';
 import { queueNameFor, stepJobId, type StepJobData } from './queues';
 
@@ -35,7 +36,7 @@ export class StepReconciler {
       /** How long after its lease expired a run counts as abandoned. */
       graceMs: number;
       intervalMs: number;
-      logger: { warn(message: string): void; error(message: string): void };
+      logger: LogSink;
     },
   ) {}
 

@@ -14,6 +14,7 @@ import {
   type SecretUsageProblem,
   type StepDefinition,
   type TemplateContext,
+  type LogSink,
 } from '@mockops/pipeline-core';
 import type { StepHandler, StepRunContext } from './step-handler';
 import { StepError } from './step-errors';
@@ -23,14 +24,7 @@ import type { RevisionCache } from './revision-cache';
 import type { StepJobData } from './queues';
 import { redactConfig, scrubText, sensitiveValues, toStorable } from './redaction';
 import type { ResolvedSecret, SecretResolver } from './secrets';
-import type { ExecutionChangeSink } from '@mockops/event-stream';
-import { changeOf } from './change-notices';
-
-export interface RunnerLogger {
-  log(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+import { changeOf, type ExecutionChangeSink } from '@mockops/event-stream';
 
 export interface StepRunnerOptions {
   store: RunnerStore;
@@ -45,7 +39,7 @@ export interface StepRunnerOptions {
    * its handler is aborted). Default a third of the lease, at most 2 s.
    */
   leaseCheckMs?: number;
-  logger: RunnerLogger;
+  logger: LogSink;
   renderer?: TemplateRenderer;
   workerId?: string;
   /** Told when a step starts and ends (live views); optional, fire-and-forget. */

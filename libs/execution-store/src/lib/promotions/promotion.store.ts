@@ -15,14 +15,8 @@ import type {
   RecordedVersion,
   WorkspaceEnvironments,
 } from './promotion.records';
-import {
-  DEFAULT_ENVIRONMENTS,
-  PromotionError,
-  checkPromotionPath,
-  isPromotableEntityType,
-  isPromotionStatus,
-  validateEnvironmentOrder,
-} from './promotion-rules';
+import { checkPromotionPath, validateEnvironmentOrder } from '@mockops/pipeline-core';
+import { DEFAULT_ENVIRONMENTS, PromotionError, applyRule, isPromotableEntityType, isPromotionStatus } from './promotion-rules';
 
 const MAX_TEXT = 500;
 const MAX_COMMENTS = 4000;
@@ -53,7 +47,7 @@ export class PromotionStore {
   /** Sets the workspace's promotion order. Versions in environments left out stay recorded. */
   async setEnvironmentOrder(workspaceId: string, environments: unknown): Promise<string[]> {
     checkText('workspace_id', workspaceId);
-    const names = validateEnvironmentOrder(environments);
+    const names = applyRule(() => validateEnvironmentOrder(environments));
     await this.db.sql(
       `INSERT INTO ${this.t.environments} (workspace_id, environments, updated_at) VALUES ($1, $2::text[], now())
        ON CONFLICT (workspace_id) DO UPDATE SET environments = EXCLUDED.environments, updated_at = now()`,
@@ -144,7 +138,7 @@ export class PromotionStore {
       let version: string | null = null;
       try {
         const { environments } = await this.orderIn(sql, req.workspaceId);
-        checkPromotionPath(environments, req.fromEnvironment, req.toEnvironment, req.allowSkip ?? false);
+        applyRule(() => checkPromotionPath(environments, req.fromEnvironment, req.toEnvironment, req.allowSkip ?? false));
         const source = await this.lockVersion(sql, req.workspaceId, req.entityType, req.entityId, req.fromEnvironment);
         if (!source) throw missing(req.entityType, req.entityId, req.fromEnvironment, req.workspaceId);
         version = source.version;

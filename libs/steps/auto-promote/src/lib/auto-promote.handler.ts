@@ -1,14 +1,21 @@
-import type { EventEnvelope } from '@mockops/pipeline-core';
-import { PromotionStore, StoreError, type PromotionRecord } from '@mockops/execution-store';
-import type { Infrastructure } from '@mockops/runtime';
+import type { EventEnvelope, PromotionRecord, PromotionRequest, PromotionRequestResult, PublishedVersion, RecordedVersion } from '@mockops/pipeline-core';
 import { PermanentStepError, TransientStepError, type StepHandler, type StepResult, type StepRunContext } from '@mockops/worker-kit';
 import { normalizeAutoPromoteConfig, type AutoPromoteConfig, type ValidAutoPromoteConfig } from './auto-promote-config';
-import { PROMOTION_WEBHOOK_SECRET, PromotionAnnouncer, PromotionWebhookError } from './promotion-announcer';
+import { PromotionAnnouncer, PromotionWebhookError } from './promotion-announcer';
 import { promotionOutputs } from './promotion-payloads';
+
+/**
+ * Where promotions are kept (the store's PromotionStore fits). It rejects input its rules refuse with
+ * an error named `StoreError` (with `code`, and `reason` for a promotion rule).
+ */
+export interface PromotionPort {
+  recordPublished(input: PublishedVersion): Promise<RecordedVersion>;
+  requestPromotion(req: PromotionRequest): Promise<PromotionRequestResult>;
+}
 
 /** What the handler needs: the promotion tables and whoever announces completions. */
 export interface AutoPromoteDeps {
-  promotions: Pick<PromotionStore, 'recordPublished' | 'requestPromotion'>;
+  promotions: PromotionPort;
   announcer: Pick<PromotionAnnouncer, 'announce'>;
   /**
    * The operator's HMAC key for the mock platform's promotion webhook. The operator's, whoever owns
@@ -56,15 +63,6 @@ export function createAutoPromoteHandler(deps: AutoPromoteDeps): StepHandler<Aut
       return settle(deps, ctx, promotion);
     },
   };
-}
-
-/** The handler as the worker app registers it: built from the process's infrastructure. */
-export function autoPromoteHandlerFactory(infra: Pick<Infrastructure, 'dataSource' | 'publisher' | 'secrets'>): StepHandler<AutoPromoteConfig> {
-  return createAutoPromoteHandler({
-    promotions: new PromotionStore(infra.dataSource),
-    announcer: new PromotionAnnouncer({ publisher: infra.publisher }),
-    webhookSecret: infra.secrets[PROMOTION_WEBHOOK_SECRET],
-  });
 }
 
 async function settle(deps: AutoPromoteDeps, ctx: StepRunContext<unknown>, promotion: PromotionRecord): Promise<StepResult> {
@@ -151,6 +149,7 @@ async function recordTriggeringPublish(deps: AutoPromoteDeps, ctx: StepRunContex
 
 /** The store refusing input is permanent; anything else (connection lost...) is worth a retry. */
 function storeFailure(e: unknown): never {
-  if (e instanceof StoreError) throw new PermanentStepError(e.message, (e as { reason?: string }).reason ?? `PROMOTION_${e.code}`);
+  const err = e as { name?: unknown; code?: unknown; reason?: unknown; message?: string };
+  if (err?.name === 'StoreError') throw new PermanentStepError(String(err.message), typeof err.reason === 'string' ? err.reason : `PROMOTION_${String(err.code)}`);
   throw e;
 }

@@ -1,11 +1,9 @@
-import { EgressDeniedError, EgressError, egressFetch, maskUrl, type EgressAllowList } from '@mockops/egress';
+import { EgressDeniedError, EgressError, SIGNATURE_HEADER, TIMESTAMP_HEADER, egressFetch, maskUrl, signWebhookBody, type EgressAllowList } from '@mockops/egress';
 import type { EventPublisher } from '@mockops/event-stream';
-import type { PromotionRecord } from '@mockops/execution-store';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhookBody } from '@mockops/step-notify';
+import type { PromotionRecord } from '@mockops/pipeline-core';
 import { PROMOTION_COMPLETED, presentPromotion, promotionCompletedEventId, promotionCompletedPayload } from './promotion-payloads';
 
-/** Env var naming the mock platform's promotion endpoint; its HMAC key is the secret PROMOTION_WEBHOOK_SECRET. */
-export const PROMOTION_WEBHOOK_URL_ENV = 'MOCKOPS_PROMOTION_WEBHOOK_URL';
+/** The operator secret that signs the promotion webhook (MOCKOPS_SECRET_PROMOTION_WEBHOOK_SECRET). */
 export const PROMOTION_WEBHOOK_SECRET = 'PROMOTION_WEBHOOK_SECRET';
 export const PROMOTION_EVENT_SOURCE = 'mockops-auto-promote';
 
@@ -22,9 +20,9 @@ export class PromotionWebhookError extends Error {
 
 export interface AnnouncerOptions {
   publisher: Pick<EventPublisher, 'publish'>;
-  /** Read per call (default process.env) so reconfiguring needs no restart of the handler. */
-  env?: Record<string, string | undefined>;
-  allow?: EgressAllowList | string;
+  /** The mock platform's promotion endpoint (MOCKOPS_PROMOTION_WEBHOOK_URL); none: no webhook. */
+  webhookUrl?: string;
+  allow?: EgressAllowList;
   now?: () => Date;
 }
 
@@ -53,7 +51,7 @@ export class PromotionAnnouncer {
   constructor(private readonly options: AnnouncerOptions) {}
 
   get webhookUrl(): string | undefined {
-    return (this.options.env ?? process.env)[PROMOTION_WEBHOOK_URL_ENV] || undefined;
+    return this.options.webhookUrl || undefined;
   }
 
   async announce(promotion: PromotionRecord, opts: AnnounceOptions = {}): Promise<Announcement> {

@@ -1,4 +1,4 @@
-import type { PromotionRecord } from '@mockops/execution-store';
+import type { PromotionRecord } from '@mockops/pipeline-core';
 
 export const PROMOTION_COMPLETED = 'promotion.completed';
 

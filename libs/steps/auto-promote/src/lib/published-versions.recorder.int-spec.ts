@@ -21,7 +21,7 @@ describe('PublishedVersionsRecorder (real Redis stream, real Postgres)', () => {
     await runMigrations(ds);
     store = new PromotionStore(ds);
     redis = new Redis(TEST_REDIS_URL);
-    recorder = new PublishedVersionsRecorder({ redis, stream, promotions: store, probe: () => ds.query('SELECT 1'), blockMs: 100 });
+    recorder = new PublishedVersionsRecorder({ redis, stream, promotions: store, probe: () => ds.query('SELECT 1'), blockMs: 100, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
     await recorder.start();
   });
 

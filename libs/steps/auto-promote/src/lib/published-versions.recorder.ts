@@ -1,7 +1,7 @@
-import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import type { LogSink } from '@mockops/pipeline-core';
 import { StreamConsumer, parseEventEntry, type DeadLetter, type StreamEntry } from '@mockops/event-stream';
-import { StoreError, isPermanentDataError, type PromotionStore } from '@mockops/execution-store';
+import type { PromotionPort } from './auto-promote.handler';
 
 export const PUBLISHED_VERSIONS_GROUP = 'mockops-promotions';
 
@@ -9,9 +9,10 @@ export interface PublishedVersionsRecorderOptions {
   /** The events stream connection; the recorder makes its own duplicate for blocking reads. */
   redis: Redis;
   stream: string;
-  promotions: Pick<PromotionStore, 'recordPublished'>;
+  promotions: Pick<PromotionPort, 'recordPublished'>;
   /** Resolves when Postgres answers (an entry that fails while it does is a poison entry). */
   probe: () => Promise<unknown>;
+  logger: LogSink;
   consumer?: string;
   blockMs?: number;
   batch?: number;
@@ -30,7 +31,6 @@ export interface PublishedVersionsRecorderOptions {
  * loop is the shared StreamConsumer, so a poison entry never stops later versions of any workspace.
  */
 export class PublishedVersionsRecorder {
-  private readonly logger = new Logger(PublishedVersionsRecorder.name);
   private readonly consumer: StreamConsumer;
 
   constructor(private readonly opts: PublishedVersionsRecorderOptions) {
@@ -46,13 +46,13 @@ export class PublishedVersionsRecorder {
       claimIdleMs: opts.claimIdleMs ?? 30_000,
       handleBatch: (entries) => this.handleBatch(entries),
       probe: opts.probe,
-      logger: this.logger,
+      logger: opts.logger,
     });
   }
 
   async start(): Promise<void> {
     await this.consumer.start();
-    this.logger.log(`recording scenario.published from ${this.opts.stream} as ${PUBLISHED_VERSIONS_GROUP}`);
+    this.opts.logger.log(`recording scenario.published from ${this.opts.stream} as ${PUBLISHED_VERSIONS_GROUP}`);
   }
 
   stop(): Promise<void> {
@@ -89,9 +89,12 @@ export class PublishedVersionsRecorder {
       });
       return null;
     } catch (e) {
-      if (isPermanentDataError(e)) return `the store refuses this event for good: ${(e as Error).message}`;
-      if (e instanceof StoreError) {
-        this.logger.warn(`scenario.published ${event.id} not recorded: ${(e as Error).message}`);
+      // The store's errors: a value Postgres refuses for good carries its SQLSTATE (StoreDataError);
+      // a rule refusing the input (no such environment) is a plain StoreError; anything else is an outage.
+      const err = e as { name?: unknown; sqlState?: unknown; message?: string };
+      if (err?.name === 'StoreError' && typeof err.sqlState === 'string') return `the store refuses this event for good: ${err.message}`;
+      if (err?.name === 'StoreError') {
+        this.opts.logger.warn(`scenario.published ${event.id} not recorded: ${err.message}`);
         return null;
       }
       throw e;

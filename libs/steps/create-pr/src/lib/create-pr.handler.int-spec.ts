@@ -99,7 +99,6 @@ describe('create_pr handler against the GitHub API double', () => {
     options = {
       githubApiUrl: github.url,
       egress: { allow: '127.0.0.1' },
-      env: {},
       // GitHub's spacing of writes and second-based retry waits, shrunk so the suite stays quick.
       policy: { writeMinTimeMs: 0, notificationMinTimeMs: 0, retryAfterBaseMs: 5 },
     };

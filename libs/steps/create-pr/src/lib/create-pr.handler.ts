@@ -13,15 +13,19 @@ import {
 import { statusOf, toStepError } from './github-errors';
 import { apiBaseUrlFor } from './repository-url';
 
+/** What the create_pr step needs, given by whoever builds it (the runtime, from the config's sections). */
 export interface CreatePrHandlerOptions {
-  /** API base used when the step has no `api_url`; default GITHUB_API_URL, else derived from the repository host. */
+  /**
+   * The operator's GitHub API (GITHUB_API_URL): used when the step has no `api_url`, and the only API
+   * the operator's token is ever sent to (default https://api.github.com). Without it and without
+   * `api_url`, the API is derived from the repository host.
+   */
   githubApiUrl?: string;
   /** The operator's token, used when the step has no `token` (bound to the operator's GitHub API like GITHUB_TOKEN). */
   token?: string;
   userAgent?: string;
   egress?: EgressOptions;
   policy?: Partial<GithubClientPolicy>;
-  env?: Record<string, string | undefined>;
 }
 
 /** Trailer in every commit the step writes; a re-run recognises its own branch by it. */
@@ -49,14 +53,13 @@ interface PullSummary {
  */
 export function createCreatePrHandler(options: CreatePrHandlerOptions = {}): StepHandler<CreatePrStepConfig> {
   const policy = { ...DEFAULT_GITHUB_CLIENT_POLICY, ...options.policy };
-  const env = options.env ?? process.env;
   return {
     stepType: 'create_pr',
     async run(ctx: StepRunContext<CreatePrStepConfig>): Promise<StepResult> {
       const config = normalizeCreatePrConfig(ctx.config);
       const { owner, repo } = config.repository;
       const fullName = `${owner}/${repo}`;
-      const operatorApi = options.githubApiUrl ?? (env.GITHUB_API_URL || undefined);
+      const operatorApi = options.githubApiUrl;
       const baseUrl = config.apiUrl ?? operatorApi ?? apiBaseUrlFor(config.repository.host);
       const { token, origin } = await resolveToken(ctx, config.token, options.token);
       if (!token) {
@@ -383,6 +386,3 @@ function blobSha(f: FileChange): string {
   const content = f.content!;
   return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 }
-
-/** The handler with defaults from the environment (GITHUB_API_URL, GITHUB_TOKEN, MOCKOPS_EGRESS_ALLOW). */
-export const createPrHandler: StepHandler<CreatePrStepConfig> = createCreatePrHandler();

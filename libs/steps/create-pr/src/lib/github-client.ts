@@ -10,7 +10,7 @@ export const GithubOctokit = Octokit.plugin(retry, throttling);
 export type GithubClient = InstanceType<typeof GithubOctokit>;
 
 export interface EgressOptions {
-  /** Allow list for the SSRF guard; default MOCKOPS_EGRESS_ALLOW. */
+  /** Allow list for the SSRF guard (MOCKOPS_EGRESS_ALLOW); none: no private address. */
   allow?: EgressAllowList | string;
   resolver?: EgressResolver;
 }

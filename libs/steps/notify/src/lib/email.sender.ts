@@ -67,7 +67,7 @@ export async function sendEmail(send: NotifySend): Promise<EmailOutputs> {
   const abort = () => transport.close();
   ctx.signal.addEventListener('abort', abort, { once: true });
 
-  const from = config.emailFrom || send.env['MOCKOPS_EMAIL_FROM'] || DEFAULT_EMAIL_FROM;
+  const from = config.emailFrom || send.emailFrom || DEFAULT_EMAIL_FROM;
   const subject = config.subject || `[MockOps] ${ctx.execution.pipelineName}: ${ctx.step.name}`;
   ctx.log(`email: sending to ${config.emailTo.join(', ')} via ${masked}`);
   try {

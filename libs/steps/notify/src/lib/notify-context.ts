@@ -2,13 +2,12 @@ import type { EgressAllowList, EgressResolver } from '@mockops/egress';
 import type { StepRunContext } from '@mockops/worker-kit';
 import type { ValidNotifyConfig } from './notify-config';
 
-export type Env = Record<string, string | undefined>;
-
 /** What every sender gets: the run, the checked config and the handler's settings. */
 export interface NotifySend {
   ctx: StepRunContext<unknown>;
   config: ValidNotifyConfig;
-  env: Env;
+  /** Default sender of emails (MOCKOPS_EMAIL_FROM). */
+  emailFrom?: string;
   allow: EgressAllowList;
   resolver?: EgressResolver;
   now: () => Date;

@@ -1,8 +1,8 @@
+import { EgressAllowList, verifyWebhookSignature } from '@mockops/egress';
 import { startHttpSink, startSmtpSink, type HttpSink, type SmtpSink } from '@mockops/testing';
 import { PermanentStepError, StepError, TransientStepError } from '@mockops/worker-kit';
 import { createNotifyHandler } from './notify.handler';
 import { buildStepRunContext } from './testing/step-run-context.builder';
-import { verifyWebhookSignature } from './webhook-signature';
 
 async function rejection(run: Promise<unknown>): Promise<StepError> {
   const err = await run.then(
@@ -14,7 +14,7 @@ async function rejection(run: Promise<unknown>): Promise<StepError> {
 }
 
 // Everything below talks to the peers on 127.0.0.1, which the guard refuses unless allow-listed.
-const handler = createNotifyHandler({ env: {}, egressAllow: '127.0.0.1' });
+const handler = createNotifyHandler({ egressAllow: EgressAllowList.parse('127.0.0.1') });
 
 describe('notify: slack', () => {
   let sink: HttpSink;
@@ -54,9 +54,9 @@ describe('notify: slack', () => {
     // The spec's placeholder URL counts as "not given".
     const placeholder = { type: 'slack', slack_webhook_url: 'https://hooks.slack.com/services/...', message: 'via secret' };
     await handler.run(buildStepRunContext(placeholder, { secrets: { SLACK_WEBHOOK_URL: `${sink.url}/services/secret` } }));
-    // The operator's variable in the handler's environment is not a secret this run may use.
-    const withEnv = createNotifyHandler({ env: { SLACK_WEBHOOK_URL: `${sink.url}/services/env`, MOCKOPS_EGRESS_ALLOW: '127.0.0.1' } });
-    const err = await rejection(withEnv.run(buildStepRunContext({ ...placeholder, message: 'via env' })));
+    // The operator's variable in the process environment is not a secret this run may use.
+    process.env.SLACK_WEBHOOK_URL = `${sink.url}/services/env`;
+    const err = await rejection(handler.run(buildStepRunContext({ ...placeholder, message: 'via env' }))).finally(() => delete process.env.SLACK_WEBHOOK_URL);
     expect(err).toBeInstanceOf(PermanentStepError);
     expect(err.message).toContain('no SLACK_WEBHOOK_URL secret is available to this pipeline');
     expect(sink.requests.map((r) => [r.pathname, (r.json as { text: string }).text])).toEqual([['/services/secret', 'via secret']]);
@@ -202,7 +202,7 @@ describe('notify: webhook', () => {
 
   it('caps the response excerpt', async () => {
     sink.respondWith(() => ({ status: 200, body: 'y'.repeat(5000) }));
-    const result = await createNotifyHandler({ env: {}, egressAllow: '127.0.0.1', excerptChars: 100 }).run(buildStepRunContext(webhook()));
+    const result = await createNotifyHandler({ egressAllow: EgressAllowList.parse('127.0.0.1'), excerptChars: 100 }).run(buildStepRunContext(webhook()));
     expect((result.outputs['response_excerpt'] as string).length).toBe(101);
   });
 
@@ -228,7 +228,7 @@ describe('notify: webhook', () => {
   });
 
   it('refuses 127.0.0.1 without the allow list, sending nothing', async () => {
-    const strict = createNotifyHandler({ env: {} });
+    const strict = createNotifyHandler({});
     const err = await rejection(strict.run(buildStepRunContext(webhook())));
     expect(err).toBeInstanceOf(PermanentStepError);
     expect(err.message).toBe('egress to 127.0.0.1 (loopback) is not allowed; add it to MOCKOPS_EGRESS_ALLOW');

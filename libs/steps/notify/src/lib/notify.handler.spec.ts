@@ -4,7 +4,7 @@ import { buildStepRunContext } from './testing/step-run-context.builder';
 
 // These runs stop before any connection: configuration selection and the egress guard only.
 describe('notify handler (no network)', () => {
-  const handler = createNotifyHandler({ env: {}, egressAllow: '' });
+  const handler = createNotifyHandler({});
 
   async function failure(run: Promise<unknown>): Promise<PermanentStepError> {
     const err = await run.then(
@@ -44,11 +44,5 @@ describe('notify handler (no network)', () => {
     const err = await failure(handler.run(ctx));
     expect(err.message).toContain('192.168.1.5 (private range)');
     expect(err.message).not.toContain('hunter22');
-  });
-
-  it('reports a bad MOCKOPS_EGRESS_ALLOW as a permanent failure', async () => {
-    const bad = createNotifyHandler({ env: { MOCKOPS_EGRESS_ALLOW: '10.0.0.0/99' } });
-    const err = await failure(bad.run(buildStepRunContext({ type: 'webhook', webhook_url: 'https://h.test/x', message: 'hi' })));
-    expect(err.message).toContain('MOCKOPS_EGRESS_ALLOW');
   });
 });

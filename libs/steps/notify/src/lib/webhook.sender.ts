@@ -1,7 +1,6 @@
-import { egressFetch, maskUrl } from '@mockops/egress';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, egressFetch, maskUrl, signWebhookBody } from '@mockops/egress';
 import { egressFailure, excerpt, httpFailure, scrub } from './notify-failures';
 import { NotifySend, pickCredential, urlSecrets } from './notify-context';
-import { SIGNATURE_HEADER, signWebhookBody, TIMESTAMP_HEADER } from './webhook-signature';
 
 export interface WebhookOutputs extends Record<string, unknown> {
   status: number;

@@ -1,9 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { DataSource } from 'typeorm';
-import type { MockopsConfig } from '@mockops/config';
 import type { EgressAllowList, EgressResolver } from '@mockops/egress';
-import { ArtifactStore, type ArtifactRecord, type NewArtifact } from '@mockops/execution-store';
 import { generateSdks, SdkGenerationError, type GeneratedFile, type GenerateSdksResult } from '@mockops/sdk-generator';
 import { PermanentStepError, TransientStepError, type StepHandler, type StepResult, type StepRunContext } from '@mockops/worker-kit';
 import { normalizeRegenerateSdkConfig, type RegenerateSdkStepConfig } from './regenerate-sdk.config';
@@ -24,15 +21,20 @@ export interface RegenerateSdkHandlerOptions {
   specRoot: string;
   /** MOCKOPS_ARTIFACTS_DIR: SDKs are written under `<dir>/<execution>/<step>/<output_dir>/`. */
   artifactsDir: string;
-  /** Where the archive is stored (the `artifacts` table). */
-  artifacts: { put(input: NewArtifact): Promise<ArtifactRecord> };
+  /** Where the archive is stored (the store's ArtifactStore fits). */
+  artifacts: ArtifactSink;
   /** MOCKOPS_EGRESS_ALLOW: private hosts a spec URL may reach. */
-  egressAllow?: string | EgressAllowList;
+  egressAllow?: EgressAllowList | string;
   resolver?: EgressResolver;
   maxSpecBytes?: number;
   filesOutputLimits?: { maxFiles: number; maxBytes: number };
   /** Prefix of the artifact URL in the outputs (the gateway's). */
   apiBasePath?: string;
+}
+
+/** The port the step stores its archive through (one artifact per execution and name; a re-run replaces it). */
+export interface ArtifactSink {
+  put(input: { executionId: string; stepName: string; name: string; mediaType: string; content: Buffer }): Promise<{ name: string; mediaType: string; size: number; sha256: string }>;
 }
 
 export interface SdkFileOutput {
@@ -116,19 +118,6 @@ export function createRegenerateSdkHandler(options: RegenerateSdkHandlerOptions)
       };
     },
   };
-}
-
-/** What runService needs: the handler built from the process's configuration and database. */
-export function regenerateSdkHandlerFactory(infra: {
-  config: Pick<MockopsConfig, 'specRoot' | 'artifactsDir' | 'egressAllow'>;
-  dataSource: DataSource;
-}): StepHandler<RegenerateSdkStepConfig> {
-  return createRegenerateSdkHandler({
-    specRoot: infra.config.specRoot,
-    artifactsDir: infra.config.artifactsDir,
-    egressAllow: infra.config.egressAllow,
-    artifacts: new ArtifactStore(infra.dataSource),
-  });
 }
 
 /** The archive's entry time: when the execution started, so re-runs of one execution are byte-identical. */

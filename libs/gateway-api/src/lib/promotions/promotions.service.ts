@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { PromotionStore, isPromotionStatus, type ExecutionStore, type PromotionRecord, type PromotableEntityType } from '@mockops/execution-store';
-import { GatewayError, canAccessWorkspace, type Principal } from '@mockops/gateway-api';
-import { EXECUTION_ADVANCER, EXECUTION_STORE, SECRETS } from '@mockops/runtime';
-import type { ExecutionAdvancer } from '@mockops/worker-kit';
-import { promotionWaitKey, rejectionMessage } from '../auto-promote.handler';
-import { PROMOTION_WEBHOOK_SECRET, PromotionAnnouncer } from '../promotion-announcer';
-import { presentPromotion, promotionOutputs, type PromotionView } from '../promotion-payloads';
+import { isPromotionStatus, type PromotableEntityType } from '@mockops/pipeline-core';
+import type { PromotionRecord } from '@mockops/execution-store';
+import { presentPromotion, promotionOutputs, promotionWaitKey, rejectionMessage, type PromotionView } from '@mockops/step-auto-promote';
+import { Principal, canAccessWorkspace } from '../auth/api-keys';
+import { GatewayError } from '../errors/gateway-error';
+import { GATEWAY_OPTIONS, type GatewayPromotions, type ResolvedGatewayOptions } from '../gateway.options';
 
 export interface PromotionPageView {
   items: PromotionView[];
@@ -41,13 +40,16 @@ const ANYONE: Principal = { kind: 'anonymous', keyId: null, workspaces: null };
 export class PromotionsService {
   private readonly logger = new Logger(PromotionsService.name);
 
-  constructor(
-    private readonly promotions: PromotionStore,
-    private readonly announcer: PromotionAnnouncer,
-    @Inject(EXECUTION_STORE) private readonly executions: Pick<ExecutionStore, 'resolveParkedStepRun'>,
-    @Inject(EXECUTION_ADVANCER) private readonly advancer: Pick<ExecutionAdvancer, 'advance'>,
-    @Inject(SECRETS) private readonly secrets: Record<string, string>,
-  ) {}
+  constructor(@Inject(GATEWAY_OPTIONS) private readonly options: ResolvedGatewayOptions) {}
+
+  private get promotions(): GatewayPromotions['store'] {
+    return this.feature.store;
+  }
+
+  private get feature(): GatewayPromotions {
+    if (!this.options.promotions) throw new GatewayError('UNAVAILABLE', 'promotions are not available on this gateway');
+    return this.options.promotions;
+  }
 
   async list(query: Record<string, unknown>, principal: Principal = ANYONE): Promise<PromotionPageView> {
     const unknown = Object.keys(query).filter((k) => !LIST_PARAMS.includes(k));
@@ -138,11 +140,11 @@ export class PromotionsService {
    */
   private async followUp(p: PromotionRecord, decidedNow: boolean): Promise<boolean> {
     if (!['completed', 'failed', 'rejected'].includes(p.status)) return false;
-    if (p.status === 'completed') await this.announcer.announce(p, { webhook: false });
+    if (p.status === 'completed') await this.feature.announcer.announce(p, { webhook: false });
     let resumed = false;
     if (p.executionId && p.stepName) {
       const failed = p.status !== 'completed';
-      resumed = await this.executions.resolveParkedStepRun(p.executionId, p.stepName, {
+      resumed = await this.options.store.resolveParkedStepRun(p.executionId, p.stepName, {
         waitingFor: promotionWaitKey(p.id),
         outcome: failed ? 'failed' : 'succeeded',
         outputs: promotionOutputs(p),
@@ -160,7 +162,7 @@ export class PromotionsService {
     }
     if (p.status === 'completed' && (decidedNow || resumed)) {
       try {
-        await this.announcer.announce(p, { secret: this.secrets[PROMOTION_WEBHOOK_SECRET], log: (l) => this.logger.log(l) });
+        await this.feature.announcer.announce(p, { secret: this.feature.webhookSecret, log: (l) => this.logger.log(l) });
       } catch (e) {
         // The promotion is applied and the event is out; the webhook's failure must not undo the decision.
         this.logger.warn(`promotion ${p.id}: ${(e as Error).message}`);
@@ -174,6 +176,11 @@ export class PromotionsService {
     // Another workspace's promotion is reported missing, not forbidden: its existence is not the caller's business.
     if (!p || !canAccessWorkspace(principal, p.workspaceId)) throw GatewayError.notFound('promotion', id);
     return p;
+  }
+
+  private get advancer(): { advance(executionId: string): Promise<unknown> } {
+    if (!this.options.advancer) throw new GatewayError('UNAVAILABLE', 'decisions need the step queues, which this gateway is not connected to');
+    return this.options.advancer;
   }
 
   private checkWorkspace(workspaceId: string, principal: Principal): void {

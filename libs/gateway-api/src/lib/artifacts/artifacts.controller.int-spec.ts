@@ -1,43 +1,32 @@
 import { randomBytes } from 'node:crypto';
-import { Module, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
-import type { DataSource } from 'typeorm';
-import { ArtifactStore, ExecutionStore, createDataSource, runMigrations } from '@mockops/execution-store';
-import { configureGatewayApp } from '@mockops/gateway-api';
+import { ArtifactStore, type ExecutionStore } from '@mockops/execution-store';
 import { parsePipeline } from '@mockops/pipeline-core';
-import { TEST_DATABASE_URL } from '@mockops/testing';
-import { schemaChangedEvent } from '../testing/step-run-context.builder';
-import { ArtifactsModule } from './artifacts.module';
+import { startTestGateway, type TestGateway } from '../../test/gateway-harness';
 
 const ADMIN = 'k-admin-1';
 const TEAM_A = 'k-team-a-1';
 
-describe('ArtifactsModule over HTTP (real Postgres, API keys)', () => {
-  let ds: DataSource;
-  let schema: string;
-  let app: INestApplication;
+const schemaChangedEvent = () => ({
+  id: randomBytes(6).toString('hex'),
+  type: 'schema.changed',
+  occurred_at: '2026-01-02T03:04:00.000Z',
+  payload: { spec_path: 'petstore.yaml', schema_type: 'openapi' },
+});
+
+describe('artifacts over HTTP (the gateway, real Postgres, API keys)', () => {
+  let gw: TestGateway;
   let store: ExecutionStore;
   let artifacts: ArtifactStore;
 
   beforeAll(async () => {
-    schema = `rsdk_api_${randomBytes(5).toString('hex')}`;
-    ds = createDataSource({ url: TEST_DATABASE_URL, schema, poolSize: 3 });
-    await ds.initialize();
-    await runMigrations(ds);
-    store = new ExecutionStore(ds);
-    artifacts = new ArtifactStore(ds);
-    @Module({ imports: [ArtifactsModule.fromDataSource(ds, store, `${ADMIN}:admin,${TEAM_A}:ws=team-a`)] })
-    class TestModule {}
-    app = await NestFactory.create(TestModule, { logger: false, bodyParser: false });
-    configureGatewayApp(app, { docs: false });
-    await app.init();
+    gw = await startTestGateway({ apiKeys: `${ADMIN}:admin,${TEAM_A}:ws=team-a`, configure: { docs: false } });
+    store = gw.store;
+    artifacts = new ArtifactStore(gw.dataSource);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await ds?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await ds?.destroy();
+    await gw?.close();
   });
 
   async function executionIn(workspaceId: string | null): Promise<string> {
@@ -52,7 +41,7 @@ describe('ArtifactsModule over HTTP (real Postgres, API keys)', () => {
     return execution.id;
   }
 
-  const http = () => request(app.getHttpServer());
+  const http = () => request(gw.url);
 
   it('lists and downloads an artifact byte for byte with its headers', async () => {
     const id = await executionIn('team-a');

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ArtifactRecord, ArtifactWithContent } from '@mockops/execution-store';
-import { GatewayError, canAccessWorkspace, type Principal } from '@mockops/gateway-api';
-import { ARTIFACTS_OPTIONS, type ArtifactsModuleOptions } from './artifacts.options';
+import { Principal, canAccessWorkspace } from '../auth/api-keys';
+import { GatewayError } from '../errors/gateway-error';
+import { GATEWAY_OPTIONS, type GatewayArtifacts, type ResolvedGatewayOptions } from '../gateway.options';
 
 /** An artifact as the API shows it (snake_case like the rest of the API). */
 export interface ArtifactView {
@@ -16,17 +17,22 @@ export interface ArtifactView {
 
 @Injectable()
 export class ArtifactsService {
-  constructor(@Inject(ARTIFACTS_OPTIONS) private readonly options: ArtifactsModuleOptions) {}
+  constructor(@Inject(GATEWAY_OPTIONS) private readonly options: ResolvedGatewayOptions) {}
+
+  private get artifacts(): GatewayArtifacts {
+    if (!this.options.artifacts) throw new GatewayError('UNAVAILABLE', 'artifacts are not available on this gateway');
+    return this.options.artifacts;
+  }
 
   async list(principal: Principal, executionId: string): Promise<{ items: ArtifactView[]; next_cursor: null }> {
     await this.assertVisible(principal, executionId);
-    const items = await this.options.artifacts.list(executionId);
+    const items = await this.artifacts.list(executionId);
     return { items: items.map((a) => present(a)), next_cursor: null };
   }
 
   async get(principal: Principal, executionId: string, name: string): Promise<ArtifactWithContent> {
     await this.assertVisible(principal, executionId);
-    const artifact = await this.options.artifacts.get(executionId, name);
+    const artifact = await this.artifacts.get(executionId, name);
     if (!artifact) throw new GatewayError('NOT_FOUND', `artifact "${name}" of execution ${executionId} not found`);
     return artifact;
   }

@@ -1,12 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrorFilter, ApiKeyGuard, CurrentPrincipal, SharedRateLimitGuard, type Principal } from '@mockops/gateway-api';
-import type { PromotionView } from '../promotion-payloads';
+import type { PromotionView } from '@mockops/step-auto-promote';
+import type { Principal } from '../auth/api-keys';
+import { CurrentPrincipal } from '../auth/api-key.guard';
+import { AcceptsBody } from '../http/content-type.guard';
+import { GatewayApi } from '../http/gateway-api.decorator';
 import { PromotionsService, type PromotionPageView, type WorkspaceEnvironmentsView } from './promotions.service';
 
 @ApiTags('promotions')
-@UseGuards(ApiKeyGuard, SharedRateLimitGuard)
-@UseFilters(ApiErrorFilter)
+@GatewayApi()
 @Controller('promotions')
 export class PromotionsController {
   constructor(private readonly promotions: PromotionsService) {}
@@ -25,6 +27,7 @@ export class PromotionsController {
 
   @Post(':id/approve')
   @HttpCode(200)
+  @AcceptsBody('json')
   @ApiOperation({ summary: 'Approve a pending promotion ({comments?, decided_by?}); 409 when already decided' })
   approve(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown): Promise<PromotionView> {
     return this.promotions.approve(id, body, principal);
@@ -32,6 +35,7 @@ export class PromotionsController {
 
   @Post(':id/reject')
   @HttpCode(200)
+  @AcceptsBody('json')
   @ApiOperation({ summary: 'Reject a pending promotion ({comments?, decided_by?}); 409 when already decided' })
   reject(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown): Promise<PromotionView> {
     return this.promotions.reject(id, body, principal);
@@ -39,8 +43,7 @@ export class PromotionsController {
 }
 
 @ApiTags('promotions')
-@UseGuards(ApiKeyGuard, SharedRateLimitGuard)
-@UseFilters(ApiErrorFilter)
+@GatewayApi()
 @Controller('workspaces/:workspaceId/environments')
 export class WorkspaceEnvironmentsController {
   constructor(private readonly promotions: PromotionsService) {}
@@ -52,6 +55,7 @@ export class WorkspaceEnvironmentsController {
   }
 
   @Put()
+  @AcceptsBody('json')
   @ApiOperation({ summary: 'Set the promotion order: {"environments": ["dev", "test", "prod"]}' })
   set(@CurrentPrincipal() principal: Principal, @Param('workspaceId') workspaceId: string, @Body() body: unknown): Promise<WorkspaceEnvironmentsView> {
     return this.promotions.setEnvironments(workspaceId, body, principal);

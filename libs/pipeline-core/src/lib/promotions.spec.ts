@@ -1,11 +1,10 @@
-import { StoreError } from '../store-error';
-import { DEFAULT_ENVIRONMENTS, PromotionError, checkPromotionPath, normaliseVersion, validateEnvironmentOrder } from './promotion-rules';
+import { DEFAULT_ENVIRONMENTS, PromotionRuleError, checkPromotionPath, normaliseVersion, validateEnvironmentOrder } from './promotions';
 
 const reasonOf = (fn: () => void): string | undefined => {
   try {
     fn();
   } catch (e) {
-    return (e as PromotionError).reason;
+    return (e as PromotionRuleError).reason;
   }
   return undefined;
 };
@@ -32,16 +31,8 @@ describe('checkPromotionPath', () => {
     expect(reasonOf(() => checkPromotionPath(DEFAULT_ENVIRONMENTS, 'qa', 'test'))).toBe('PROMOTION_UNKNOWN_ENVIRONMENT');
   });
 
-  it('raises store errors the gateway maps to 400', () => {
-    let caught: unknown;
-    try {
-      checkPromotionPath(DEFAULT_ENVIRONMENTS, 'dev', 'prod');
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(StoreError);
-    expect((caught as StoreError).name).toBe('StoreError');
-    expect((caught as StoreError).code).toBe('INVALID');
+  it('raises a PromotionRuleError naming the rule (the store turns it into a 400 StoreError)', () => {
+    expect(() => checkPromotionPath(DEFAULT_ENVIRONMENTS, 'dev', 'prod')).toThrow(PromotionRuleError);
   });
 });
 

@@ -1,12 +1,13 @@
-import { Controller, Get, Param, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ApiErrorFilter, ApiKeyGuard, CurrentPrincipal, SharedRateLimitGuard, type Principal } from '@mockops/gateway-api';
+import type { Principal } from '../auth/api-keys';
+import { CurrentPrincipal } from '../auth/api-key.guard';
+import { GatewayApi } from '../http/gateway-api.decorator';
 import { ArtifactsService, type ArtifactView } from './artifacts.service';
 
 @ApiTags('artifacts')
-@UseGuards(ApiKeyGuard, SharedRateLimitGuard)
-@UseFilters(ApiErrorFilter)
+@GatewayApi()
 @Controller('executions/:id/artifacts')
 export class ArtifactsController {
   constructor(private readonly artifacts: ArtifactsService) {}
