@@ -174,3 +174,71 @@ export function onTimer(state: DebounceState, now: number): DebounceTimerResult 
   if (now >= state.fireAt) return { action: 'fire', fire: { event: state.event, count: state.count, firstAt: state.firstAt, firedAt: now }, state: null };
   return { action: 'reschedule', fireAt: state.fireAt, state };
 }
+
+/** One key's events in arrival order, replayed as the runtime would (used by the backtest and tests). */
+export interface DebounceArrival {
+  key: string;
+  event: EventEnvelope;
+  /** Arrival time, ms. */
+  at: number;
+}
+
+/**
+ * Replays arrivals (sorted by `at`) through debounceDecision/onTimer, firing each key's timer at its
+ * `fireAt`: the executions debounce would start, in the order they start.
+ */
+export function simulateDebounce(arrivals: readonly DebounceArrival[], config: DebounceConfig): (DebounceFire & { key: string })[] {
+  const states = new Map<string, DebounceState>();
+  const fired: (DebounceFire & { key: string })[] = [];
+  // Timers as a min-heap of [fireAt, key], one pushed per arrival; stale ones are skipped when popped.
+  const timers: [number, string][] = [];
+  const push = (t: [number, string]) => {
+    timers.push(t);
+    for (let i = timers.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (timers[p][0] <= timers[i][0]) break;
+      [timers[p], timers[i]] = [timers[i], timers[p]];
+      i = p;
+    }
+  };
+  const pop = (): [number, string] => {
+    const top = timers[0];
+    const last = timers.pop()!;
+    if (timers.length) {
+      timers[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < timers.length && timers[l][0] < timers[m][0]) m = l;
+        if (r < timers.length && timers[r][0] < timers[m][0]) m = r;
+        if (m === i) break;
+        [timers[m], timers[i]] = [timers[i], timers[m]];
+        i = m;
+      }
+    }
+    return top;
+  };
+  const fireDue = (until: number) => {
+    while (timers.length && timers[0][0] <= until) {
+      const [at, key] = pop();
+      const state = states.get(key);
+      if (!state) continue;
+      const r = onTimer(state, at);
+      // A timer an event has moved is stale: the arrival that moved it pushed the new one.
+      if (r.action === 'fire') {
+        fired.push({ ...r.fire, key });
+        states.delete(key);
+      }
+    }
+  };
+  for (const arrival of [...arrivals].sort((a, b) => a.at - b.at)) {
+    fireDue(arrival.at);
+    const decision = debounceDecision(states.get(arrival.key) ?? null, arrival.event, arrival.at, config);
+    if (decision.flushed) fired.push({ ...decision.flushed, key: arrival.key });
+    states.set(arrival.key, decision.state);
+    push([decision.fireAt, arrival.key]);
+  }
+  fireDue(Infinity);
+  return fired;
+}
