@@ -76,11 +76,13 @@ export function stepCondition(definition: Pick<PipelineDefinition, 'steps'>, ste
 }
 
 /**
- * How a step looks to the decision: its needs' statuses (`unknown` in a dry run), and their outputs
- * (undefined: not given / not known yet).
+ * How a step looks to the decision: the statuses of the steps before it, and their outputs
+ * (undefined: not given / not known yet). A dry run may not know a status (`unknown`), or know only
+ * that a step did not fail (`succeeded_or_skipped`: it runs if its condition holds, and succeeds).
  */
+export type ViewStatus = StepRunStatus | 'unknown' | 'succeeded_or_skipped';
 export interface StepView {
-  status(step: string): StepRunStatus | 'unknown';
+  status(step: string): ViewStatus;
   outputs(step: string): Record<string, unknown> | undefined;
 }
 
@@ -91,7 +93,7 @@ export type StepDecision =
   | { kind: 'undecided'; needs: readonly string[] };
 
 /** failed + continue_on_error counts as succeeded for the status functions (GitHub's "conclusion"). */
-function conclusion(dag: StepDag, view: StepView, name: string): StepRunStatus | 'unknown' {
+function conclusion(dag: StepDag, view: StepView, name: string): ViewStatus {
   const status = view.status(name);
   return status === 'failed' && dag.byName.get(name)?.continueOnError ? 'succeeded' : status;
 }
@@ -134,7 +136,7 @@ function scopeFor(dag: StepDag, node: StepNode, compiled: CompiledCondition | nu
         if (ctx.cancelRequested) return false;
         for (const need of node.needs) {
           const c = conclusion(dag, view, need);
-          if (c === 'unknown') unknown.push(`steps.${need}.status`);
+          if (c === 'unknown' || c === 'succeeded_or_skipped') unknown.push(`steps.${need}.status`);
           else if (c !== 'succeeded') return false;
         }
         return unknown.length ? new Unresolved(unknown) : true;
