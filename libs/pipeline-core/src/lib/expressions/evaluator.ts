@@ -277,8 +277,16 @@ function call(name: string, args: unknown[], scope: EvaluationScope, at: number)
       const sep = args.length > 1 ? toText(args[1]) : ',';
       return bounded(Array.isArray(args[0]) ? args[0].map(toText).join(sep) : toText(args[0]), 'join', at);
     }
-    case 'toJSON':
-      return bounded(JSON.stringify(args[0] ?? null, null, 2), 'toJSON', at);
+    case 'toJSON': {
+      let text: string;
+      try {
+        text = JSON.stringify(args[0] ?? null, null, 2);
+      } catch {
+        // A value nested too deeply for the stack (fromJSON of '[[[[…]]]]').
+        throw new ExpressionEvaluationError('toJSON(): the value is nested too deeply', at);
+      }
+      return bounded(text, 'toJSON', at);
+    }
     default: {
       const text = toText(args[0]);
       if (text.length > MAX_STRING_RESULT) throw new ExpressionEvaluationError(`fromJSON() reads at most ${MAX_STRING_RESULT} characters`, at);

@@ -154,6 +154,11 @@ describe('functions', () => {
     }
   });
 
+  it('turns a value too deep for the stack into an evaluation error, not a crash', () => {
+    const deep = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+    expect(() => run('toJSON(fromJSON(a))', { a: deep })).toThrow(/toJSON\(\): the value is nested too deeply/);
+  });
+
   it('bounds what a function may produce', () => {
     const big = 'x'.repeat(60_000);
     expect(() => run("format('{0}{0}', a)", { a: big })).toThrow(/more than 100000 characters/);
