@@ -125,8 +125,8 @@ export function admitToGroup(state: ConcurrencyGroupState | null, run: Concurren
   if (at < 0) at = queue.length;
   queue.splice(at, 0, run);
   if (holder) return { state: { holder, queue }, run: 'wait', start: [], cancel: [] };
-  const next = queue.shift()!;
-  return { state: { holder: next, queue }, run: next.executionId === run.executionId ? 'start' : 'wait', start: [next.executionId], cancel: [] };
+  const [next, ...waiting] = queue;
+  return { state: { holder: next, queue: waiting }, run: next.executionId === run.executionId ? 'start' : 'wait', start: [next.executionId], cancel: [] };
 }
 
 /**

@@ -57,12 +57,16 @@ export function stepDag(definition: { steps: readonly StepLike[] }): StepDag {
   // Kahn's algorithm, always taking the ready step that comes first in the definition.
   const dependents = nodes.map(() => [] as number[]);
   const pending = nodes.map((n) => n.needs.length);
-  for (const n of nodes) for (const d of n.needs) dependents[byName.get(d)!.index].push(n.index);
+  for (const n of nodes) {
+    for (const d of n.needs) {
+      const dep = byName.get(d);
+      if (dep) dependents[dep.index].push(n.index);
+    }
+  }
   const ready = nodes.filter((n) => n.needs.length === 0).map((n) => n.index);
   const order: StepNode[] = [];
   const placed = new Set<number>();
-  while (ready.length) {
-    const i = ready.shift()!;
+  for (let i = ready.shift(); i !== undefined; i = ready.shift()) {
     order.push(nodes[i]);
     placed.add(i);
     for (const j of dependents[i]) {
@@ -80,8 +84,7 @@ export function stepDag(definition: { steps: readonly StepLike[] }): StepDag {
   const walk = (name: string, stop?: string): Set<string> | true => {
     const seen = new Set<string>();
     const stack = [...(byName.get(name)?.needs ?? [])];
-    while (stack.length) {
-      const dep = stack.pop()!;
+    for (let dep = stack.pop(); dep !== undefined; dep = stack.pop()) {
       if (seen.has(dep)) continue;
       if (dep === stop) return true;
       seen.add(dep);
@@ -183,7 +186,7 @@ function tarjan(out: number[][]): number[] {
     if (low[v] === index[v]) {
       let w: number;
       do {
-        w = stack.pop()!;
+        w = stack.pop() ?? v;
         onStack[w] = false;
         comp[w] = comps;
       } while (w !== v);
@@ -198,8 +201,7 @@ function tarjan(out: number[][]): number[] {
 function pathBetween(out: number[][], comp: number[], from: number, to: number): number[] {
   const prev = new Map<number, number>([[from, -1]]);
   const queue = [from];
-  while (queue.length) {
-    const v = queue.shift()!;
+  for (let v = queue.shift(); v !== undefined; v = queue.shift()) {
     if (v === to) break;
     for (const w of out[v]) {
       if (comp[w] !== comp[from] || prev.has(w)) continue;
@@ -208,7 +210,7 @@ function pathBetween(out: number[][], comp: number[], from: number, to: number):
     }
   }
   const path: number[] = [];
-  for (let v = to; v !== -1; v = prev.get(v)!) path.unshift(v);
+  for (let v: number | undefined = to; v !== undefined && v !== -1; v = prev.get(v)) path.unshift(v);
   return path;
 }
 

@@ -203,8 +203,8 @@ export function simulateDebounce(arrivals: readonly DebounceArrival[], config: D
   };
   const pop = (): [number, string] => {
     const top = timers[0];
-    const last = timers.pop()!;
-    if (timers.length) {
+    const last = timers.pop();
+    if (last && timers.length) {
       timers[0] = last;
       for (let i = 0; ; ) {
         const l = 2 * i + 1;

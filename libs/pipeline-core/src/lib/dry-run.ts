@@ -212,7 +212,8 @@ export function dryRun(document: PipelineDocument, event: EventEnvelope, opts: D
 
   const steps = new Map<string, DryRunStep>();
   for (const node of dag.order) {
-    const step = byName.get(node.name)!;
+    const step = byName.get(node.name);
+    if (!step) continue;
     const now = decideStep(definition, node.name, nothingKnown, ctx);
     const compiled = stepCondition(definition, node.name);
     const condition: DryRunStep['condition'] = {
@@ -240,6 +241,6 @@ export function dryRun(document: PipelineDocument, event: EventEnvelope, opts: D
     steps.set(node.name, entry);
   }
   // Report in the order the steps are written.
-  result.plan.steps = dag.nodes.map((n) => steps.get(n.name)!);
+  result.plan.steps = dag.nodes.flatMap((n) => steps.get(n.name) ?? []);
   return result;
 }

@@ -60,7 +60,8 @@ const conditionCache = new WeakMap<readonly unknown[], Map<string, CompiledCondi
 export function stepCondition(definition: Pick<PipelineDefinition, 'steps'>, stepName: string): CompiledCondition | Error | null {
   let perStep = conditionCache.get(definition.steps);
   if (!perStep) conditionCache.set(definition.steps, (perStep = new Map()));
-  if (perStep.has(stepName)) return perStep.get(stepName)!;
+  const cached = perStep.get(stepName);
+  if (cached !== undefined) return cached;
   const step = definition.steps.find((s) => s.name === stepName);
   let compiled: CompiledCondition | Error | null = null;
   if (step && step.if !== undefined) {
@@ -182,7 +183,7 @@ export function decideStep(definition: Pick<PipelineDefinition, 'steps'>, stepNa
       return { kind: 'run' };
     case 'false':
       if (outcome.by === 'dependencies') return { kind: 'skip', reason: dependencyReason(dag, node, view, ctx) };
-      return { kind: 'skip', reason: { code: 'CONDITION_FALSE', condition: compiled!.source, message: `if: ${compiled!.source} is false` } };
+      return { kind: 'skip', reason: { code: 'CONDITION_FALSE', condition: compiled?.source ?? '', message: `if: ${compiled?.source ?? ''} is false` } };
     case 'error':
       return { kind: 'fail', error: `if: ${outcome.message}` };
     default:
@@ -221,7 +222,7 @@ export function planExecutionDetailed(definition: Pick<PipelineDefinition, 'step
   // Topological order: a step's needs are decided (and skips/failures applied) before the step.
   for (const node of dag.order) {
     if (status.get(node.name) !== 'pending') continue;
-    if (!node.needs.every((n) => TERMINAL.has(status.get(n)!))) continue;
+    if (!node.needs.every((n) => TERMINAL.has(status.get(n) ?? 'pending'))) continue;
     const decision = decideStep(definition, node.name, view, ctx);
     if (decision.kind === 'run') runnable.push(node.name);
     else if (decision.kind === 'skip') {
@@ -240,7 +241,7 @@ export function planExecutionDetailed(definition: Pick<PipelineDefinition, 'step
 
   const failedSteps = dag.nodes.filter((n) => status.get(n.name) === 'failed').map((n) => n.name);
   const failedStep = dag.nodes.find((n) => status.get(n.name) === 'failed' && !n.continueOnError)?.name;
-  const finished = dag.nodes.every((n) => TERMINAL.has(status.get(n.name)!));
+  const finished = dag.nodes.every((n) => TERMINAL.has(status.get(n.name) ?? 'pending'));
   const cancelled = ctx.cancelRequested === true || dag.nodes.some((n) => status.get(n.name) === 'cancelled');
   const started = dag.nodes.some((n) => status.get(n.name) !== 'pending');
 

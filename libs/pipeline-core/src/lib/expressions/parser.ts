@@ -257,29 +257,3 @@ export function parseExpression(source: string): Expr {
   const { from, to } = expressionRange(source);
   return new Parser(lex(source, from, to)).parse();
 }
-
-/** Every node of a tree, parents first. */
-export function walkExpression(expr: Expr, visit: (node: Expr, parent: Expr | null) => void, parent: Expr | null = null): void {
-  visit(expr, parent);
-  switch (expr.kind) {
-    case 'property':
-      walkExpression(expr.object, visit, expr);
-      break;
-    case 'index':
-      walkExpression(expr.object, visit, expr);
-      walkExpression(expr.index, visit, expr);
-      break;
-    case 'call':
-      for (const a of expr.args) walkExpression(a, visit, expr);
-      break;
-    case 'not':
-      walkExpression(expr.operand, visit, expr);
-      break;
-    case 'binary':
-      walkExpression(expr.left, visit, expr);
-      walkExpression(expr.right, visit, expr);
-      break;
-    default:
-      break;
-  }
-}
