@@ -40,6 +40,14 @@ export const DIAGNOSTIC_CODES = {
   secretNotSet: 'SECRET_NOT_SET',
   invalidString: 'INVALID_STRING',
   depthLimit: 'DEPTH_LIMIT',
+  unknownNeed: 'UNKNOWN_NEED',
+  selfNeed: 'SELF_NEED',
+  duplicateNeed: 'DUPLICATE_NEED',
+  needsCycle: 'NEEDS_CYCLE',
+  expressionSyntax: 'EXPRESSION_SYNTAX',
+  expressionInvalid: 'EXPRESSION_INVALID',
+  notAnAncestor: 'NOT_AN_ANCESTOR',
+  templateNotAllowed: 'TEMPLATE_VARIABLE_NOT_ALLOWED',
 } as const;
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;

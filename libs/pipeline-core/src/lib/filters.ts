@@ -86,3 +86,51 @@ export function eventWorkspaceId(event: EventEnvelope): string | undefined {
   const fromPayload = event.payload?.workspace_id;
   return typeof fromPayload === 'string' && fromPayload ? fromPayload : undefined;
 }
+
+/** Why one filter matched or not: what it accepts and what the event holds at its path. */
+export interface FilterExplanation {
+  key: string;
+  matched: boolean;
+  /** The values the filter accepts, as written (compared as text). */
+  expected: FilterValue;
+  /** Where the value was read: the envelope, else the payload; `missing` when neither has it. */
+  source: 'envelope' | 'payload' | 'missing';
+  /** The value at the path; the values found, as a list, when the path crosses lists. */
+  actual?: unknown;
+}
+
+/** The value(s) at `segments`; lists met on the way are searched element by element. */
+function valuesAt(root: unknown, segments: string[]): { found: boolean; value?: unknown } {
+  let node = root;
+  for (let i = 0; i < segments.length; i++) {
+    if (Array.isArray(node)) {
+      const values = node.map((item) => valuesAt(item, segments.slice(i))).filter((r) => r.found);
+      return values.length ? { found: true, value: values.map((r) => r.value) } : { found: false };
+    }
+    if (node === null || typeof node !== 'object' || !hasOwn.call(node, segments[i])) return { found: false };
+    node = (node as Record<string, unknown>)[segments[i]];
+  }
+  return node === undefined ? { found: false } : { found: true, value: node };
+}
+
+/**
+ * Explains a trigger's filters against an event (the dry run): each filter with its verdict, and the
+ * first that failed. The verdict is matchFilter's own, so an explanation never disagrees with matching.
+ */
+export function explainFilters(filters: TriggerDefinition['filters'], event: EventEnvelope): { matched: boolean; filters: FilterExplanation[]; failed?: FilterExplanation } {
+  const compiled = compileFilters(filters);
+  const explained = compiled.map((filter): FilterExplanation => {
+    const inEnvelope = matchAt(event, filter.segments, 0, filter.accepted) !== undefined;
+    const at = inEnvelope ? valuesAt(event, filter.segments) : valuesAt(event.payload, filter.segments);
+    const explanation: FilterExplanation = {
+      key: filter.key,
+      matched: matchFilter(filter, event),
+      expected: (filters ?? {})[filter.key],
+      source: inEnvelope ? 'envelope' : at.found ? 'payload' : 'missing',
+    };
+    if (at.found) explanation.actual = at.value;
+    return explanation;
+  });
+  const failed = explained.find((f) => !f.matched);
+  return failed ? { matched: false, filters: explained, failed } : { matched: true, filters: explained };
+}

@@ -1,5 +1,6 @@
 import { STEP_TYPE_DEFINITIONS } from './step-types/registry';
 import { STEP_TYPES } from './types';
+import { EXPRESSION_LIMITS } from './expressions/parser';
 import { EVENT_TYPE_PATTERN, STEP_NAME_PATTERN } from './validation/document.model';
 
 /**
@@ -12,6 +13,42 @@ type Schema = Record<string, unknown>;
 
 const filterScalar: Schema = { type: ['string', 'number', 'boolean', 'null'] };
 const configs: Record<string, Schema> = Object.fromEntries(STEP_TYPE_DEFINITIONS.map((d) => [d.type, d.jsonSchema()]));
+const stepName: Schema = { type: 'string', pattern: STEP_NAME_PATTERN.source, maxLength: 100 };
+const duration: Schema = { type: 'string', minLength: 2, pattern: '^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$', description: 'A duration such as 30s, 5m, 1h30m or 2d (1s to 7d)' };
+const keyTemplate: Schema = { type: 'string', minLength: 1, maxLength: 400 };
+
+/** docs/language.md: needs, if, concurrency, debounce. */
+const language = {
+  needs: {
+    description: 'Steps this one waits for; without it, the previous step. [] starts the step with the execution.',
+    anyOf: [stepName, { type: 'array', uniqueItems: true, items: stepName }],
+  },
+  if: {
+    description: "A condition such as event.schema_type == 'openapi' or failure(); ${{ }} is optional. Default success().",
+    type: ['string', 'boolean'],
+    minLength: 1,
+    maxLength: EXPRESSION_LIMITS.maxLength,
+  },
+  concurrency: {
+    description: 'One execution of a group at a time; the others wait in event order (or cancel_in_progress).',
+    anyOf: [
+      keyTemplate,
+      {
+        type: 'object',
+        required: ['group'],
+        additionalProperties: false,
+        properties: { group: keyTemplate, cancel_in_progress: { type: 'boolean', default: false } },
+      },
+    ],
+  },
+  debounce: {
+    description: 'A burst of events with the same key starts one execution, with the last event, after a quiet period.',
+    type: 'object',
+    required: ['period'],
+    additionalProperties: false,
+    properties: { key: keyTemplate, period: duration, max_wait: duration },
+  },
+} satisfies Record<string, Schema>;
 
 export const pipelineJsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -29,6 +66,7 @@ export const pipelineJsonSchema = {
       additionalProperties: false,
       properties: {
         enabled: { type: 'boolean', default: true },
+        concurrency: language.concurrency,
         triggers: {
           type: 'array',
           minItems: 1,
@@ -42,6 +80,7 @@ export const pipelineJsonSchema = {
                 type: ['object', 'null'],
                 additionalProperties: { anyOf: [filterScalar, { type: 'array', minItems: 1, items: filterScalar }] },
               },
+              debounce: language.debounce,
             },
           },
         },
@@ -56,6 +95,8 @@ export const pipelineJsonSchema = {
               name: { type: 'string', pattern: STEP_NAME_PATTERN.source, maxLength: 100 },
               step_type: { enum: [...STEP_TYPES] },
               config: { type: 'object' },
+              needs: language.needs,
+              if: language.if,
               continue_on_error: { type: 'boolean' },
               timeout: { type: 'integer', minimum: 1, maximum: 86400 },
               retries: {

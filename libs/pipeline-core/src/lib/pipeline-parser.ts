@@ -1,6 +1,11 @@
+import { validateConcurrency } from './concurrency';
+import { dagIssues, stepDag } from './dag';
+import { validateDebounce } from './debounce';
 import { DIAGNOSTIC_CODES, PipelineValidationError, formatPath, type Diagnostic, type PathSegment } from './diagnostics';
 import { EVENT_PAYLOAD_FIELDS, isKnownEventType } from './events';
+import { checkCondition } from './expressions/condition';
 import { findInputProblem } from './input-checks';
+import { positionInScalar } from './scalar-position';
 import { checkSecretAccess, secretUsage, type SecretScope } from './secret-usage';
 import { TEMPLATE_ROOTS, TemplateError, sharedRenderer, templateVariables } from './template-renderer';
 import { stepTypeDefinition } from './step-types/registry';
@@ -32,7 +37,10 @@ class Collector {
   readonly errors: Diagnostic[] = [];
   readonly warnings: Diagnostic[] = [];
 
-  constructor(private readonly map?: SourceMap) {}
+  constructor(
+    private readonly map?: SourceMap,
+    private readonly source?: string,
+  ) {}
 
   error(path: PathSegment[], code: string, message: string, at: 'key' | 'value' = 'key'): void {
     this.errors.push(this.make('error', path, code, message, at));
@@ -40,6 +48,17 @@ class Collector {
 
   warn(path: PathSegment[], code: string, message: string): void {
     this.warnings.push(this.make('warning', path, code, message, 'value'));
+  }
+
+  /** A diagnostic at character `offset` of the string value at `path` (an `if:` expression). */
+  inValue(severity: Diagnostic['severity'], path: PathSegment[], code: string, message: string, value: unknown, offset: number): void {
+    const d = this.make(severity, path, code, message, 'value');
+    if (d.line !== undefined && this.source !== undefined && typeof value === 'string') {
+      const pos = positionInScalar(this.source, { line: d.line, column: d.column ?? 1 }, value, offset);
+      d.line = pos.line;
+      d.column = pos.column;
+    }
+    (severity === 'error' ? this.errors : this.warnings).push(d);
   }
 
   private make(severity: Diagnostic['severity'], path: PathSegment[], code: string, message: string, at: 'key' | 'value'): Diagnostic {
@@ -50,6 +69,12 @@ class Collector {
       d.column = pos.column;
     }
     return d;
+  }
+
+  /** Issues of a nested section: a field's problem at its key, a template's at its value. */
+  issues(list: { path: PathSegment[]; code: string; message: string }[]): void {
+    const inValue: string[] = [DIAGNOSTIC_CODES.templateSyntax, DIAGNOSTIC_CODES.templateNotAllowed];
+    for (const issue of list) this.error(issue.path, issue.code, issue.message, inValue.includes(issue.code) ? 'value' : 'key');
   }
 
   section(model: new () => object, input: unknown, path: PathSegment[], noun?: string) {
@@ -85,6 +110,11 @@ function parseTrigger(input: unknown, path: PathSegment[], c: Collector): Trigge
     }
     trigger.filters = filters as TriggerDefinition['filters'];
   }
+  if (r.value.debounce !== undefined && !r.invalid.has('debounce')) {
+    const debounce = validateDebounce(r.value.debounce, [...path, 'debounce']);
+    c.issues(debounce.issues);
+    if (debounce.value) trigger.debounce = debounce.value;
+  }
   return trigger;
 }
 
@@ -115,7 +145,8 @@ function parseStep(input: unknown, path: PathSegment[], c: Collector, opts: Pars
     checkSecrets(v.step_type as string, v.config, [...path, 'config'], c, opts.secrets);
   }
   const step: Record<string, unknown> = { name: v.name, step_type: v.step_type, config: v.config };
-  for (const key of ['continue_on_error', 'timeout', 'retries'] as const) if (v[key] !== undefined) step[key] = v[key];
+  if (typeof v.needs === 'string') v.needs = [v.needs];
+  for (const key of ['needs', 'if', 'continue_on_error', 'timeout', 'retries'] as const) if (v[key] !== undefined && !r.invalid.has(key)) step[key] = v[key];
   return step as unknown as StepDefinition;
 }
 
@@ -150,31 +181,76 @@ function checkSecrets(stepType: string, config: unknown, path: PathSegment[], c:
   }
 }
 
-function parseSteps(list: unknown[], path: PathSegment[], c: Collector, opts: ParseOptions = {}): StepDefinition[] {
+function parseSteps(list: unknown[], path: PathSegment[], c: Collector, opts: ParseOptions = {}): { steps: StepDefinition[]; rawIndex: number[] } {
   const steps: StepDefinition[] = [];
+  const rawIndex: number[] = [];
   const firstIndex = new Map<string, number>();
   list.forEach((item, i) => {
     const step = parseStep(item, [...path, i], c, opts);
     if (!step) return;
     steps.push(step);
+    rawIndex.push(i);
     if (typeof step.name !== 'string') return;
     const seen = firstIndex.get(step.name);
     if (seen !== undefined) {
       c.error([...path, i, 'name'], DIAGNOSTIC_CODES.duplicateStepName, `duplicate step name "${step.name}" (already used by ${formatPath([...path, seen])})`, 'value');
     } else firstIndex.set(step.name, i);
   });
-  return steps;
+  return { steps, rawIndex };
+}
+
+const DAG_CODES = {
+  UNKNOWN_NEED: DIAGNOSTIC_CODES.unknownNeed,
+  SELF_NEED: DIAGNOSTIC_CODES.selfNeed,
+  DUPLICATE_NEED: DIAGNOSTIC_CODES.duplicateNeed,
+  NEEDS_CYCLE: DIAGNOSTIC_CODES.needsCycle,
+} as const;
+
+/**
+ * The graph of `needs` and each step's `if:`, checked with positions: every problem points at the
+ * `needs` entry or at the token of the expression at fault.
+ */
+function checkStepGraph(triggers: TriggerDefinition[] | null, parsed: { steps: StepDefinition[]; rawIndex: number[] }, raw: unknown[], stepsPath: PathSegment[], c: Collector): void {
+  const { steps, rawIndex } = parsed;
+  for (const issue of dagIssues(steps)) {
+    const at = [...stepsPath, rawIndex[issue.step], 'needs'];
+    // `needs: build` (one name) was normalised to a list; point at the scalar itself then.
+    const scalar = typeof (raw[rawIndex[issue.step]] as Record<string, unknown>).needs === 'string';
+    c.error(scalar ? at : [...at, issue.need], DAG_CODES[issue.code], issue.message, 'value');
+  }
+  const dag = stepDag({ steps });
+  const names = new Set(steps.map((s) => s.name));
+  const known = knownEventFields(triggers);
+  steps.forEach((step, i) => {
+    if (step.if === undefined) return;
+    const at = [...stepsPath, rawIndex[i], 'if'];
+    const { compiled, problems } = checkCondition(step.if, { step: step.name, steps: names, isAncestor: (n) => dag.isAncestor(n, step.name) });
+    for (const p of problems) c.inValue(p.severity, at, p.code, p.message, step.if, p.offset);
+    if (!compiled || !known) return;
+    for (const ref of compiled.eventRefs) {
+      if (!known.fields.includes(ref.field)) {
+        c.inValue('warning', at, DIAGNOSTIC_CODES.unknownEventField, `"event.${ref.field}": ${known.types.join(' / ')} events have no payload field "${ref.field}" (they have ${known.fields.join(', ')}); it reads as null unless a producer adds it`, step.if, ref.start);
+      }
+    }
+  });
+}
+
+/** Payload fields of the triggers' event types, when every type is one of the known four. */
+function knownEventFields(triggers: TriggerDefinition[] | null): { types: string[]; fields: string[] } | null {
+  const types = [...new Set(triggers?.map((t) => t.event) ?? [])];
+  if (types.length === 0 || !types.every((t) => isKnownEventType(t))) return null;
+  return { types, fields: [...new Set(types.flatMap((t) => EVENT_PAYLOAD_FIELDS[t as keyof typeof EVENT_PAYLOAD_FIELDS]))] };
 }
 
 /**
  * Save-time warnings (they never block saving): a template reading `event.X` that the triggers'
- * known event types do not carry, `steps.<s>` naming a step that does not run earlier, or a
- * top-level name the context does not have.
+ * known event types do not carry, `steps.<s>` naming a step that is not an ancestor (through
+ * `needs`) of the step reading it, or a top-level name the context does not have.
  */
-function templateWarnings(triggers: TriggerDefinition[] | null, steps: StepDefinition[], stepsPath: PathSegment[], c: Collector): void {
-  const types = triggers?.map((t) => t.event) ?? [];
-  const allKnown = types.length > 0 && types.every((t) => isKnownEventType(t));
-  const stepIndex = new Map(steps.map((s, i) => [s.name, i]));
+function templateWarnings(triggers: TriggerDefinition[] | null, steps: StepDefinition[], rawIndex: number[], stepsPath: PathSegment[], c: Collector): void {
+  const known = knownEventFields(triggers);
+  const names = new Set(steps.map((s) => s.name));
+  const dag = stepDag({ steps });
   steps.forEach((step, i) => {
     let refs: ReturnType<typeof templateVariables>;
     try {
@@ -183,20 +259,19 @@ function templateWarnings(triggers: TriggerDefinition[] | null, steps: StepDefin
       return; // reported as a syntax error already
     }
     for (const ref of refs) {
-      const at = [...stepsPath, i, 'config', ...ref.pathSegments];
+      const at = [...stepsPath, rawIndex[i], 'config', ...ref.pathSegments];
       const [root, second] = ref.segments;
       if (!(TEMPLATE_ROOTS as readonly string[]).includes(String(root))) {
         if (!ref.defaulted) c.warn(at, DIAGNOSTIC_CODES.unknownTemplateVariable, `unknown template variable "${ref.variable}"; available: ${TEMPLATE_ROOTS.join(', ')}`);
-      } else if (root === 'event' && typeof second === 'string' && allKnown && !ref.defaulted) {
-        const has = types.some((t) => EVENT_PAYLOAD_FIELDS[t as keyof typeof EVENT_PAYLOAD_FIELDS].includes(second));
-        if (!has) {
-          const fields = [...new Set(types.flatMap((t) => EVENT_PAYLOAD_FIELDS[t as keyof typeof EVENT_PAYLOAD_FIELDS]))];
-          c.warn(at, DIAGNOSTIC_CODES.unknownEventField, `"${ref.variable}": ${[...new Set(types)].join(' / ')} events have no payload field "${second}" (they have ${fields.join(', ')}); this is undefined at run time unless a producer adds it`);
+      } else if (root === 'event' && typeof second === 'string' && known && !ref.defaulted) {
+        if (!known.fields.includes(second)) {
+          c.warn(at, DIAGNOSTIC_CODES.unknownEventField, `"${ref.variable}": ${known.types.join(' / ')} events have no payload field "${second}" (they have ${known.fields.join(', ')}); this is undefined at run time unless a producer adds it`);
         }
       } else if (root === 'steps' && typeof second === 'string') {
-        const at2 = stepIndex.get(second);
-        if (at2 === undefined) c.warn(at, DIAGNOSTIC_CODES.unknownStepReference, `"${ref.variable}": there is no step named "${second}"`);
-        else if (at2 >= i) c.warn(at, DIAGNOSTIC_CODES.unknownStepReference, `"${ref.variable}": step "${second}" does not run before step "${step.name}", so it has no outputs yet`);
+        if (!names.has(second)) c.warn(at, DIAGNOSTIC_CODES.unknownStepReference, `"${ref.variable}": there is no step named "${second}"`);
+        else if (!dag.isAncestor(second, step.name)) {
+          c.warn(at, DIAGNOSTIC_CODES.unknownStepReference, `"${ref.variable}": step "${second}" is not an ancestor of step "${step.name}" (add it to needs, directly or through a step it needs), so its outputs are not available`);
+        }
       }
     }
   });
@@ -227,7 +302,7 @@ function load(input: unknown, opts: ParseOptions): { value: unknown; map?: Sourc
 export function parsePipeline(input: unknown, opts: ParseOptions = {}): ParseResult {
   const loaded = load(input, opts);
   if ('errors' in loaded) return { ok: false, errors: loaded.errors, warnings: [] };
-  const c = new Collector(loaded.map);
+  const c = new Collector(loaded.map, typeof input === 'string' ? input : undefined);
   const doc = c.section(PipelineDocumentModel, loaded.value, [], 'a mapping with name and definition');
   let document: PipelineDocument | undefined;
   if (!doc.invalid.has('*') && isPlainObject(doc.value.definition)) {
@@ -236,12 +311,22 @@ export function parsePipeline(input: unknown, opts: ParseOptions = {}): ParseRes
     const triggers = Array.isArray(def.value.triggers)
       ? def.value.triggers.map((t, i) => parseTrigger(t, [...defPath, 'triggers', i], c)).filter((t): t is TriggerDefinition => t !== null)
       : null;
-    const steps = Array.isArray(def.value.steps) ? parseSteps(def.value.steps, [...defPath, 'steps'], c, opts) : [];
-    templateWarnings(triggers, steps, [...defPath, 'steps'], c);
+    const rawSteps = Array.isArray(def.value.steps) ? def.value.steps : [];
+    const parsed = parseSteps(rawSteps, [...defPath, 'steps'], c, opts);
+    const steps = parsed.steps;
+    checkStepGraph(triggers, parsed, rawSteps, [...defPath, 'steps'], c);
+    templateWarnings(triggers, steps, parsed.rawIndex, [...defPath, 'steps'], c);
+    const concurrency = def.value.concurrency !== undefined && !def.invalid.has('concurrency') ? validateConcurrency(def.value.concurrency, [...defPath, 'concurrency']) : null;
+    if (concurrency) c.issues(concurrency.issues);
     document = {
       name: doc.value.name as string,
       ...(doc.value.description !== undefined ? { description: doc.value.description as string } : {}),
-      definition: { enabled: (def.value.enabled as boolean | undefined) ?? true, triggers: triggers ?? [], steps },
+      definition: {
+        enabled: (def.value.enabled as boolean | undefined) ?? true,
+        triggers: triggers ?? [],
+        steps,
+        ...(concurrency?.value ? { concurrency: concurrency.value } : {}),
+      },
     };
   }
   const r = finish(c, document as PipelineDocument);
@@ -262,7 +347,7 @@ export function parsePipelineOrThrow(input: unknown, opts: ParseOptions = {}): {
 export function parseFragment<K extends FragmentKind>(input: unknown, kind: K, opts: ParseOptions = {}): FragmentResult<K> {
   const loaded = load(input, opts);
   if ('errors' in loaded) return { ok: false, errors: loaded.errors, warnings: [] };
-  const c = new Collector(loaded.map);
+  const c = new Collector(loaded.map, typeof input === 'string' ? input : undefined);
   let list: unknown = loaded.value;
   let base: PathSegment[] = [];
   if (isPlainObject(loaded.value)) {
@@ -280,8 +365,10 @@ export function parseFragment<K extends FragmentKind>(input: unknown, kind: K, o
     } else if (kind === 'triggers') {
       value = list.map((t, i) => parseTrigger(t, [...base, i], c)).filter((t): t is TriggerDefinition => t !== null);
     } else {
-      value = parseSteps(list, base, c, opts);
-      templateWarnings(null, value as StepDefinition[], base, c);
+      const parsed = parseSteps(list, base, c, opts);
+      value = parsed.steps;
+      checkStepGraph(null, parsed, list, base, c);
+      templateWarnings(null, parsed.steps, parsed.rawIndex, base, c);
     }
   }
   return finish(c, value) as FragmentResult<K>;

@@ -25,6 +25,13 @@ export interface StepRetries {
 
 interface StepBase {
   name: string;
+  /**
+   * Steps this one waits for (docs/language.md). Absent: the previous step (steps run in order);
+   * `[]`: none, it starts with the execution.
+   */
+  needs?: string[];
+  /** A condition (expressions/): the step runs when it is true, else it is skipped. Default `success()`. */
+  if?: string | boolean;
   continue_on_error?: boolean;
   /** Seconds, 1..86400. */
   timeout?: number;
@@ -40,9 +47,28 @@ export type StepDefinition = {
 export type FilterScalar = string | number | boolean | null;
 export type FilterValue = FilterScalar | FilterScalar[];
 
+/** Inngest-style debounce: a burst of events with the same key starts one execution, with the last event. */
+export interface DebounceDefinition {
+  /** A template rendered per event (`{{event.entity_id}}`); absent: one key for the whole trigger. */
+  key?: string;
+  /** Quiet period, a duration such as `30s` or `5m` (1s..7d). */
+  period: string;
+  /** Longest delay from the first event of a burst (>= period, <= 7d). */
+  max_wait?: string;
+}
+
 export interface TriggerDefinition {
   event: string;
   filters?: Record<string, FilterValue>;
+  debounce?: DebounceDefinition;
+}
+
+/** At most one execution of a group runs at a time; the others wait in event order. */
+export interface ConcurrencyDefinition {
+  /** A template (`{{event.entity_id}}`) or a plain string. */
+  group: string;
+  /** A new execution cancels the one running in its group (and the ones waiting). Default false. */
+  cancel_in_progress?: boolean;
 }
 
 export interface PipelineDefinition {
@@ -50,6 +76,7 @@ export interface PipelineDefinition {
   enabled: boolean;
   triggers: TriggerDefinition[];
   steps: StepDefinition[];
+  concurrency?: ConcurrencyDefinition;
 }
 
 export interface PipelineDocument {

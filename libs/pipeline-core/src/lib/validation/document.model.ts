@@ -12,6 +12,20 @@ const stepType: Check = (v) => {
   return { code: DIAGNOSTIC_CODES.unknownStepType, message: `unknown step_type ${shown}; known step types: ${STEP_TYPES.join(', ')}` };
 };
 
+/** `needs:` is a step name or a list of them (`[]`: the step starts with the execution). */
+const needsCheck: Check = (v) => {
+  const items = Array.isArray(v) ? v : [v];
+  const bad = items.findIndex((item) => typeof item !== 'string' || item.trim() === '');
+  if (bad < 0) return null;
+  return { message: `must be a step name or a list of step names${Array.isArray(v) ? `; item ${bad} is ${describe(items[bad])}` : `, not ${describe(v)}`}` };
+};
+
+/** `if:` is an expression (checked by the parser with positions) or a YAML boolean. */
+const conditionCheck: Check = (v) =>
+  typeof v === 'boolean' || (typeof v === 'string' && v.trim() !== '') ? null : { message: `must be an expression such as "event.schema_type == 'openapi'", not ${describe(v)}` };
+
+const concurrencyCheck: Check = (v) => (typeof v === 'string' || isPlainObject(v) ? null : { message: `must be a mapping {group, cancel_in_progress} or a group name, not ${describe(v)}` });
+
 const listOfMappings: Check = listOf((item) => (isPlainObject(item) ? null : { message: `must be a mapping, not ${describe(item)}` }), { min: 1 });
 
 export class PipelineDocumentModel {
@@ -34,6 +48,10 @@ export class PipelineDefinitionModel {
 
   @Field(listOfMappings, { required: true })
   steps: unknown;
+
+  /** Checked by validateConcurrency (concurrency.ts). */
+  @Field(concurrencyCheck)
+  concurrency: unknown;
 }
 
 export class TriggerModel {
@@ -43,6 +61,10 @@ export class TriggerModel {
   /** Values are checked one by one by the parser, so each bad value gets its own path. */
   @Field(mapping)
   filters: unknown;
+
+  /** Checked by validateDebounce (debounce.ts). */
+  @Field(mapping)
+  debounce: unknown;
 }
 
 export class StepModel {
@@ -57,6 +79,12 @@ export class StepModel {
 
   @Field(mapping, { required: true })
   config: unknown;
+
+  @Field(needsCheck)
+  needs: unknown;
+
+  @Field(conditionCheck)
+  if: unknown;
 
   @Field(bool)
   continue_on_error: unknown;
