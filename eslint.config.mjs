@@ -5,6 +5,23 @@ import reactHooks from 'eslint-plugin-react-hooks';
 // Banned in the pure model: anything that does I/O or ties it to a framework.
 const impure = ['@nestjs/*', 'ioredis', 'bullmq', 'typeorm', 'pg', 'pg-*', '@electric-sql/*', 'nodemailer', '@octokit/*', 'express'];
 
+// The layers, bottom to top (ARCHITECTURE.md "Layers"): each library scope and the scopes it may import.
+// Step libs sit below the runtime and the gateway: they get ports and typed deps, never Infrastructure.
+const LAYERS = {
+  'scope:core': [],
+  'scope:sdk': [],
+  'scope:egress': [],
+  'scope:config': ['scope:core', 'scope:egress'],
+  'scope:stream': ['scope:core'],
+  'scope:store': ['scope:core'],
+  'scope:worker-kit': ['scope:core', 'scope:egress', 'scope:stream'],
+  'scope:matcher': ['scope:core', 'scope:stream'],
+  'scope:steps': ['scope:core', 'scope:worker-kit', 'scope:egress', 'scope:stream', 'scope:sdk'],
+  'scope:gateway': ['scope:core', 'scope:config', 'scope:egress', 'scope:stream', 'scope:store', 'scope:steps'],
+  'scope:runtime': ['scope:core', 'scope:sdk', 'scope:egress', 'scope:config', 'scope:stream', 'scope:store', 'scope:worker-kit', 'scope:matcher', 'scope:steps', 'scope:gateway'],
+};
+const layerConstraints = Object.entries(LAYERS).map(([sourceTag, below]) => ({ sourceTag, onlyDependOnLibsWithTags: below }));
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -19,6 +36,7 @@ export default [
           allow: [],
           depConstraints: [
             { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: impure },
+            ...layerConstraints,
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:test-util', onlyDependOnLibsWithTags: ['type:lib', 'type:test-util'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:test-util'] },

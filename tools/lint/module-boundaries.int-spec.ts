@@ -35,4 +35,33 @@ describe('module boundaries', () => {
   it('allows the same imports in the store', () => {
     expect(boundaryErrors(`import { Client } from 'pg';\nexport const y = Client;\n`, 'libs/execution-store/src/lib/probe.ts')).toEqual([]);
   });
+
+  // The layers (eslint.config.mjs LAYERS): a library imports only the layers below it.
+  it.each([
+    ['libs/steps/notify/src/lib/probe.ts', '@mockops/runtime', 'steps below the runtime'],
+    ['libs/steps/auto-promote/src/lib/probe.ts', '@mockops/gateway-api', 'steps below the gateway'],
+    ['libs/steps/regenerate-sdk/src/lib/probe.ts', '@mockops/execution-store', 'steps reach the store through ports'],
+    ['libs/steps/create-pr/src/lib/probe.ts', '@mockops/step-notify', 'one step lib does not import another'],
+    ['libs/matcher/src/lib/probe.ts', '@mockops/worker-kit', 'the matcher declares its dispatch port'],
+    ['libs/worker-kit/src/lib/probe.ts', '@mockops/config', 'the worker base gets options, not the config'],
+    ['libs/execution-store/src/lib/probe.ts', '@mockops/event-stream', 'the store knows no stream'],
+    ['libs/gateway-api/src/lib/probe.ts', '@mockops/runtime', 'the gateway below the runtime'],
+  ])('refuses %s importing %s (%s)', (file, lib) => {
+    const messages = boundaryErrors(`import * as x from '${lib}';\nexport const y = x;\n`, file);
+    expect(messages.join('\n')).toMatch(/can only depend on libs tagged with|Circular dependency/);
+  });
+
+  it.each([
+    ['libs/steps/notify/src/lib/probe.ts', '@mockops/worker-kit'],
+    ['libs/steps/regenerate-sdk/src/lib/probe.ts', '@mockops/sdk-generator'],
+    ['libs/runtime/src/lib/probe.ts', '@mockops/step-notify'],
+    ['libs/gateway-api/src/lib/probe.ts', '@mockops/execution-store'],
+  ])('allows %s importing %s', (file, lib) => {
+    expect(boundaryErrors(`import * as x from '${lib}';\nexport const y = x;\n`, file)).toEqual([]);
+  });
+
+  it('lets tests of a step lib use the store and the test peers', () => {
+    const code = `import { ExecutionStore } from '@mockops/execution-store';\nimport { createTestEnv } from '@mockops/testing';\nexport const y = [ExecutionStore, createTestEnv];\n`;
+    expect(boundaryErrors(code, 'libs/steps/notify/src/lib/probe.int-spec.ts')).toEqual([]);
+  });
 });

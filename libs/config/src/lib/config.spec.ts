@@ -1,4 +1,5 @@
-import { ConfigError, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT, isSharedWith, loadConfig, operatorSecrets, parseMaxBody, parseRateLimit, parseSecretsKeys, parseSharedSecrets } from './config';
+import { isSharedWith } from '@mockops/pipeline-core';
+import { ConfigError, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT, loadConfig, operatorSecrets, parseMaxBody, parseRateLimit, parseSecretsKeys, parseSharedSecrets } from './config';
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {

@@ -317,12 +317,6 @@ export function parseSharedSecrets(raw: string | undefined, problems: string[] =
   return out;
 }
 
-/** Whether the operator shared credential `name` with workspace `workspaceId`. */
-export function isSharedWith(shared: Record<string, string[] | '*'>, name: string, workspaceId: string): boolean {
-  const with_ = shared[name];
-  return with_ === '*' || (Array.isArray(with_) && with_.includes(workspaceId));
-}
-
 /**
  * The operator's secrets: every `MOCKOPS_SECRET_<NAME>` variable, plus the well-known credentials
  * (SLACK_WEBHOOK_URL, SMTP_URL, GITHUB_TOKEN, WEBHOOK_SECRET) under their own

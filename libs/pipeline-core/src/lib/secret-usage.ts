@@ -160,3 +160,9 @@ export function checkSecretAccess(stepType: string, ref: Pick<SecretReference, '
     message: `secret ${name} is not set in workspace ${scope.workspaceId}; the step will fail until it is (mockforge secrets set ${name} --workspace ${scope.workspaceId})`,
   };
 }
+
+/** Whether the operator shared credential `name` with workspace `workspaceId`. */
+export function isSharedWith(shared: Record<string, string[] | '*'>, name: string, workspaceId: string): boolean {
+  const with_ = shared[name];
+  return with_ === '*' || (Array.isArray(with_) && with_.includes(workspaceId));
+}

@@ -1,5 +1,4 @@
-import { isSharedWith } from '@mockops/config';
-import type { SecretScope } from '@mockops/pipeline-core';
+import { isSharedWith, type SecretScope } from '@mockops/pipeline-core';
 
 /** Where a secret value came from: the pipeline's workspace, or the operator (process-wide). */
 export type SecretOrigin = 'workspace' | 'operator';
