@@ -12,11 +12,10 @@
 // docs/scaling.md ("Resources") has the numbers of the last run and how requests/limits follow from them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { createTestEnv, eventually, startGithubApiDouble, startHttpSink, TEST_DATABASE_URL } from '@mockops/testing';
+import { createTestEnv, eventually, freePort, startGithubApiDouble, startHttpSink, TEST_DATABASE_URL } from '@mockops/testing';
 
 const root = join(__dirname, '..', '..');
 const APPS = ['gateway', 'trigger-matcher', 'worker-notify', 'worker-create-pr', 'worker-regenerate-sdk', 'worker-auto-promote'] as const;
@@ -59,14 +58,6 @@ function readProc(pid: number): { cpuTicks: number; rssBytes: number } | undefin
   } catch {
     return undefined;
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

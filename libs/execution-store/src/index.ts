@@ -1,6 +1,5 @@
 export * from './lib/store-error';
 export * from './lib/records';
-export * from './lib/statuses';
 export * from './lib/entities';
 export * from './lib/migrations';
 export * from './lib/data-source';

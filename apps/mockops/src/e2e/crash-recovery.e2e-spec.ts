@@ -4,24 +4,11 @@ import { Redis } from 'ioredis';
 import { parsePipeline, resolveStepRuntime, type PipelineDocument } from '@mockops/pipeline-core';
 import { EventPublisher, MATCHER_GROUP } from '@mockops/event-stream';
 import { MatcherService, startService, type RunningService } from '@mockops/runtime';
-import { createTestEnv, eventually, startHttpSink, TEST_REDIS_URL, type HttpSink, type TestEnv } from '@mockops/testing';
+import { createTestEnv, eventually, startHttpSink, TEST_REDIS_URL, webhookPipeline, type HttpSink, type TestEnv } from '@mockops/testing';
 
 const root = join(__dirname, '..', '..', '..', '..');
 
-function hookPipeline(url: string): string {
-  return `name: crash-hook
-definition:
-  triggers:
-    - event: scenario.published
-  steps:
-    - name: hook
-      step_type: notify
-      config:
-        type: webhook
-        webhook_url: "${url}"
-        message: "published {{event.scenario_id}}"
-`;
-}
+const hookPipeline = (url: string) => webhookPipeline('crash-hook', url, 'published {{event.scenario_id}}');
 
 /** Starts apps/worker-notify as its own process, the way Kubernetes runs it. */
 function spawnWorker(env: Record<string, string>): ChildProcess {

@@ -1,7 +1,7 @@
 import { parsePipeline } from '@mockops/pipeline-core';
 import { EventPublisher, MATCHER_GROUP } from '@mockops/event-stream';
 import { MatcherService, startService, type RunningService } from '@mockops/runtime';
-import { createTestEnv, eventually, startHttpSink, type HttpSink, type TestEnv } from '@mockops/testing';
+import { createTestEnv, eventually, startHttpSink, webhookPipeline, type HttpSink, type TestEnv } from '@mockops/testing';
 
 // Two processes, each with a matcher replica and notify workers, sharing one consumer group and queues.
 describe('several matcher replicas', () => {
@@ -26,18 +26,7 @@ describe('several matcher replicas', () => {
   });
 
   it('a pipeline change reaches every replica, and each event runs once', async () => {
-    const source = `name: replicated
-definition:
-  triggers:
-    - event: scenario.published
-  steps:
-    - name: hook
-      step_type: notify
-      config:
-        type: webhook
-        webhook_url: "${hooks.url}/r"
-        message: "{{event.scenario_id}}"
-`;
+    const source = webhookPipeline('replicated', `${hooks.url}/r`);
     const parsed = parsePipeline(source);
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
     const p = await a.infra.store.createPipeline({ name: 'replicated', workspaceId: null, document: parsed.document, sourceText: source, sourceFormat: 'yaml' });

@@ -1,10 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createTestEnv, eventually, startHttpSink, uniqueSuffix, TEST_REDIS_URL, type HttpSink, type TestEnv } from '@mockops/testing';
+import { createTestEnv, eventually, freePort, startHttpSink, uniqueSuffix, TEST_REDIS_URL, type HttpSink, type TestEnv } from '@mockops/testing';
 import { browserAvailability, launchChromium, screenshotDir } from './browser';
 
 const root = join(__dirname, '..', '..', '..', '..');
@@ -14,14 +13,6 @@ const WS = 'ws-e2e';
 const availability = browserAvailability();
 if (!availability.run) console.warn(`run view browser tests skipped: ${availability.reason}; set MOCKOPS_REQUIRE_BROWSER=1 to fail instead`);
 const describeBrowser = availability.run ? describe : describe.skip;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 function hookPipeline(name: string, url: string): string {
   return `name: ${name}

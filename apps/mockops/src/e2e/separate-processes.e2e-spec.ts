@@ -1,18 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import { createTestEnv, eventually, startHttpSink, type HttpSink, type TestEnv } from '@mockops/testing';
+import { createTestEnv, eventually, freePort, startHttpSink, webhookPipeline, type HttpSink, type TestEnv } from '@mockops/testing';
 
 const root = join(__dirname, '..', '..', '..', '..');
 const APPS = ['gateway', 'trigger-matcher', 'worker-notify', 'worker-create-pr', 'worker-regenerate-sdk', 'worker-auto-promote'];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 // The way Kubernetes runs it: every app built (by the integration tier's global setup) and started as
 // its own process (`node dist/apps/<app>/main.js`), all booting at once against one database; an event posted to the gateway
@@ -62,18 +53,7 @@ describe('every app as its own process, from the build', () => {
 
   it('an event posted to the gateway runs a pipeline on the worker processes', async () => {
     const api = `http://127.0.0.1:${port}/api/v1`;
-    const yaml = `name: split-deploy
-definition:
-  triggers:
-    - event: scenario.published
-  steps:
-    - name: hook
-      step_type: notify
-      config:
-        type: webhook
-        webhook_url: "${hooks.url}/split"
-        message: "{{event.scenario_name}} published"
-`;
+    const yaml = webhookPipeline('split-deploy', `${hooks.url}/split`, '{{event.scenario_name}} published');
     const created = await fetch(`${api}/pipelines`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: yaml });
     expect(created.status).toBe(201);
     const pipeline = (await created.json()) as { id: string };

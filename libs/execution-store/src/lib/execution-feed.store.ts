@@ -1,9 +1,8 @@
 import type { DataSource } from 'typeorm';
-import type { ExecutionStatus } from '@mockops/pipeline-core';
+import { EXECUTION_STATUSES, type ExecutionStatus } from '@mockops/pipeline-core';
 import { decodeCursor, keysetPage, pageSize } from './cursor';
 import { toExecution } from './execution.store';
 import type { ExecutionRecord, Page } from './records';
-import { EXECUTION_STATUS_VALUES } from './statuses';
 import { type Row, SqlRunner, UUID_RE, iso, isoAt, sqlParams, tableNames } from './sql';
 import { StoreError } from './store-error';
 
@@ -78,7 +77,7 @@ export class ExecutionFeedStore {
     if (query.status !== undefined) {
       const statuses = Array.isArray(query.status) ? query.status : [query.status];
       for (const s of statuses) {
-        if (!EXECUTION_STATUS_VALUES.includes(s)) throw new StoreError('INVALID', `unknown execution status ${s}`);
+        if (!EXECUTION_STATUSES.includes(s)) throw new StoreError('INVALID', `unknown execution status ${s}`);
       }
       where.push(`e.status = ANY(${param(statuses)}::text[])`);
     }
@@ -183,7 +182,7 @@ export class ExecutionFeedStore {
 }
 
 function countsOf(raw: Record<string, unknown> | null): Record<ExecutionStatus, number> {
-  return Object.fromEntries(EXECUTION_STATUS_VALUES.map((s) => [s, Number(raw?.[s] ?? 0)])) as Record<ExecutionStatus, number>;
+  return Object.fromEntries(EXECUTION_STATUSES.map((s) => [s, Number(raw?.[s] ?? 0)])) as Record<ExecutionStatus, number>;
 }
 
 function successRate(succeeded: number, failed: number): number | null {

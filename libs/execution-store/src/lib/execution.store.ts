@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { ExecutionStatus, StepRunStatus } from '@mockops/pipeline-core';
+import { ACTIVE_EXECUTION_STATUSES, EXECUTION_STATUSES, TERMINAL_EXECUTION_STATUSES, type ExecutionStatus, type StepRunStatus } from '@mockops/pipeline-core';
 import { decodeCursor, keysetPage, pageSize } from './cursor';
 import type {
   CreatedExecution,
@@ -22,7 +22,6 @@ import type {
   StepRunRecord,
   AbandonedStepRun,
 } from './records';
-import { ACTIVE_EXECUTION_STATUSES, EXECUTION_STATUS_VALUES, TERMINAL_EXECUTION_STATUS_VALUES } from './statuses';
 import { type Row, SqlRunner, sqlParams, UUID_RE, idOrNull, iso, isoAt, json, tableNames } from './sql';
 import { StoreError, pgErrorOf } from './store-error';
 
@@ -310,7 +309,7 @@ export class ExecutionStore {
 
   /** Ends an execution (succeeded, failed or cancelled) unless it already ended. */
   async finishExecution(executionId: string, status: ExecutionStatus, error?: string | null): Promise<boolean> {
-    if (!TERMINAL_EXECUTION_STATUS_VALUES.includes(status)) throw new StoreError('INVALID', `${status} is not a final execution status`);
+    if (!TERMINAL_EXECUTION_STATUSES.includes(status)) throw new StoreError('INVALID', `${status} is not a final execution status`);
     const rows = await this.db.sql(
       `UPDATE ${this.t.executions} SET status = $2, error = $3, finished_at = now(), started_at = COALESCE(started_at, now())
        WHERE id = $1 AND status = ANY($4::text[]) RETURNING id`,
@@ -337,7 +336,7 @@ export class ExecutionStore {
     await this.db.tx(async (sql) => {
       const [e] = await sql(`SELECT status FROM ${executions} WHERE id = $1 FOR UPDATE`, [idOrNull(id)]);
       if (!e) throw notFound('execution', id);
-      if (TERMINAL_EXECUTION_STATUS_VALUES.includes(e.status)) throw new StoreError('CONFLICT', `execution ${id} already ${e.status}`);
+      if (TERMINAL_EXECUTION_STATUSES.includes(e.status)) throw new StoreError('CONFLICT', `execution ${id} already ${e.status}`);
       await sql(`UPDATE ${executions} SET status = 'cancelled', finished_at = now() WHERE id = $1`, [id]);
       await sql(
         `UPDATE ${stepRuns} SET status = 'cancelled', finished_at = now(), lease_expires_at = NULL
@@ -591,7 +590,7 @@ export class ExecutionStore {
        ) d`,
       [pipelineId],
     );
-    const counts = Object.fromEntries(EXECUTION_STATUS_VALUES.map((s) => [s, Number(row.counts[s] ?? 0)])) as Record<ExecutionStatus, number>;
+    const counts = Object.fromEntries(EXECUTION_STATUSES.map((s) => [s, Number(row.counts[s] ?? 0)])) as Record<ExecutionStatus, number>;
     const decided = counts.succeeded + counts.failed;
     const last = row.last_run as Row | null;
     return {
@@ -644,7 +643,7 @@ function checkSourceFormat(format: string): void {
 }
 
 function checkExecutionStatus(status: string): void {
-  if (!EXECUTION_STATUS_VALUES.includes(status as ExecutionStatus)) throw new StoreError('INVALID', `unknown execution status ${status}`);
+  if (!EXECUTION_STATUSES.includes(status as ExecutionStatus)) throw new StoreError('INVALID', `unknown execution status ${status}`);
 }
 
 function checkLease(leaseMs: number): void {

@@ -4,7 +4,7 @@ import { compileCondition, decideCondition, type CompiledCondition } from './exp
 import { ExpressionSyntaxError } from './expressions/parser';
 import { Unresolved, type EvaluationScope } from './expressions/evaluator';
 import { eventWorkspaceId } from './filters';
-import type { ExecutionStatus, PipelineDefinition, StepRunStatus } from './types';
+import { TERMINAL_STEP_RUN_STATUSES, type ExecutionStatus, type PipelineDefinition, type StepRunStatus } from './types';
 
 export { buildStepGraph, type StepNode };
 
@@ -52,7 +52,7 @@ export interface DetailedExecutionPlan extends ExecutionPlan {
   awaiting: { step: string; needs: string[] }[];
 }
 
-const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_STEP_RUN_STATUSES);
 
 const conditionCache = new WeakMap<readonly unknown[], Map<string, CompiledCondition | Error | null>>();
 

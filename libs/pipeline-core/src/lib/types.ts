@@ -92,6 +92,8 @@ export const EXECUTION_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 
 export const TERMINAL_EXECUTION_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'cancelled'];
+/** An execution that may still change: queued, running, or waiting (parked on an approval). */
+export const ACTIVE_EXECUTION_STATUSES: readonly ExecutionStatus[] = ['queued', 'running', 'waiting'];
 export const TERMINAL_STEP_RUN_STATUSES: readonly StepRunStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
 
 export function isTerminalExecutionStatus(status: string): boolean {

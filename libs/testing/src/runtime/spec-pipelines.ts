@@ -22,3 +22,19 @@ export function specPipeline(name: SpecPipelineName): string {
 export function specFixture(name: SpecPipelineName): string {
   return readFileSync(join(repoRoot, 'libs', 'pipeline-core', 'src', 'fixtures', 'spec', SPEC_PIPELINES[name]), 'utf8');
 }
+
+/** A one-step pipeline that posts `message` to `url` (a notify webhook) for every `event`. */
+export function webhookPipeline(name: string, url: string, message = '{{event.scenario_id}}', event = 'scenario.published'): string {
+  return `name: ${name}
+definition:
+  triggers:
+    - event: ${event}
+  steps:
+    - name: hook
+      step_type: notify
+      config:
+        type: webhook
+        webhook_url: "${url}"
+        message: "${message}"
+`;
+}

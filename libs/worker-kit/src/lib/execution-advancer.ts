@@ -1,4 +1,4 @@
-import { planExecution, type PipelineDocument, type StepRunStatus } from '@mockops/pipeline-core';
+import { isTerminalExecutionStatus, planExecution, type PipelineDocument, type StepRunStatus } from '@mockops/pipeline-core';
 import { changeOf, type ExecutionChangeSink } from '@mockops/event-stream';
 import type { StepDispatcher } from './dispatcher';
 import type { RunnerStore } from './runner-store';
@@ -29,7 +29,7 @@ export class ExecutionAdvancer {
     const execution = await this.store.getExecution(executionId);
     if (!execution) throw new Error(`execution ${executionId} not found`);
     const document = await this.revisions.get(execution.revisionId);
-    if (['succeeded', 'failed', 'cancelled'].includes(execution.status)) {
+    if (isTerminalExecutionStatus(execution.status)) {
       return { finished: true, status: execution.status, dispatched: [], skipped: [] };
     }
     const states: Record<string, { status: StepRunStatus }> = {};

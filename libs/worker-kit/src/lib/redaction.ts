@@ -49,7 +49,7 @@ export function redactConfig(stepType: string, config: unknown, secretValues: st
 }
 
 /** A secret as it may appear in a log line or an error: as is, URL-encoded, base64. */
-function withEncodings(values: string[]): string[] {
+function withEncodings(values: readonly string[]): string[] {
   const out: string[] = [];
   for (const s of values) {
     if (typeof s !== 'string' || s.length < 4) continue;
@@ -64,7 +64,7 @@ function withEncodings(values: string[]): string[] {
 }
 
 /** Scrubs every secret value (and its URL-encoded and base64 forms) out of a free text (log line, error message). */
-export function scrubText(text: string, secretValues: string[]): string {
+export function scrubText(text: string, secretValues: readonly string[]): string {
   let out = text;
   // Longest first, so a secret that contains another is masked whole.
   for (const s of withEncodings(secretValues).sort((a, b) => b.length - a.length)) {

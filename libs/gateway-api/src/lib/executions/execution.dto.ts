@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { EXECUTION_STATUSES } from '@mockops/pipeline-core';
+import { EXECUTION_STATUSES, STEP_RUN_STATUSES, STEP_TYPES } from '@mockops/pipeline-core';
 import { MAX_PAGE_SIZE } from '../pipelines/pipeline.dto';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
@@ -35,9 +35,9 @@ export class StepLogDto {
 
 export class StepRunDto {
   @ApiProperty() name: string;
-  @ApiProperty({ enum: ['regenerate_sdk', 'auto_promote', 'notify', 'create_pr'] }) step_type: string;
+  @ApiProperty({ enum: STEP_TYPES }) step_type: string;
   @ApiProperty() index: number;
-  @ApiProperty({ enum: ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] }) status: string;
+  @ApiProperty({ enum: STEP_RUN_STATUSES }) status: string;
   @ApiProperty() attempts: number;
   @ApiProperty() max_attempts: number;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) started_at: string | null;

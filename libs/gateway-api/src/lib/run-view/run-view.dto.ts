@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { EXECUTION_STATUSES } from '@mockops/pipeline-core';
+import { EXECUTION_STATUSES, STEP_RUN_STATUSES } from '@mockops/pipeline-core';
 import { ExecutionDto } from '../executions/execution.dto';
 import { LastRunDto, MAX_PAGE_SIZE, WORKSPACE_ID_PATTERN } from '../pipelines/pipeline.dto';
 
@@ -62,7 +62,7 @@ export class ExecutionChangeDto {
   @ApiProperty({ nullable: true, type: String }) workspace_id: string | null;
   @ApiProperty({ enum: EXECUTION_STATUSES }) status: string;
   @ApiPropertyOptional({ description: 'the step that changed, when a step did' }) step?: string;
-  @ApiPropertyOptional({ enum: ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] }) step_status?: string;
+  @ApiPropertyOptional({ enum: STEP_RUN_STATUSES }) step_status?: string;
 }
 
 export class PageQueryDto {

@@ -1,7 +1,7 @@
 import { assertEgressAllowed, isIpLiteral, maskUrl } from '@mockops/egress';
-import { PermanentStepError, TransientStepError } from '@mockops/worker-kit';
+import { PermanentStepError, TransientStepError, scrubText as scrub } from '@mockops/worker-kit';
 import { createTransport } from 'nodemailer';
-import { egressFailure, scrub } from './notify-failures';
+import { egressFailure } from './notify-failures';
 import { NotifySend, pickCredential, urlSecrets } from './notify-context';
 
 export interface EmailOutputs extends Record<string, unknown> {

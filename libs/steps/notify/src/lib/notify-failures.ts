@@ -1,12 +1,5 @@
 import { EgressDeniedError, EgressError } from '@mockops/egress';
-import { PermanentStepError, StepError, TransientStepError } from '@mockops/worker-kit';
-
-/** Replaces every known secret value in a text (error bodies may echo what we sent). */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('***');
-  return out;
-}
+import { PermanentStepError, StepError, TransientStepError, scrubText as scrub } from '@mockops/worker-kit';
 
 /** A short, single-line excerpt of a response body for outputs and messages. */
 export function excerpt(text: string, max: number): string {

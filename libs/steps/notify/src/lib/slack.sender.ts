@@ -1,6 +1,6 @@
 import { egressFetch, maskUrl } from '@mockops/egress';
-import { PermanentStepError } from '@mockops/worker-kit';
-import { egressFailure, excerpt, httpFailure, scrub } from './notify-failures';
+import { PermanentStepError, scrubText as scrub } from '@mockops/worker-kit';
+import { egressFailure, excerpt, httpFailure } from './notify-failures';
 import { NotifySend, pickCredential, urlSecrets } from './notify-context';
 
 export interface SlackOutputs extends Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, egressFetch, maskUrl, signWebhookBody } from '@mockops/egress';
-import { egressFailure, excerpt, httpFailure, scrub } from './notify-failures';
+import { scrubText as scrub } from '@mockops/worker-kit';
+import { egressFailure, excerpt, httpFailure } from './notify-failures';
 import { NotifySend, pickCredential, urlSecrets } from './notify-context';
 
 export interface WebhookOutputs extends Record<string, unknown> {
