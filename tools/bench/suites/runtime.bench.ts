@@ -1,5 +1,5 @@
 // The event → execution path against the real Redis and Postgres on this machine, beside baselines
-// measured in the same run on the same services (ENGINEERING.md): raw XADD+XREADGROUP, raw BullMQ
+// measured in the same run on the same services (docs/performance.md): raw XADD+XREADGROUP, raw BullMQ
 // add+process, raw batched pg INSERT. Then the matcher's throughput (events → committed executions
 // with their first jobs enqueued) and the end-to-end latency of a one-step webhook pipeline.
 import { createServer } from 'node:http';

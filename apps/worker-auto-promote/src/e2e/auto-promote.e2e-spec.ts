@@ -224,7 +224,8 @@ describe('auto_promote end to end (one process)', () => {
     expect(done.status).toBe('failed');
     expect(step(done, 'promote')).toMatchObject({ status: 'failed', errorCode: 'PROMOTION_REJECTED', error: `promotion ${promotionId} was rejected by bob: broken fixtures` });
     expect(step(done, 'report').status).toBe('skipped');
-    expect(await new PromotionStore(service.infra.dataSource).getEntityVersion('ws-approval', 'scenario', 'sc-201', 'test')).toBeNull();
+    const { versions } = await new PromotionStore(service.infra.dataSource).getEnvironments('ws-approval');
+    expect(versions.filter((v) => v.entityId === 'sc-201' && v.environment === 'test')).toEqual([]);
     await expect(service.app.get(PromotionsService).approve(promotionId)).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 

@@ -1,5 +1,5 @@
 /**
- * The wire format on Redis, fixed by PRODUCT.md §2 so that producers that are not ours can publish:
+ * The wire format on Redis, fixed (ARCHITECTURE.md, "Events") so that producers that are not ours can publish:
  * one stream (default `mockops:events`), each entry one field `event` holding the envelope as JSON.
  *
  *   XADD mockops:events * event '{"id":"e-1","type":"schema.changed","payload":{...}}'

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { createDataSource, pendingMigrations, runMigrations } from './data-source';
 import { resolveDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
-import { ExecutionStore } from './execution.store';
+import { openStore } from './store';
 import { eventEnvelope, matchFor, newPipeline } from '../test/store-test-db';
 
 // PGlite boots in seconds, so this file keeps to one smoke run of the real store code path.
@@ -35,7 +35,7 @@ describe('embedded Postgres (pglite over the wire protocol)', () => {
     expect(await pendingMigrations(ds)).toBe(false);
     expect((await ds.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
 
-    const store = new ExecutionStore(ds);
+    const store = openStore(ds);
     const pipeline = await store.createPipeline(newPipeline('embedded'));
     const event = eventEnvelope();
     const [created] = await store.createExecutions([matchFor(pipeline, event)]);
@@ -56,7 +56,7 @@ describe('embedded Postgres (pglite over the wire protocol)', () => {
     ds = createDataSource({ url: pg.url, poolSize: 2 });
     await ds.initialize();
     expect(await pendingMigrations(ds)).toBe(false);
-    const reopened = await new ExecutionStore(ds).getExecution(created.execution.id);
+    const reopened = await openStore(ds).getExecution(created.execution.id);
     expect(reopened).toMatchObject({ id: created.execution.id, status: 'running' });
     expect(reopened!.stepRuns.map((s) => s.status)).toEqual(['running', 'pending']);
   });

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { EXECUTION_STATUSES, type ExecutionStatus } from '@mockops/pipeline-core';
 import { decodeCursor, keysetPage, pageSize } from './cursor';
-import { toExecution } from './execution.store';
+import { toExecution } from './mappers';
 import type { ExecutionRecord, Page } from './records';
 import { type Row, SqlRunner, UUID_RE, iso, isoAt, sqlParams, tableNames } from './sql';
 import { StoreError } from './store-error';

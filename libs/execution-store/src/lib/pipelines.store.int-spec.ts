@@ -1,7 +1,7 @@
 import { StoreError } from './store-error';
 import { newPipeline, openTestDb, pipelineDocument, type TestDb } from '../test/store-test-db';
 
-describe('ExecutionStore pipelines (real Postgres, own schema)', () => {
+describe('PipelineStore (real Postgres, own schema)', () => {
   let db: TestDb;
 
   beforeAll(async () => {
@@ -117,7 +117,7 @@ describe('ExecutionStore pipelines (real Postgres, own schema)', () => {
   });
 });
 
-describe('ExecutionStore pipeline listing and the matcher index (real Postgres, own schema)', () => {
+describe('PipelineStore listing and the matcher index (real Postgres, own schema)', () => {
   let db: TestDb;
 
   beforeAll(async () => {

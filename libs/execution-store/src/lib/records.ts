@@ -168,7 +168,7 @@ export interface PipelineStats {
   last_run: { id: string; status: ExecutionStatus; queued_at: string; finished_at: string | null } | null;
 }
 
-/** A running step run whose lease ran out long ago (see ExecutionStore.findAbandonedStepRuns). */
+/** A running step run whose lease ran out long ago (see StepRunStore.findAbandonedStepRuns). */
 export interface AbandonedStepRun {
   id: string;
   executionId: string;

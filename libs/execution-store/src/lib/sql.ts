@@ -2,7 +2,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { StoreDataError, pgErrorOf } from './store-error';
 
 /**
- * Raw-SQL plumbing shared by the stores (ExecutionStore, PromotionStore, ArtifactStore): they talk
+ * Raw-SQL plumbing shared by the stores (pipelines, executions, step runs, stats, promotions, artifacts): they talk
  * to Postgres through TypeORM query runners with hand-written SQL, and map rows themselves.
  */
 

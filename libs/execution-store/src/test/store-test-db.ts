@@ -2,12 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { EventEnvelope, PipelineDocument } from '@mockops/pipeline-core';
 import { createDataSource, runMigrations } from '../lib/data-source';
-import { ExecutionStore } from '../lib/execution.store';
+import { openStore, type Store } from '../lib/store';
 import type { ExecutionMatch, NewPipeline, PipelineWithRevision } from '../lib/records';
 
 export interface TestDb {
   ds: DataSource;
-  store: ExecutionStore;
+  store: Store;
   schema: string;
   close(): Promise<void>;
 }
@@ -21,7 +21,7 @@ export async function openTestDb(opts: { migrate?: boolean } = {}): Promise<Test
   if (opts.migrate !== false) await runMigrations(ds);
   return {
     ds,
-    store: new ExecutionStore(ds),
+    store: openStore(ds),
     schema,
     async close() {
       await ds.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

@@ -11,7 +11,7 @@ import type { ErrorDetail } from './errors/gateway-error';
 import type { ExecutionDetailDto, ExecutionDto, StepRunDto } from './executions/execution.dto';
 import type { PipelineDto, PipelineStatsDto, RevisionDto } from './pipelines/pipeline.dto';
 
-// The API speaks snake_case (PRODUCT.md: `{items, next_cursor}`); the store's records are camelCase.
+// The API speaks snake_case (lists are `{items, next_cursor}`, README "REST API"); the store's records are camelCase.
 
 export function presentDiagnostic(d: Diagnostic): ErrorDetail {
   return {

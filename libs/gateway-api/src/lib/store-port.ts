@@ -1,8 +1,8 @@
-import type { ExecutionStore } from '@mockops/execution-store';
+import type { Store } from '@mockops/execution-store';
 
-/** The part of the ExecutionStore the gateway uses. */
+/** The part of the store the gateway uses. */
 export type GatewayStore = Pick<
-  ExecutionStore,
+  Store,
   | 'createPipeline'
   | 'addRevision'
   | 'getPipeline'

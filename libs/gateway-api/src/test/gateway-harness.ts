@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { EventPublisher, PipelineChangeNotifier } from '@mockops/event-stream';
-import { ExecutionStore, createDataSource, runMigrations } from '@mockops/execution-store';
+import { createDataSource, openStore, runMigrations, type Store } from '@mockops/execution-store';
 import { SPEC_PIPELINES, specPipeline, type SpecPipelineName } from '@mockops/testing';
 import { configureGatewayApp, type ConfigureGatewayOptions } from '../lib/configure-gateway-app';
 import { GatewayApiModule } from '../lib/gateway.module';
@@ -29,7 +29,7 @@ export function specExamples(): { file: string; path: string; name: string; yaml
 export interface TestGateway {
   app: INestApplication;
   url: string;
-  store: ExecutionStore;
+  store: Store;
   dataSource: DataSource;
   redis: Redis;
   stream: string;
@@ -58,7 +58,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   await dataSource.initialize();
   await runMigrations(dataSource);
   const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  const store = new ExecutionStore(dataSource);
+  const store = openStore(dataSource);
   const changes: { pipelineId: string; kind: string }[] = [];
   const notifier = new PipelineChangeNotifier(redis, stream);
   // Records announcements in-process as well, so tests can assert what matchers were told.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope } from '@mockops/pipeline-core';
-import type { ExecutionRecord, ExecutionStore, PipelineWithRevision } from '@mockops/execution-store';
+import type { ExecutionRecord, PipelineWithRevision, Store } from '@mockops/execution-store';
 
 /** A scenario.published envelope like the registry sends. */
 export function scenarioEvent(overrides: Partial<EventEnvelope> = {}): EventEnvelope {
@@ -15,7 +15,7 @@ export function scenarioEvent(overrides: Partial<EventEnvelope> = {}): EventEnve
 }
 
 /** An execution of the spec's auto-promote pipeline (auto_promote then notify), as the matcher creates it. */
-export async function seedExecution(store: ExecutionStore, pipeline: PipelineWithRevision, event = scenarioEvent()): Promise<ExecutionRecord> {
+export async function seedExecution(store: Store, pipeline: PipelineWithRevision, event = scenarioEvent()): Promise<ExecutionRecord> {
   const [created] = await store.createExecutions([
     {
       pipelineId: pipeline.id,
@@ -29,7 +29,7 @@ export async function seedExecution(store: ExecutionStore, pipeline: PipelineWit
 }
 
 /** Runs the first step to success and the second to a final failure, as workers would record them. */
-export async function playFailedRun(store: ExecutionStore, executionId: string, steps: [string, string]): Promise<void> {
+export async function playFailedRun(store: Store, executionId: string, steps: [string, string]): Promise<void> {
   const owner = 'test-worker';
   const first = await store.claimStepRun(executionId, steps[0], { owner, leaseMs: 60_000 });
   if (!first) throw new Error(`could not claim ${steps[0]} of ${executionId}`);

@@ -4,7 +4,7 @@ import { ENTITY_TYPES } from './types';
 import { Field, isPlainObject, listOf, mapping, num, oneOf, str, strOrNum, type Check } from './validation/checks';
 import { validateSection } from './validation/section';
 
-/** The one canonical event shape, on the stream and on the API (PRODUCT.md §2). */
+/** The one canonical event shape, on the stream and on the API (ARCHITECTURE.md, "Events"). */
 export interface EventEnvelope {
   /** The producer's idempotency key. */
   id: string;

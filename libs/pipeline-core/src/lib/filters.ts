@@ -2,7 +2,7 @@ import type { EventEnvelope } from './events';
 import type { FilterValue, TriggerDefinition } from './types';
 
 /**
- * Filter semantics (PRODUCT.md §3), compiled once per trigger:
+ * Filter semantics, compiled once per trigger:
  * - a key names an envelope field (`workspace_id`, `source`, `type`, `id`...) or, when the envelope
  *   has no such field, a payload field; `payload.x` names the payload explicitly;
  * - dotted paths reach nested fields; a list met on the way is searched element by element;

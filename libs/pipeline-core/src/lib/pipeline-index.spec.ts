@@ -5,7 +5,7 @@ import type { TriggerDefinition } from './types';
 
 const matches = (filters: TriggerDefinition['filters'], event = anEvent()) => matchFilters(compileFilters(filters), event);
 
-describe('filters (PRODUCT.md §3)', () => {
+describe('filters', () => {
   it('matches a scalar by equality and a list as any-of', () => {
     expect(matches({ schema_type: 'openapi' })).toBe(true);
     expect(matches({ schema_type: 'protobuf' })).toBe(false);

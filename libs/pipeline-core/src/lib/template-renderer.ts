@@ -5,7 +5,7 @@ import { LruCache } from './lru-cache';
 import { isTemplate } from './validation/checks';
 
 /**
- * What `{{ }}` can see (PRODUCT.md §4). `event` is the payload only, as the spec says; the whole
+ * What `{{ }}` can see. `event` is the payload only, as the spec says; the whole
  * envelope (id, type, source, occurred_at...) is under `envelope`.
  */
 export interface TemplateContext {
@@ -94,7 +94,7 @@ function toText(value: unknown): string {
 }
 
 /**
- * Renders step configs with Liquid (PRODUCT.md §4): strict variables (an undefined one fails, unless
+ * Renders step configs with Liquid: strict variables (an undefined one fails, unless
  * the output's first filter is `default`), no HTML escaping, no file access from `include`/`render`,
  * limits on size, time, memory and work, and compiled templates cached by source.
  */

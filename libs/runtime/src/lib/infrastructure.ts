@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { MockopsConfig } from '@mockops/config';
 import { EventPublisher, ExecutionChangeNotifier, PipelineChangeNotifier } from '@mockops/event-stream';
-import { ExecutionStore, SecretCipher, SecretStore, createDataSource, pendingMigrations, resolveDatabase, runMigrations } from '@mockops/execution-store';
+import { SecretCipher, SecretStore, createDataSource, pendingMigrations, resolveDatabase, runMigrations, openStore, type Store } from '@mockops/execution-store';
 import { Queue } from 'bullmq';
 import { STEP_TYPES } from '@mockops/pipeline-core';
 import { ExecutionAdvancer, RevisionCache, SecretResolver, StepDispatcher, queueNameFor, type StepJobData } from '@mockops/worker-kit';
@@ -16,7 +16,7 @@ export interface Infrastructure {
   config: MockopsConfig;
   redis: Redis;
   dataSource: DataSource;
-  store: ExecutionStore;
+  store: Store;
   publisher: EventPublisher;
   notifier: PipelineChangeNotifier;
   /** Announces execution and step changes to live views (fire-and-forget pub/sub). */
@@ -69,7 +69,7 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
       closers.push(async () => redis.quit().catch(() => redis.disconnect()));
       await redis.ping();
     }
-    const store = new ExecutionStore(dataSource);
+    const store = openStore(dataSource);
     const queues = new Map<string, Queue<StepJobData>>();
     for (const type of STEP_TYPES) {
       const name = queueNameFor(type);

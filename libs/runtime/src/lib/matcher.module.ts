@@ -4,7 +4,7 @@ import type { MockopsConfig } from '@mockops/config';
 import { ExecutionChangeNotifier } from '@mockops/event-stream';
 import { TriggerMatcher } from '@mockops/matcher';
 import type { ExecutionAdvancer } from '@mockops/worker-kit';
-import type { ExecutionStore } from '@mockops/execution-store';
+import type { Store } from '@mockops/execution-store';
 import { EXECUTION_ADVANCER, EXECUTION_STORE, MOCKOPS_CONFIG, REDIS } from './tokens';
 
 @Injectable()
@@ -15,7 +15,7 @@ export class MatcherService implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(MOCKOPS_CONFIG) config: MockopsConfig,
     @Inject(REDIS) redis: Redis,
-    @Inject(EXECUTION_STORE) store: ExecutionStore,
+    @Inject(EXECUTION_STORE) store: Store,
     @Inject(EXECUTION_ADVANCER) advancer: ExecutionAdvancer,
   ) {
     this.matcher = new TriggerMatcher({

@@ -1,7 +1,7 @@
 import type { EventEnvelope, ExecutionStatus, PipelineDocument, StepRunStatus } from '@mockops/pipeline-core';
 
 /**
- * The part of the execution store the runtime uses. The Postgres ExecutionStore implements it; keeping
+ * The part of the execution store the runtime uses. The Postgres store (@mockops/execution-store's openStore) implements it; keeping
  * the runtime on this narrow interface documents exactly which state transitions it relies on.
  */
 export interface RunnerExecution {

@@ -37,7 +37,9 @@ describe('PromotionStore (real Postgres, own schema)', () => {
     toEnvironment: 'test',
     ...over,
   });
-  const versionIn = async (env: string, id = 'sc-1') => (await store.getEntityVersion(ws, 'scenario', id, env))?.version ?? null;
+  const entityVersion = async (env: string, id = 'sc-1') =>
+    (await store.getEnvironments(ws)).versions.find((v) => v.entityType === 'scenario' && v.entityId === id && v.environment === env) ?? null;
+  const versionIn = async (env: string, id = 'sc-1') => (await entityVersion(env, id))?.version ?? null;
 
   it('leaves nothing for TypeORM to change in the promotion tables: entities and migration agree', async () => {
     const diff = await db.ds.driver.createSchemaBuilder().log();
@@ -65,7 +67,7 @@ describe('PromotionStore (real Postgres, own schema)', () => {
     expect(created).toBe(true);
     expect(promotion).toMatchObject({ status: 'completed', version: '7', fromEnvironment: 'dev', toEnvironment: 'test', comments: 'nightly', executionId, stepName: 'auto_promote' });
     expect(promotion.completedAt).not.toBeNull();
-    const target = await store.getEntityVersion(ws, 'scenario', 'sc-1', 'test');
+    const target = await entityVersion('test');
     expect(target).toMatchObject({ version: '7', promotionId: promotion.id });
 
     await store.recordPublished(published({ version: '8' }));

@@ -68,14 +68,6 @@ export class PromotionStore {
     return { workspaceId, environments, configured, versions: rows.map(toVersion) };
   }
 
-  async getEntityVersion(workspaceId: string, entityType: string, entityId: string, environment: string): Promise<EntityVersionRecord | null> {
-    const [row] = await this.db.sql(
-      `SELECT * FROM ${this.t.versions} WHERE workspace_id = $1 AND entity_type = $2 AND entity_id = $3 AND environment = $4`,
-      [workspaceId, entityType, entityId, environment],
-    );
-    return row ? toVersion(row) : null;
-  }
-
   /**
    * Records a published version in the environment the event names, else the first environment of the
    * workspace. Idempotent: the same event twice changes nothing, and an older event delivered late

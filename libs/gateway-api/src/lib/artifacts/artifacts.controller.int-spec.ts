@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { ArtifactStore, type ExecutionStore } from '@mockops/execution-store';
+import { ArtifactStore, type Store } from '@mockops/execution-store';
 import { parsePipeline } from '@mockops/pipeline-core';
 import { startTestGateway, type TestGateway } from '../../test/gateway-harness';
 
@@ -16,7 +16,7 @@ const schemaChangedEvent = () => ({
 
 describe('artifacts over HTTP (the gateway, real Postgres, API keys)', () => {
   let gw: TestGateway;
-  let store: ExecutionStore;
+  let store: Store;
   let artifacts: ArtifactStore;
 
   beforeAll(async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parsePipeline } from '@mockops/pipeline-core';
-import { ArtifactStore, ExecutionStore, createDataSource, runMigrations } from '@mockops/execution-store';
+import { ArtifactStore, createDataSource, openStore, runMigrations, type Store } from '@mockops/execution-store';
 import { startHttpSink, TEST_DATABASE_URL, type HttpSink } from '@mockops/testing';
 import { StepError } from '@mockops/worker-kit';
 import type { DataSource } from 'typeorm';
@@ -19,7 +19,7 @@ const specStep = (specPath: string) => ({ spec_path: specPath, languages: LANGUA
 describe('regenerate_sdk handler (real Postgres artifacts, files on disk, HTTP spec source)', () => {
   let ds: DataSource;
   let schema: string;
-  let executions: ExecutionStore;
+  let executions: Store;
   let artifacts: ArtifactStore;
   let work: string;
   let specRoot: string;
@@ -32,7 +32,7 @@ describe('regenerate_sdk handler (real Postgres artifacts, files on disk, HTTP s
     ds = createDataSource({ url: TEST_DATABASE_URL, schema, poolSize: 3 });
     await ds.initialize();
     await runMigrations(ds);
-    executions = new ExecutionStore(ds);
+    executions = openStore(ds);
     artifacts = new ArtifactStore(ds);
     work = await mkdtemp(join(tmpdir(), 'rsdk-'));
     specRoot = join(work, 'specs');
