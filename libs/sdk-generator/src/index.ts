@@ -4,9 +4,10 @@ export { loadApiModel, detectFormat, type LoadApiModelInput, type SpecFormat } f
 export {
   generateSdks,
   emitSdks,
+  clientSurface,
   SDK_LANGUAGES,
   type GenerateSdksInput,
   type GenerateSdksResult,
   type GenerateSdksSummary,
 } from './lib/generate-sdks';
-export type { GeneratedFile, SdkLanguage } from './lib/emitters/emitter';
+export type { ClientSurface, GeneratedFile, OperationSurface, SdkLanguage } from './lib/emitters/emitter';
