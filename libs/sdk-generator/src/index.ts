@@ -1,6 +1,6 @@
 export * from './lib/api-model';
 export { SdkGenerationError } from './lib/sdk-generation.error';
-export { loadApiModel, detectFormat, type LoadApiModelInput, type SpecFormat } from './lib/load-api-model';
+export { loadApiModel, detectFormat, DEFAULT_SPEC_LIMITS, type LoadApiModelInput, type SpecFormat, type SpecLimits } from './lib/load-api-model';
 export {
   generateSdks,
   emitSdks,
