@@ -11,3 +11,9 @@ export {
   type GenerateSdksSummary,
 } from './lib/generate-sdks';
 export type { ClientSurface, GeneratedFile, OperationSurface, SdkLanguage } from './lib/emitters/emitter';
+export {
+  generateSdksIsolated,
+  SdkGenerationStoppedError,
+  type IsolatedGenerationOptions,
+  type StopReason,
+} from './lib/isolated/generate-sdks-isolated';
