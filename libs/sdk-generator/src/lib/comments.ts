@@ -12,6 +12,7 @@ export function commentLines(...texts: (string | undefined)[]): string[] {
     text === undefined || text === ''
       ? []
       : text
+          // eslint-disable-next-line no-control-regex
           .split(/\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/)
           // eslint-disable-next-line no-control-regex
           .map((l) => l.replace(/[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/g, '').replace(/[\ud800-\udfff]/gu, '\ufffd').trimEnd()),
