@@ -129,6 +129,10 @@ class OpenApiConverter {
       const ref = this.schemaRef(schemasPath, key);
       this.buildNamed(this.refNames.get(ref)!, named[key], [...schemasPath, key]);
     }
+    for (const [ref, name] of this.refNames) {
+      const m = this.models.get(name);
+      if (m) m.ref = ref;
+    }
     const securitySchemes = this.securitySchemes();
     const operations = this.operations(new Set(securitySchemes.map((s) => s.name)));
     const info = isObj(this.doc['info']) ? this.doc['info'] : {};
