@@ -13,7 +13,9 @@ import type { ClientSurface, GeneratedFile, SdkLanguage } from '../lib/emitters/
 import { clientSurface, emitSdks } from '../lib/generate-sdks';
 import { loadApiModel, parseDocument } from '../lib/load-api-model';
 import { type CallPlan, planCalls } from './call-plan';
-import { pythonProgram, rustModule, rustModuleFile, rustRunner, typescriptProgram } from './consumers';
+import type * as protobuf from 'protobufjs';
+import { pythonProgram, pythonProtoProgram, rustModule, rustModuleFile, rustProtoModule, rustRunner, typescriptProgram, typescriptProtoProgram } from './consumers';
+import { planProto, type ProtoPlan, protoRoot, startProtoServer, wireRoundTrip } from './proto-check';
 import type { CorpusEntry } from './corpus';
 import { buildRustRunner, checkPython, checkRust, checkTypeScript, type CheckResult, PYTHON, writeCargoWorkspace, writeSdk } from './sdk-toolchain';
 import { prepareDescription, startSpecServer, type ValidationFailure } from './spec-server';
@@ -63,6 +65,8 @@ interface Prepared {
   /** OpenAPI only. */
   doc?: Record<string, unknown>;
   plan?: CallPlan;
+  /** Protobuf only. */
+  proto?: { plan: ProtoPlan; root: protobuf.Root };
 }
 
 /** Package names must differ per entry: one mypy run and one cargo workspace hold them all. */
@@ -99,6 +103,10 @@ export async function checkCorpus(entries: CorpusEntry[], languages: SdkLanguage
           p.plan = planCalls(model, await prepareDescription(p.doc));
           for (const reason of Object.values(p.plan.skipped)) skipped[reason.replace(/ [\w.-]+ (has|is|does)/, ' … $1').replace(/parameter \S+/, 'parameter …')] = (skipped[reason] ?? 0) + 1;
         }
+      } else if (opts.run) {
+        const root = protoRoot(e);
+        p.proto = { plan: planProto(model, root), root };
+        for (const reason of Object.values(p.proto.plan.skipped)) skipped[reason] = (skipped[reason] ?? 0) + 1;
       }
       prepared.push(p);
     } catch (err) {
@@ -109,19 +117,19 @@ export async function checkCorpus(entries: CorpusEntry[], languages: SdkLanguage
   if (prepared.length === 0) return report;
 
   // Programs, written next to each SDK.
-  const withCalls = prepared.filter((p) => p.plan && p.plan.calls.length > 0);
+  const withCalls = prepared.filter((p) => (p.plan && p.plan.calls.length > 0) || p.proto);
   const tsPrograms: string[] = [];
   const pyPrograms: string[] = [];
   for (const p of withCalls) {
     if (p.surfaces.typescript) {
       const file = join(p.dir, 'consumer/main.ts');
       mkdirSync(join(p.dir, 'consumer'), { recursive: true });
-      writeFileSync(file, typescriptProgram(p.model, p.surfaces.typescript, p.plan!, '../typescript/src'));
+      writeFileSync(file, p.proto ? typescriptProtoProgram(p.surfaces.typescript, p.proto.plan, '../typescript/src') : typescriptProgram(p.model, p.surfaces.typescript, p.plan!, '../typescript/src'));
       tsPrograms.push(file);
     }
     if (p.surfaces.python) {
       const file = join(p.dir, 'python', `consumer_${pythonModule(p)}.py`);
-      writeFileSync(file, pythonProgram(p.model, p.surfaces.python, p.plan!));
+      writeFileSync(file, p.proto ? pythonProtoProgram(p.surfaces.python, p.proto.plan) : pythonProgram(p.model, p.surfaces.python, p.plan!));
       pyPrograms.push(file);
     }
   }
@@ -151,7 +159,9 @@ export async function checkCorpus(entries: CorpusEntry[], languages: SdkLanguage
     const runnerName = `sdk-consumers-${process.pid}-${Date.now().toString(36)}`;
     const runnerDir = join(workDir, 'rust-runner');
     mkdirSync(join(runnerDir, 'src'), { recursive: true });
-    for (const p of usable) writeFileSync(join(runnerDir, 'src', rustModuleFile(p.entry.id)), rustModule(p.model, p.surfaces.rust!, p.plan!));
+    for (const p of usable) {
+      writeFileSync(join(runnerDir, 'src', rustModuleFile(p.entry.id)), p.proto ? rustProtoModule(p.surfaces.rust!, p.proto.plan) : rustModule(p.model, p.surfaces.rust!, p.plan!));
+    }
     let members = usable;
     for (let attempt = 0; attempt < 3 && members.length; attempt++) {
       const runner = rustRunner(runnerName, members.map((p) => ({ id: p.entry.id, crateDir: join(p.dir, 'rust'), crate: p.surfaces.rust!.module })));
@@ -196,6 +206,10 @@ export async function checkCorpus(entries: CorpusEntry[], languages: SdkLanguage
         fail(`program does not compile:\n${programError}`);
         continue;
       }
+      if (p.proto) {
+        await runProto(p, lang, programs[lang](p), lr);
+        continue;
+      }
       const server = await startSpecServer(p.doc!);
       try {
         const [cmd, args] = programs[lang](p);
@@ -233,4 +247,41 @@ export async function checkCorpus(entries: CorpusEntry[], languages: SdkLanguage
     }
   }
   return report;
+}
+
+/**
+ * One Protobuf entry in one language: the program's encoding of every message must be the sample and
+ * survive protobufjs' binary round trip; its decoding of protobufjs' output must equal its own value;
+ * each unary rpc must pass the Connect server's checks and return what the server sent.
+ */
+async function runProto(p: Prepared, lang: SdkLanguage, [cmd, args]: [string, string[]], lr: LanguageReport): Promise<void> {
+  const { plan, root } = p.proto!;
+  const server = await startProtoServer(root);
+  const problems: string[] = [];
+  try {
+    const { stdout } = await execFileAsync(cmd, [...args, server.baseUrl], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+    const out = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { encoded: Record<string, unknown>; decodedEqual: Record<string, boolean>; calls: { value?: unknown; error?: string }[] };
+    const same = (a: unknown, b: unknown) => (lang === 'rust' ? isDeepStrictEqual(dropNulls(a), dropNulls(b)) : isDeepStrictEqual(a, b));
+    for (const m of plan.messages) {
+      lr.calls++;
+      const encoded = out.encoded[m.model];
+      if (!same(encoded, m.sample)) problems.push(`${m.model}: the generated code encodes ${JSON.stringify(encoded)}, expected ${JSON.stringify(m.sample)}`);
+      else if (!isDeepStrictEqual(wireRoundTrip(root.lookupType(m.fullName), encoded), m.sample)) problems.push(`${m.model}: protobufjs does not read back what the generated code encodes`);
+      if (out.decodedEqual[m.model] !== true) problems.push(`${m.model}: the generated code decodes protobufjs' output to a different value`);
+    }
+    lr.calls += out.calls.length;
+    lr.validationErrors += server.failures.length;
+    problems.push(...server.failures.map((f) => `server: ${f}`));
+    if (out.calls.length !== plan.rpcs.length || server.exchanges.length !== plan.rpcs.length) problems.push(`${out.calls.length} calls made, ${server.exchanges.length} seen, ${plan.rpcs.length} planned`);
+    out.calls.forEach((c, i) => {
+      if (c.error !== undefined) problems.push(`${plan.rpcs[i].path}: ${c.error}`);
+      else if (!same(c.value, server.exchanges[i]?.response)) problems.push(`${plan.rpcs[i].path}: result ${JSON.stringify(c.value)} is not what the server sent`);
+    });
+  } catch (e) {
+    problems.push(`program failed: ${(e as Error).message.slice(0, 2000)}`);
+  } finally {
+    await server.close();
+  }
+  if (problems.length) lr.runFailures[p.entry.id] = problems.join('\n');
+  else lr.ran++;
 }

@@ -39,8 +39,8 @@ export interface ClientSurface {
   operations: Map<string, OperationSurface>;
   /** Security scheme name -> credential field / keyword argument. */
   credentials: Map<string, string>;
-  /** Protobuf service name -> client class and method names by rpc name. */
-  services: Map<string, { client: string; methods: Map<string, string> }>;
+  /** Protobuf service name -> client class, its interface (TS interface / Python Protocol / Rust trait) and method names by rpc name. */
+  services: Map<string, { client: string; iface: string; methods: Map<string, string> }>;
 }
 
 export { packageSlug } from '../names';

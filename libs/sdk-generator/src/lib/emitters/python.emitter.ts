@@ -64,7 +64,7 @@ class PythonEmitter {
       typeNames: this.typeNames,
       operations: this.ops,
       credentials: this.credNames,
-      services: new Map([...this.serviceNames].map(([k, v]) => [k, { client: v.cls, methods: this.rpcNames.get(k)! }])),
+      services: new Map([...this.serviceNames].map(([k, v]) => [k, { client: v.cls, iface: v.proto, methods: this.rpcNames.get(k)! }])),
     };
   }
 
@@ -389,11 +389,11 @@ class PythonEmitter {
       '',
       '',
       `class ${cls}(_BaseClient):`,
-      `    """JSON-over-HTTP transport for ${s.fullName}: POST {base_url}/${s.fullName}/{Method} with the proto3 JSON body."""`,
+      `    """Connect protocol (unary, JSON codec) client of ${s.fullName}: POST {base_url}/${s.fullName}/{Method} with the proto3 JSON body."""`,
       ...methods.flatMap(({ m, name, req, res }) => [
         '',
         `    def ${name}(self, request: ${req}) -> ${res}:`,
-        `        return _t.cast(${quote(res)}, self._send(${quote(`${s.fullName}/${m.name}`)}, "POST", ${quote(`/${s.fullName}/${m.name}`)}, body=request))`,
+        `        return _t.cast(${quote(res)}, self._send(${quote(`${s.fullName}/${m.name}`)}, "POST", ${quote(`/${s.fullName}/${m.name}`)}, headers=[("Connect-Protocol-Version", "1")], body=request))`,
       ]),
       '',
       '',

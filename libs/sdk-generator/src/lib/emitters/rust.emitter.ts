@@ -163,7 +163,7 @@ class RustEmitter {
       typeNames: this.typeNames,
       operations: this.ops,
       credentials: this.credNames,
-      services: new Map([...this.serviceNames].map(([k, v]) => [k, { client: v.cls, methods: this.rpcNames.get(k)! }])),
+      services: new Map([...this.serviceNames].map(([k, v]) => [k, { client: v.cls, iface: v.trait, methods: this.rpcNames.get(k)! }])),
     };
   }
 
@@ -706,7 +706,7 @@ class RustEmitter {
       ...methods.flatMap(({ m, name, req, res }) => [...docs('    ', m.description), `    fn ${name}(&self, request: &${req}) -> Result<${res}, Error>;`]),
       '}',
       '',
-      `/// JSON-over-HTTP transport for \`${s.fullName}\`: POST {base_url}/${s.fullName}/{Method} with the proto3 JSON body.`,
+      `/// Connect protocol (unary, JSON codec) client of \`${s.fullName}\`: POST {base_url}/${s.fullName}/{Method} with the proto3 JSON body.`,
       '#[derive(Clone)]',
       `pub struct ${cls} {`,
       '    pub transport: HttpTransport,',
@@ -723,6 +723,7 @@ class RustEmitter {
         ...(i ? [''] : []),
         `    fn ${name}(&self, request: &${req}) -> Result<${res}, Error> {`,
         '        let mut call = Call::default();',
+        '        call.header("Connect-Protocol-Version", "1");',
         '        call.json("application/json", request)?;',
         `        self.transport.send_json(${rustString(`${s.fullName}/${m.name}`)}, "POST", ${rustString(`/${s.fullName}/${m.name}`)}, call, &[])`,
         '    }',

@@ -59,7 +59,7 @@ class TypeScriptEmitter {
       typeNames: this.typeNames,
       operations: this.ops,
       credentials: this.credNames,
-      services: new Map([...this.serviceNames].map(([k, v]) => [k, { client: v.cls, methods: v.methods }])),
+      services: new Map([...this.serviceNames].map(([k, v]) => [k, { client: v.cls, iface: v.iface, methods: v.methods }])),
     };
   }
 
@@ -401,7 +401,7 @@ class TypeScriptEmitter {
       ...methods.flatMap(({ m, name, req, res }) => [...jsdoc('  ', m.description), `  ${name}(request: ${req}, init?: RequestOptions): Promise<${res}>;`]),
       '}',
       '',
-      `/** JSON-over-HTTP transport for \`${s.fullName}\`: POST {baseUrl}/${s.fullName}/{Method} with the proto3 JSON body. */`,
+      `/** Connect protocol (unary, JSON codec) client of \`${s.fullName}\`: POST {baseUrl}/${s.fullName}/{Method} with the proto3 JSON body. */`,
       `export class ${cls} extends BaseClient implements ${iface} {`,
       ...methods.flatMap(({ m, name, req, res }, i) => [
         ...(i ? [''] : []),
@@ -410,6 +410,7 @@ class TypeScriptEmitter {
         `      operation: ${quote(`${s.fullName}/${m.name}`)},`,
         "      method: 'POST',",
         `      path: ${quote(`/${s.fullName}/${m.name}`)},`,
+        "      headers: [['Connect-Protocol-Version', '1']],",
         "      body: { encoding: 'json', contentType: 'application/json', value: request },",
         '      security: [],',
         "      response: 'json',",
