@@ -101,7 +101,11 @@ export async function checkCorpus(entries: CorpusEntry[], languages: SdkLanguage
         if (id.issues.length) identity.issues[e.id] = id.issues;
         if (opts.run) {
           p.plan = planCalls(model, await prepareDescription(p.doc));
-          for (const reason of Object.values(p.plan.skipped)) skipped[reason.replace(/ [\w.-]+ (has|is|does)/, ' … $1').replace(/parameter \S+/, 'parameter …')] = (skipped[reason] ?? 0) + 1;
+          for (const reason of Object.values(p.plan.skipped)) {
+            // Group by kind: parameter names vary, the reason does not.
+            const key = reason.replace(/parameter \S+/, 'parameter …');
+            skipped[key] = (skipped[key] ?? 0) + 1;
+          }
         }
       } else if (opts.run) {
         const root = protoRoot(e);
