@@ -34,6 +34,17 @@ function withoutExamples(doc: Obj): Obj {
   return walk(doc) as Obj;
 }
 
+/** openapi-sampler, without the console.warn it prints for schemas it cannot merge (the value is checked anyway). */
+export function quietSample(schema: unknown, options: Record<string, unknown>, doc: Obj): unknown {
+  const warn = console.warn;
+  console.warn = () => undefined;
+  try {
+    return sample(schema as never, { quiet: true, ...options } as never, doc);
+  } finally {
+    console.warn = warn;
+  }
+}
+
 export class Samples {
   private readonly ajv: Ajv;
   private readonly cache = new Map<string, ValidateFunction | null>();
@@ -67,7 +78,7 @@ export class Samples {
       const schema = schemaOf(doc);
       if (schema === undefined) return undefined;
       const value = this.fixDiscriminator(
-        sample(schema as never, { skipReadOnly: request, skipWriteOnly: !request, quiet: true } as never, doc),
+        quietSample(schema, { skipReadOnly: request, skipWriteOnly: !request }, doc),
         schema,
       );
       if (this.check(pointer, value) !== false) return { value };

@@ -9,9 +9,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sample } from 'openapi-sampler';
 import { convertObj } from 'swagger2openapi';
-import { escapePointer, Samples } from './samples';
+import { escapePointer, quietSample, Samples } from './samples';
 
 type Obj = Record<string, any>;
 
@@ -167,7 +166,7 @@ export async function prepareDescription(description: Obj): Promise<Obj> {
   return servedAt(await toOpenApi3(description));
 }
 
-export async function startSpecServer(description: Obj): Promise<SpecServer> {
+export async function startSpecServer(description: Obj, opts: { port?: number; onExchange?: (e: Exchange, failures: ValidationFailure[]) => void } = {}): Promise<SpecServer> {
   const doc = await prepareDescription(description);
   const samples = new Samples(doc);
   const exchanges: Exchange[] = [];
@@ -176,6 +175,15 @@ export async function startSpecServer(description: Obj): Promise<SpecServer> {
   const keepRaw = (req: Request, _res: Response, buf: Buffer) => raw.set(req, buf.toString('utf8'));
 
   const app = express();
+  if (opts.onExchange) {
+    app.use((req, res, next) => {
+      res.on('finish', () => {
+        const e = exchanges.at(-1);
+        if (e) opts.onExchange!(e, failures.filter((f) => f.index === exchanges.length - 1));
+      });
+      next();
+    });
+  }
   app.disable('x-powered-by');
   // strict: false — a JSON body may be any JSON value (`"text"`, `42`), not only an object or array.
   app.use(express.json({ strict: false, type: (req) => isJsonType(String(req.headers['content-type'] ?? '')), limit: '10mb', verify: keepRaw as never }));
@@ -219,7 +227,7 @@ export async function startSpecServer(description: Obj): Promise<SpecServer> {
       if (valid) body = valid.value;
       else {
         failures.push({ phase: 'server', method: req.method, url: req.originalUrl, status, message: 'no response sample validates against the response schema', index: exchanges.length });
-        body = sample(success.schema as never, { skipWriteOnly: true, quiet: true } as never, doc);
+        body = quietSample(success.schema, { skipWriteOnly: true }, doc);
       }
     }
     exchanges.push({ method: req.method, url: req.originalUrl, headers: req.headers, body: raw.get(req) ?? '', status, response: body });
@@ -236,7 +244,7 @@ export async function startSpecServer(description: Obj): Promise<SpecServer> {
   });
 
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = app.listen(opts.port ?? 0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
   return {
