@@ -147,7 +147,7 @@ const TS_RESERVED_MEMBERS = new Set([
 /** What client.ts / models.ts declare or import at module level. */
 const TS_RUNTIME = [
   'M', 'DEFAULT_BASE_URL', 'Credentials', 'ClientOptions', 'RequestOptions', 'ApiError', 'QueryValue', 'RequestSpec',
-  'BaseClient', 'scalar', 'encodeBody', 'readBody',
+  'BaseClient', 'scalar', 'encodeQuery', 'encodeBody', 'readBody',
 ];
 
 // ---- Python ------------------------------------------------------------------------------------
