@@ -92,6 +92,10 @@ export function planCalls(model: ApiModel, doc3: Obj, max = 5): CallPlan {
       why('every security alternative needs two different Authorization headers');
       continue;
     }
+    if (op.body && ['GET', 'HEAD'].includes(op.method)) {
+      why('GET/HEAD with a body (fetch cannot send one)');
+      continue;
+    }
     if (op.body && !['json', 'form'].includes(op.body.encoding)) {
       why(`${op.body.encoding} request body`);
       continue;

@@ -59,19 +59,27 @@ export async function toOpenApi3(doc: Obj): Promise<Obj> {
 }
 
 /**
- * The description as this server serves it: every operation at the server's root (servers: `/`), and no
- * `default` on readOnly properties (the validator's ajv inserts defaults, then reports the inserted
- * readOnly property as sent by the client).
+ * The description as this server serves it: every operation at the server's root (servers: `/`), no
+ * schema `default`s (see below), parameter styles explicit, query API keys first in requirements.
  */
 export function servedAt(doc3: Obj): Obj {
   const doc = structuredClone(doc3);
   doc['servers'] = [{ url: '/' }];
+  // A node is a schema when it has a schema keyword whose value has a schema keyword's shape (a property
+  // map may have a property called `type`, but its value is then an object).
+  const isSchema = (n: Obj) =>
+    typeof n['type'] === 'string' || Array.isArray(n['type']) || typeof n['$ref'] === 'string' || typeof n['format'] === 'string' || ['allOf', 'oneOf', 'anyOf', 'enum'].some((k) => Array.isArray(n[k]));
   const strip = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(strip);
     if (!isObj(node)) return;
-    if (node['readOnly'] === true) delete node['default'];
-    // ajv refuses to compile `nullable` without `type`; the samples never send null there anyway.
-    if (node['nullable'] === true && node['type'] === undefined) delete node['nullable'];
+    if (isSchema(node)) {
+      // The validator's ajv inserts defaults (useDefaults) and then validates them as if the client had
+      // sent them: a readOnly property with a default, or a default that breaks its own format, would be
+      // reported against the client. Defaults are annotations for a client; dropping them checks the same.
+      delete node['default'];
+      // ajv refuses to compile `nullable` without `type`; the samples never send null there anyway.
+      if (node['nullable'] === true && node['type'] === undefined) delete node['nullable'];
+    }
     for (const [k, v] of Object.entries(node)) if (!['example', 'examples', 'enum', 'const', 'default'].includes(k)) strip(v);
   };
   strip(doc['components']);
@@ -166,6 +174,30 @@ export async function prepareDescription(description: Obj): Promise<Obj> {
   return servedAt(await toOpenApi3(description));
 }
 
+/** `application/x-www-form-urlencoded` values as the types their schema declares (integer, number, boolean). */
+function coerceFormBody(doc: Obj, req: Request & { openapi?: { schema?: Obj } }): void {
+  if (!/^application\/x-www-form-urlencoded/i.test(String(req.headers['content-type'] ?? '')) || !isObj(req.body)) return;
+  const rb = resolveLocal(doc, req.openapi?.schema?.['requestBody']);
+  const schema = resolveLocal(doc, rb['content']?.['application/x-www-form-urlencoded']?.['schema']);
+  const props: Obj = {};
+  for (const part of [schema, ...(Array.isArray(schema['allOf']) ? schema['allOf'].map((m: unknown) => resolveLocal(doc, m)) : [])]) {
+    if (isObj(part['properties'])) Object.assign(props, part['properties']);
+  }
+  const scalar = (type: unknown, v: unknown): unknown => {
+    if (typeof v !== 'string') return v;
+    if ((type === 'integer' || type === 'number') && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+    if (type === 'boolean' && (v === 'true' || v === 'false')) return v === 'true';
+    return v;
+  };
+  for (const [k, v] of Object.entries(req.body as Obj)) {
+    const p = resolveLocal(doc, props[k]);
+    if (p['type'] === 'array') {
+      const itemType = resolveLocal(doc, p['items'])['type'];
+      (req.body as Obj)[k] = (Array.isArray(v) ? v : [v]).map((x) => scalar(itemType, x));
+    } else (req.body as Obj)[k] = scalar(p['type'], v);
+  }
+}
+
 export async function startSpecServer(description: Obj, opts: { port?: number; onExchange?: (e: Exchange, failures: ValidationFailure[]) => void } = {}): Promise<SpecServer> {
   const doc = await prepareDescription(description);
   const samples = new Samples(doc);
@@ -200,8 +232,7 @@ export async function startSpecServer(description: Obj, opts: { port?: number; o
     );
     next();
   });
-  app.use(
-    OpenApiValidator.middleware({
+  const validator = OpenApiValidator.middleware({
       apiSpec: doc as never,
       validateApiSpec: false,
       validateRequests: { allowUnknownQueryParameters: false, allErrors: true },
@@ -213,8 +244,14 @@ export async function startSpecServer(description: Obj, opts: { port?: number; o
       },
       validateSecurity: { handlers: securityHandlers(doc) },
       ignoreUndocumented: false,
-    }),
-  );
+  }) as unknown as ((req: Request, res: Response, next: NextFunction) => void)[];
+  // Form fields arrive as strings; typed the way the validator types query parameters, just before it
+  // validates the request (after its metadata step found the operation).
+  validator.splice(validator.findIndex((m) => m.name === 'requestMiddleware'), 0, (req, _res, next) => {
+    coerceFormBody(doc, req);
+    next();
+  });
+  app.use(validator);
   app.use((req: Request & { openapi?: { openApiRoute?: string } }, res: Response) => {
     const route = req.openapi?.openApiRoute ?? req.path;
     const method = req.method.toLowerCase();
