@@ -71,31 +71,45 @@ export class Samples {
     return fn ? (fn(value) as boolean) : undefined;
   }
 
-  /** A value for the schema at `pointer` that validates (or whose validity ajv cannot decide); undefined when none. */
+  /**
+   * A value for the schema at `pointer` that validates (or whose validity ajv cannot decide); undefined
+   * when none. openapi-sampler always samples the first member of a oneOf/anyOf, which often matches
+   * several members (oneOf then fails); each member is tried in turn.
+   */
   valid(pointer: string, request: boolean): { value: unknown } | undefined {
     const schemaOf = (doc: Obj) => pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).reduce((n: any, seg) => n?.[seg], doc);
+    const options = { skipReadOnly: request, skipWriteOnly: !request };
     for (const doc of [this.doc, this.plainDoc]) {
       const schema = schemaOf(doc);
       if (schema === undefined) return undefined;
-      const value = this.fixDiscriminator(
-        quietSample(schema, { skipReadOnly: request, skipWriteOnly: !request }, doc),
-        schema,
-      );
-      if (this.check(pointer, value) !== false) return { value };
+      const resolved = this.resolve(schema, doc);
+      const members: unknown[] = Array.isArray(resolved['oneOf']) ? resolved['oneOf'] : Array.isArray(resolved['anyOf']) ? resolved['anyOf'] : [];
+      const candidates = [
+        () => this.fixDiscriminator(quietSample(schema, options, doc), resolved, members[0]),
+        ...members.map((m) => () => this.fixDiscriminator(quietSample(m, options, doc), resolved, m)),
+      ];
+      for (const candidate of candidates) {
+        const value = candidate();
+        if (this.check(pointer, value) !== false) return { value };
+      }
     }
     return undefined;
   }
 
-  /** openapi-sampler samples the discriminator property like any string; set it to the sampled variant's name. */
-  private fixDiscriminator(value: unknown, schema: unknown): unknown {
+  private resolve(schema: unknown, doc: Obj): Obj {
     let s = schema;
-    for (let i = 0; i < 8 && isObj(s) && typeof s['$ref'] === 'string'; i++) s = s['$ref'].slice(2).split('/').reduce((n: any, seg: string) => n?.[seg.replace(/~1/g, '/').replace(/~0/g, '~')], this.doc);
-    if (!isObj(s) || !isObj(value) || !isObj(s['discriminator'])) return value;
-    const prop = s['discriminator']['propertyName'];
-    const first = (s['oneOf'] ?? s['anyOf'])?.[0];
-    if (typeof prop !== 'string' || !isObj(first) || typeof first['$ref'] !== 'string') return value;
-    const mapping: Obj = isObj(s['discriminator']['mapping']) ? s['discriminator']['mapping'] : {};
-    const key = Object.keys(mapping).find((k) => mapping[k] === first['$ref'] || first['$ref'].endsWith(`/${mapping[k]}`)) ?? first['$ref'].split('/').pop();
+    for (let i = 0; i < 8 && isObj(s) && typeof s['$ref'] === 'string'; i++) s = s['$ref'].slice(2).split('/').reduce((n: any, seg: string) => n?.[seg.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+    return isObj(s) ? s : {};
+  }
+
+  /** openapi-sampler samples the discriminator property like any string; set it to the sampled member's name. */
+  private fixDiscriminator(value: unknown, schema: Obj, member: unknown): unknown {
+    if (!isObj(value) || !isObj(schema['discriminator'])) return value;
+    const prop = schema['discriminator']['propertyName'];
+    if (typeof prop !== 'string' || !isObj(member) || typeof member['$ref'] !== 'string') return value;
+    const ref = member['$ref'];
+    const mapping: Obj = isObj(schema['discriminator']['mapping']) ? schema['discriminator']['mapping'] : {};
+    const key = Object.keys(mapping).find((k) => mapping[k] === ref || ref.endsWith(`/${mapping[k]}`)) ?? ref.split('/').pop();
     return { ...value, [prop]: key };
   }
 }
