@@ -128,6 +128,13 @@ describe('generateSdks', () => {
     expect((err as SdkGenerationError).place).toBe('paths./pets.get.responses.200');
   });
 
+  it('handles APIs with thousands of operations (the client used to overflow the call stack)', async () => {
+    const paths: Record<string, unknown> = {};
+    for (let i = 0; i < 8000; i++) paths[`/items${i}`] = getOperation(`getItem${i}`, { type: 'string' });
+    const { files } = await generateSdks({ source: asSource(openApi3({ paths })), languages: ['typescript'] });
+    expect(file(files, 'typescript/src/client.ts')).toContain('async getItem7999(init?: RequestOptions): Promise<string> {');
+  }, 30_000);
+
   it('rejects unknown languages', async () => {
     await expect(generateSdks({ source: asSource(petstore), languages: ['cobol' as 'rust'] })).rejects.toThrow('languages: unsupported language(s) "cobol"');
   });

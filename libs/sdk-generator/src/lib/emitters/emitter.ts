@@ -45,6 +45,12 @@ export interface ClientSurface {
 
 export { packageSlug } from '../names';
 
+/** Appends lines one by one: `push(...lines)` passes every line as an argument and overflows the call
+ * stack for APIs with thousands of operations. */
+export function appendAll(target: string[], lines: readonly string[]): void {
+  for (const line of lines) target.push(line);
+}
+
 /** JSON with sorted keys and a trailing newline (package.json and friends must be byte-stable). */
 export function stableJson(value: unknown): string {
   const sort = (v: unknown): unknown => {

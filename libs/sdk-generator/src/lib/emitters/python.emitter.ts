@@ -1,7 +1,7 @@
 import type { ApiModel, NamedModel, Operation, RpcService, TypeRef } from '../api-model';
 import { pythonComments as C } from '../comments';
 import { packageNames, pythonNames as N, quote, tomlString, UniqueNamer } from '../names';
-import { type ClientSurface, type EmitOptions, type GeneratedFile, type OperationSurface, semver } from './emitter';
+import { appendAll, type ClientSurface, type EmitOptions, type GeneratedFile, type OperationSurface, semver } from './emitter';
 
 /**
  * Python SDK, standard library only: models are TypedDicts / Literals / aliases (JSON maps onto them
@@ -307,8 +307,8 @@ class PythonEmitter {
       '        return _decode(raw, ctype, response)',
       '',
     ];
-    if (this.model.source === 'openapi') out.push(...this.apiClient());
-    for (const s of this.model.services) out.push(...this.rpcService(s));
+    if (this.model.source === 'openapi') appendAll(out, this.apiClient());
+    for (const s of this.model.services) appendAll(out, this.rpcService(s));
     return out.join('\n');
   }
 

@@ -1,7 +1,7 @@
 import type { ApiModel, NamedModel, Operation, RpcService, TypeRef } from '../api-model';
 import { rustComments as C } from '../comments';
 import { packageNames, rustNames as N, tomlString, UniqueNamer } from '../names';
-import { type ClientSurface, directRefs, type EmitOptions, type GeneratedFile, type OperationSurface, semver } from './emitter';
+import { appendAll, type ClientSurface, directRefs, type EmitOptions, type GeneratedFile, type OperationSurface, semver } from './emitter';
 
 /**
  * Rust SDK: serde-derived structs/enums and a blocking client on ureq 2. Recursive types are boxed
@@ -579,8 +579,8 @@ class RustEmitter {
       '}',
       '',
     ];
-    if (this.model.source === 'openapi') out.push(...this.apiClient());
-    for (const s of this.model.services) out.push(...this.rpcService(s));
+    if (this.model.source === 'openapi') appendAll(out, this.apiClient());
+    for (const s of this.model.services) appendAll(out, this.rpcService(s));
     return out.join('\n');
   }
 
