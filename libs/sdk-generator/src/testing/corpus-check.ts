@@ -172,7 +172,7 @@ export async function checkCorpus(entries: CorpusEntry[], languages: SdkLanguage
       writeFileSync(join(runnerDir, 'Cargo.toml'), runner.cargoToml);
       writeFileSync(join(runnerDir, 'src/main.rs'), runner.main);
       writeCargoWorkspace(workDir, [...dirs.map((d) => join(resolve(d), 'rust')), resolve(runnerDir)]);
-      const built = buildRustRunner(workDir, runnerDir, runnerName, join(workDir, 'rust-consumers'));
+      const built = buildRustRunner(workDir, runnerName, join(workDir, 'rust-consumers'));
       if (built.ok) {
         rustBinary = join(workDir, 'rust-consumers');
         break;

@@ -4,7 +4,7 @@
  * the SDK that caused them. Used by the int-specs and by tools/sdk-corpus.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { GeneratedFile } from '../lib/emitters/emitter';
@@ -108,33 +108,68 @@ export function checkRust(workDir: string, sdkDirs: string[]): CheckResult {
   // `--keep-going` (report every broken crate, not just the first) exists from cargo 1.74; Debian 12 has 1.65.
   const minor = Number(/cargo 1\.(\d+)/.exec(version.output)?.[1] ?? 0);
   const keepGoing = minor >= 74 ? ['--keep-going'] : [];
-  const r = run(CARGO, ['check', '--offline', '--workspace', ...keepGoing, '--message-format', 'short', '--quiet'], workDir, {
-    CARGO_TARGET_DIR: CARGO_TARGET,
-  });
+  const r = cargo(['check', '--offline', '--workspace', ...keepGoing], workDir);
   const { failures, programFailures } = attribute(workDir, r.output, sdkDirs, (l) => /^(.+?\.rs):\d+:\d+: error/.exec(l)?.[1]);
   if (r.status !== 0 && failures.size === 0) failures.set(workDir, r.output);
   return { failures, programFailures, output: r.output };
 }
 
 /**
+ * Runs cargo in the shared target dir and removes what it built for this run's own crates afterwards:
+ * their paths differ per run, so those artifacts are never reused, and left there they grow the cache
+ * by gigabytes a run. Dependencies (serde, ureq, rustls, ...) stay warm. Incremental compilation is off
+ * for the same reason. Returns the short-form diagnostics (`file:line:col: error...`) as output.
+ */
+function cargo(args: string[], workDir: string, copyExecutableTo?: string): { status: number | null; output: string } {
+  const r = run(CARGO, [...args, '--message-format', 'json-diagnostic-short', '--quiet'], workDir, { CARGO_TARGET_DIR: CARGO_TARGET, CARGO_INCREMENTAL: '0' });
+  const lines: string[] = [];
+  const ours = `path+file://${resolve(workDir)}`;
+  for (const line of r.output.split('\n')) {
+    if (!line.startsWith('{')) {
+      if (line.trim()) lines.push(line);
+      continue;
+    }
+    let msg: { reason?: string; package_id?: string; filenames?: string[]; executable?: string | null; message?: { rendered?: string } };
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      lines.push(line);
+      continue;
+    }
+    if (msg.reason === 'compiler-message' && msg.message?.rendered) lines.push(msg.message.rendered.trimEnd());
+    if (msg.reason === 'compiler-artifact' && msg.package_id?.startsWith(ours)) {
+      if (msg.executable && copyExecutableTo) {
+        copyFileSync(msg.executable, copyExecutableTo);
+        chmodSync(copyExecutableTo, 0o755);
+      }
+      for (const f of [...(msg.filenames ?? []), ...(msg.executable ? [msg.executable] : [])]) {
+        rmSync(f, { force: true });
+        // Dep-info next to a library (`deps/<name>-<hash>.d`) and to an uplifted binary (`<name>.d`).
+        const lib = /^(.*\/)lib([^/]+-[0-9a-f]+)\.(rlib|rmeta|so)$/.exec(f);
+        rmSync(lib ? `${lib[1]}${lib[2]}.d` : `${f}.d`, { force: true });
+      }
+    }
+  }
+  return { status: r.status, output: lines.join('\n') };
+}
+
+/**
  * Builds the test-program runner crate (`runnerDir`, depending on the SDK crates by path) with
  * `cargo build --offline` against Debian's crates, in the shared target dir, and copies the binary to
- * `binary`. Returns the compiler output per runner source file that failed (`src/e_<entry>.rs`).
+ * `binary`. Returns the compiler output and the runner source files that failed (`src/e_<entry>.rs`).
  */
-export function buildRustRunner(workDir: string, runnerDir: string, packageName: string, binary: string): { ok: boolean; output: string; failedFiles: Set<string> } {
-  const r = run(CARGO, ['build', '--offline', '-p', packageName, '--message-format', 'short', '--quiet'], workDir, { CARGO_TARGET_DIR: CARGO_TARGET });
+export function buildRustRunner(workDir: string, packageName: string, binary: string): { ok: boolean; output: string; failedFiles: Set<string> } {
+  const r = cargo(['build', '--offline', '-p', packageName], workDir, binary);
+  // The binary's original in deps/ (`<name>-<hash>`, uplifted by a hard link): the name is this run's own.
+  const deps = join(CARGO_TARGET, 'debug', 'deps');
+  const own = `${packageName.replace(/-/g, '_')}-`;
+  if (existsSync(deps)) for (const f of readdirSync(deps)) if (f.startsWith(own)) rmSync(join(deps, f), { force: true });
   const failedFiles = new Set<string>();
   for (const line of r.output.split('\n')) {
     const file = /^(.+?\.rs):\d+:\d+: error/.exec(line)?.[1];
     if (file) failedFiles.add(resolve(workDir, file));
   }
-  if (r.status !== 0) return { ok: false, output: r.output, failedFiles };
-  const built = join(CARGO_TARGET, 'debug', packageName);
-  copyFileSync(built, binary);
-  chmodSync(binary, 0o755);
-  // The shared target dir keeps dependencies warm; this run's own binary is not worth keeping there.
-  rmSync(built, { force: true });
-  return { ok: true, output: r.output, failedFiles };
+  return { ok: r.status === 0 && existsSync(binary), output: r.output, failedFiles };
 }
 
 /** Writes the cargo workspace file of `workDir` (SDK crates plus any extra member such as the runner). */
