@@ -25,6 +25,8 @@ export interface ModelProperty {
 export interface ObjectModel {
   kind: 'object';
   name: string;
+  /** Where it came from: the JSON pointer of the named schema (`#/components/schemas/Pet`), or the Protobuf full name. */
+  ref?: string;
   description?: string;
   properties: ModelProperty[];
   /** Type of extra keys; undefined when the object is closed or the spec says nothing. */
@@ -34,6 +36,8 @@ export interface ObjectModel {
 export interface EnumModel {
   kind: 'enum';
   name: string;
+  /** Where it came from: the JSON pointer of the named schema (`#/components/schemas/Pet`), or the Protobuf full name. */
+  ref?: string;
   description?: string;
   valueType: 'string' | 'integer';
   values: (string | number)[];
@@ -42,6 +46,8 @@ export interface EnumModel {
 export interface UnionModel {
   kind: 'union';
   name: string;
+  /** Where it came from: the JSON pointer of the named schema (`#/components/schemas/Pet`), or the Protobuf full name. */
+  ref?: string;
   description?: string;
   variants: TypeRef[];
   discriminator?: string;
@@ -50,6 +56,8 @@ export interface UnionModel {
 export interface AliasModel {
   kind: 'alias';
   name: string;
+  /** Where it came from: the JSON pointer of the named schema (`#/components/schemas/Pet`), or the Protobuf full name. */
+  ref?: string;
   description?: string;
   type: TypeRef;
 }

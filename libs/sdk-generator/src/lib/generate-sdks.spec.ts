@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { generateSdks } from './generate-sdks';
+import { pythonNames, rustNames, typescriptNames } from './names';
+import { pythonModuleNames, rustModuleNames, typescriptModuleNames } from '../testing/module-names';
 import { SdkGenerationError } from './sdk-generation.error';
 import { asSource, getOperation, openApi3, ref } from '../testing/spec-builders';
 
@@ -124,6 +128,13 @@ describe('generateSdks', () => {
     expect((err as SdkGenerationError).place).toBe('paths./pets.get.responses.200');
   });
 
+  it('handles APIs with thousands of operations (the client used to overflow the call stack)', async () => {
+    const paths: Record<string, unknown> = {};
+    for (let i = 0; i < 8000; i++) paths[`/items${i}`] = getOperation(`getItem${i}`, { type: 'string' });
+    const { files } = await generateSdks({ source: asSource(openApi3({ paths })), languages: ['typescript'] });
+    expect(file(files, 'typescript/src/client.ts')).toContain('async getItem7999(init?: RequestOptions): Promise<string> {');
+  }, 30_000);
+
   it('rejects unknown languages', async () => {
     await expect(generateSdks({ source: asSource(petstore), languages: ['cobol' as 'rust'] })).rejects.toThrow('languages: unsupported language(s) "cobol"');
   });
@@ -155,5 +166,66 @@ describe('generateSdks from Protobuf', () => {
     expect(rs).toContain('impl Greeter for GreeterClient {');
     // int64 is a string in proto3 JSON.
     expect(file(files, 'rust/src/models.rs')).toContain('pub count: Option<String>,');
+  });
+});
+
+describe('runtime names are protected (the naming layer knows every name the generated modules bind)', () => {
+  const hostile = readFileSync(join(__dirname, '../fixtures/openapi/hostile-names.yaml'), 'utf8');
+  const secured = openApi3({
+    schemas: { Pet: { type: 'object', properties: { id: { type: 'integer' } } } },
+    paths: { '/pets/{petId}': getOperation('getPet', ref('Pet'), { parameters: [{ name: 'petId', in: 'path', required: true, schema: { type: 'integer' } }], security: [{ key: [] }] }) },
+    extra: { components: { schemas: { Pet: { type: 'object', properties: { id: { type: 'integer' } } } }, securitySchemes: { key: { type: 'apiKey', in: 'header', name: 'X-Key' } } } },
+  });
+
+  it.each([
+    ['typescript', 'typescript/src/client.ts', typescriptModuleNames, typescriptNames.runtime, ['GetPetError', 'GetPetParams', 'TestApiClient']],
+    ['typescript', 'typescript/src/models.ts', typescriptModuleNames, typescriptNames.runtime, ['Pet']],
+    ['python', 'python/test_api/client.py', pythonModuleNames, pythonNames.runtime, ['TestApiClient']],
+    ['python', 'python/test_api/models.py', pythonModuleNames, pythonNames.runtime, ['Pet']],
+    ['python', 'python/test_api/__init__.py', pythonModuleNames, pythonNames.runtime, ['TestApiClient']],
+    ['rust', 'rust/src/client.rs', rustModuleNames, rustNames.runtime, ['TestApiClient']],
+    ['rust', 'rust/src/models.rs', rustModuleNames, rustNames.runtime, ['Pet']],
+  ] as const)('%s %s binds only runtime names plus what the API declares', async (lang, path, bound, runtime, apiNames) => {
+    const { files } = await generateSdks({ source: asSource(secured), languages: [lang] });
+    const unknown = [...bound(file(files, path))].filter((n) => !runtime.includes(n)).sort();
+    expect(unknown).toEqual(apiNames);
+  });
+
+  it('Rust: a model named like an import or definition of client.rs keeps its own identity', async () => {
+    const { files } = await generateSdks({ source: hostile, filename: 'hostile-names.yaml', languages: ['rust'] });
+    const client = file(files, 'rust/src/client.rs');
+    const models = file(files, 'rust/src/models.rs');
+    const declared = [...models.matchAll(/^pub (?:struct|enum|type) (\w+)/gm)].map((m) => m[1]);
+    const bound = rustModuleNames(client);
+    expect(declared.filter((n) => bound.has(n))).toEqual([]);
+    // `Duration` used to resolve to std::time::Duration in client.rs.
+    expect(client).toMatch(/pub fn get_duration\([^)]*\) -> Result<Duration2, Error>/);
+    expect(models).toContain('pub struct Duration2 {');
+    expect(client).toMatch(/pub fn create_call\(&self, body: &Call2\) -> Result<Call2, Error>/);
+    expect(client).toMatch(/pub fn list_reads\(&self\) -> Result<Vec<Read2>, Error>/);
+    expect(client).toMatch(/pub fn get_owned\(&self\) -> Result<DeserializeOwned2, Error>/);
+    // Parameters never shadow the helpers a method body calls.
+    expect(client).toMatch(/pub fn get_duration\(&self, id: i64, encode_: Option<&str>/);
+  });
+
+  it('Python: descriptions never become mypy type comments or inline configuration', async () => {
+    const { files } = await generateSdks({ source: hostile, filename: 'hostile-names.yaml', languages: ['python'] });
+    const py = files.filter((f) => f.path.endsWith('.py')).map((f) => f.content).join('\n');
+    expect(py).not.toMatch(/^\s*#\s*(type|mypy)\s*:/m);
+    expect(py).toContain('# | type: object');
+    expect(py).toContain('    # | type: ignore');
+    expect(py).toContain('# | mypy: ignore-errors');
+    expect(file(files, 'python/sdk_1_forge_hostile_names/client.py')).toContain('def get_duration(self, *, id: int, encode: _t.Optional[str] = None, urllib_: _t.Optional[str] = None');
+  });
+
+  it('an API whose title starts with a digit gets valid class, module and crate names', async () => {
+    const { files } = await generateSdks({ source: hostile, filename: 'hostile-names.yaml', languages: [...ALL] });
+    expect(file(files, 'typescript/src/client.ts')).toContain('export class T1ForgeHostileNamesClient extends BaseClient {');
+    expect(file(files, 'python/sdk_1_forge_hostile_names/__init__.py')).toContain('    T1ForgeHostileNamesClient as T1ForgeHostileNamesClient,');
+    expect(file(files, 'rust/Cargo.toml')).toContain('name = "sdk-1-forge-hostile-names"');
+    expect(file(files, 'rust/src/client.rs')).toContain('pub struct T1ForgeHostileNamesClient {');
+    expect(JSON.parse(file(files, 'typescript/package.json')).name).toBe('sdk-1-forge-hostile-names');
+    // The title's comment terminator stays inside the comment.
+    expect(file(files, 'typescript/src/models.ts').split('\n')[1]).toBe('// 1Forge Hostile */ Names 2.0.0');
   });
 });

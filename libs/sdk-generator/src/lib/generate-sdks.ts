@@ -1,14 +1,24 @@
 import type { ApiModel } from './api-model';
-import { type Emitter, type GeneratedFile, packageSlug, type SdkLanguage } from './emitters/emitter';
-import { emitPython } from './emitters/python.emitter';
-import { emitRust } from './emitters/rust.emitter';
-import { emitTypeScript } from './emitters/typescript.emitter';
+import { type ClientSurface, type EmitOptions, type Emitter, type GeneratedFile, packageSlug, type SdkLanguage } from './emitters/emitter';
+import { emitPython, pythonSurface } from './emitters/python.emitter';
+import { emitRust, rustSurface } from './emitters/rust.emitter';
+import { emitTypeScript, typescriptSurface } from './emitters/typescript.emitter';
 import { loadApiModel, type LoadApiModelInput } from './load-api-model';
 import { SdkGenerationError } from './sdk-generation.error';
 
 export const SDK_LANGUAGES: readonly SdkLanguage[] = ['typescript', 'python', 'rust'];
 
 const EMITTERS: Record<SdkLanguage, Emitter> = { typescript: emitTypeScript, python: emitPython, rust: emitRust };
+const SURFACES: Record<SdkLanguage, (model: ApiModel, options: EmitOptions) => ClientSurface> = {
+  typescript: typescriptSurface,
+  python: pythonSurface,
+  rust: rustSurface,
+};
+
+/** The names the SDK of `language` exposes (client class, methods, parameters, types) for `model`. */
+export function clientSurface(model: ApiModel, language: SdkLanguage, packageName?: string): ClientSurface {
+  return SURFACES[language](model, { packageName: packageSlug(packageName ?? model.title) });
+}
 
 export interface GenerateSdksInput extends LoadApiModelInput {
   languages: SdkLanguage[];

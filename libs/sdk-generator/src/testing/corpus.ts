@@ -16,6 +16,7 @@ export interface CorpusEntry {
 const REPO_ROOT = resolve(__dirname, '../../../..');
 export const OAS_EXAMPLES = join(REPO_ROOT, 'node_modules/@readme/oas-examples');
 export const PROTO_FIXTURES = join(__dirname, '../fixtures/proto');
+export const OPENAPI_FIXTURES = join(__dirname, '../fixtures/openapi');
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
@@ -37,6 +38,16 @@ export function openApiCorpus(): CorpusEntry[] {
         return { id: `oas-${slug(rel.replace(/\.(json|ya?ml)$/, '-$1'))}`, filename: rel, source: readFileSync(p, 'utf8') };
       }),
   );
+}
+
+/** The repo's own OpenAPI fixtures (names and texts that once broke the SDKs). */
+export function fixtureCorpus(): CorpusEntry[] {
+  return walk(OPENAPI_FIXTURES, [])
+    .filter((p) => /\.(json|ya?ml)$/.test(p))
+    .map((p) => {
+      const rel = relative(OPENAPI_FIXTURES, p);
+      return { id: `fixture-${slug(rel.replace(/\.(json|ya?ml)$/, ''))}`, filename: rel, source: readFileSync(p, 'utf8') };
+    });
 }
 
 /** Each top-level fixture that declares a service is an entry; every fixture is available as an import. */

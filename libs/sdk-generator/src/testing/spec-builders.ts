@@ -25,3 +25,16 @@ export function getOperation(operationId: string, responseSchema: unknown, extra
 export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 export const asSource = (doc: unknown): string => JSON.stringify(doc);
+
+/** A large but valid document: `n` object schemas of 20 properties each and one operation per schema. */
+export function hugeOpenApi(n: number): Obj {
+  const schemas: Obj = {};
+  const paths: Obj = {};
+  for (let i = 0; i < n; i++) {
+    const properties: Obj = {};
+    for (let p = 0; p < 20; p++) properties[`field${p}`] = p % 3 === 0 ? { type: 'string' } : p % 3 === 1 ? { type: 'integer' } : ref(`Model${(i + 1) % n}`);
+    schemas[`Model${i}`] = { type: 'object', description: `Model number ${i}`, properties };
+    paths[`/models${i}/{id}`] = getOperation(`getModel${i}`, ref(`Model${i}`), { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }] });
+  }
+  return openApi3({ schemas, paths });
+}

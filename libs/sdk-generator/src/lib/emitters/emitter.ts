@@ -1,5 +1,4 @@
-import type { ApiModel, NamedModel, TypeRef } from '../api-model';
-import { snakeCase } from '../names';
+import type { ApiModel, NamedModel, ParameterLocation, TypeRef } from '../api-model';
 
 export type SdkLanguage = 'typescript' | 'python' | 'rust';
 
@@ -17,9 +16,39 @@ export interface EmitOptions {
 
 export type Emitter = (model: ApiModel, options: EmitOptions) => GeneratedFile[];
 
-/** A package name every ecosystem accepts: lowercase ASCII words joined by `-`. */
-export function packageSlug(name: string): string {
-  return snakeCase(name).replace(/_/g, '-') || 'api-client';
+export interface OperationSurface {
+  /** Method name on the client. */
+  method: string;
+  /** Every parameter with its name in the generated signature (the body is always `body`). */
+  params: { wireName: string; in: ParameterLocation; required: boolean; name: string }[];
+}
+
+/**
+ * The names a generated SDK exposes, as its emitter decided them: what a program using the SDK writes.
+ * Lets tests and tools call generated clients without re-deriving any name.
+ */
+export interface ClientSurface {
+  language: SdkLanguage;
+  /** What a program imports: npm package, Python module, Rust library name. */
+  module: string;
+  /** The OpenAPI client class ('' for Protobuf). */
+  clientClass: string;
+  /** ApiModel model name -> emitted type name. */
+  typeNames: Map<string, string>;
+  /** Operation id -> method. */
+  operations: Map<string, OperationSurface>;
+  /** Security scheme name -> credential field / keyword argument. */
+  credentials: Map<string, string>;
+  /** Protobuf service name -> client class, its interface (TS interface / Python Protocol / Rust trait) and method names by rpc name. */
+  services: Map<string, { client: string; iface: string; methods: Map<string, string> }>;
+}
+
+export { packageSlug } from '../names';
+
+/** Appends lines one by one: `push(...lines)` passes every line as an argument and overflows the call
+ * stack for APIs with thousands of operations. */
+export function appendAll(target: string[], lines: readonly string[]): void {
+  for (const line of lines) target.push(line);
 }
 
 /** JSON with sorted keys and a trailing newline (package.json and friends must be byte-stable). */

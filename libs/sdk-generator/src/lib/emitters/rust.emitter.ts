@@ -1,6 +1,7 @@
 import type { ApiModel, NamedModel, Operation, RpcService, TypeRef } from '../api-model';
-import { commentText, pascalCase, rustNames as N, UniqueNamer } from '../names';
-import { directRefs, type EmitOptions, type GeneratedFile, packageSlug, semver } from './emitter';
+import { rustComments as C } from '../comments';
+import { packageNames, rustNames as N, tomlString, UniqueNamer } from '../names';
+import { appendAll, type ClientSurface, directRefs, type EmitOptions, type GeneratedFile, type OperationSurface, semver } from './emitter';
 
 /**
  * Rust SDK: serde-derived structs/enums and a blocking client on ureq 2. Recursive types are boxed
@@ -11,14 +12,16 @@ export function emitRust(model: ApiModel, options: EmitOptions): GeneratedFile[]
   return new RustEmitter(model, options).emit();
 }
 
-/** A Rust string literal (JSON escapes are valid Rust except `\uXXXX`, which needs braces). */
-export function rustString(value: string): string {
-  return JSON.stringify(value).replace(/\\u([0-9a-fA-F]{4})/g, '\\u{$1}');
+export function rustSurface(model: ApiModel, options: EmitOptions): ClientSurface {
+  return new RustEmitter(model, options).surface();
 }
 
-const docs = (indent: string, ...texts: (string | undefined)[]): string[] =>
-  // Code fences in spec text would become doctests; neutralise them.
-  texts.flatMap((t) => commentText(t?.replace(/```/g, "'''"))).map((l) => `${indent}///${l ? ' ' + l : ''}`);
+/** A Rust string literal (JSON escapes are valid Rust except `\uXXXX`, which needs braces; a lone surrogate is no char). */
+export function rustString(value: string): string {
+  return JSON.stringify(value.replace(/[\ud800-\udfff]/gu, '\ufffd')).replace(/\\u([0-9a-fA-F]{4})/g, '\\u{$1}');
+}
+
+const docs = C.doc;
 
 const ALL_REFS = (t: TypeRef): string[] => {
   switch (t.kind) {
@@ -93,26 +96,43 @@ function components(models: NamedModel[]): Map<string, number> {
 }
 
 class RustEmitter {
-  private readonly typeNamer = new UniqueNamer();
+  private readonly typeNamer = N.typeNamer();
   private readonly typeNames = new Map<string, string>();
   private readonly models: Map<string, NamedModel>;
   private readonly comp: Map<string, number>;
   private readonly newtypes = new Set<string>();
   private readonly crate: string;
+  private readonly libName: string;
   private readonly clientName: string;
   private readonly serviceNames = new Map<string, { trait: string; cls: string }>();
+  private readonly ops = new Map<string, OperationSurface>();
+  private readonly rpcNames = new Map<string, Map<string, string>>();
+  private readonly credNames: Map<string, string>;
 
   constructor(
     private readonly model: ApiModel,
     options: EmitOptions,
   ) {
-    this.crate = packageSlug(options.packageName);
-    for (const fixed of ['Credentials', 'HttpTransport', 'DEFAULT_BASE_URL']) this.typeNamer.claim(fixed);
-    this.clientName = model.source === 'openapi' ? this.typeNamer.claim(`${pascalCase(model.title) || 'Api'}Client`) : '';
+    const names = packageNames(options.packageName);
+    this.crate = names.crate;
+    this.libName = names.rustLib;
+    this.clientName = model.source === 'openapi' ? this.typeNamer.claim(N.clientClass(model.title)) : '';
     for (const s of model.services) {
       this.serviceNames.set(s.name, { trait: this.typeNamer.claim(N.type(s.name)), cls: this.typeNamer.claim(`${N.type(s.name)}Client`) });
     }
     for (const m of model.models) this.typeNames.set(m.name, this.typeNamer.claim(N.type(m.name)));
+    const methodNamer = N.methodNamer();
+    for (const op of model.operations) {
+      const members = N.paramNamer();
+      const params = op.parameters.map((p) => ({ wireName: p.wireName, in: p.in, required: p.required, name: members.claim(N.member(p.wireName)) }));
+      this.ops.set(op.id, { method: methodNamer.claim(N.member(op.id)), params });
+    }
+    for (const s of model.services) {
+      const namer = N.methodNamer();
+      this.rpcNames.set(s.name, new Map(s.methods.map((m) => [m.name, namer.claim(N.member(m.name))])));
+    }
+    const credNamer = new UniqueNamer();
+    this.credNames = new Map(model.securitySchemes.map((s) => [s.name, credNamer.claim(N.member(s.name))]));
     this.models = new Map(model.models.map((m) => [m.name, m]));
     this.comp = components(model.models);
     for (const m of model.models) if (m.kind === 'alias' && this.aliasCycles(m.name)) this.newtypes.add(m.name);
@@ -133,6 +153,18 @@ class RustEmitter {
       return false;
     };
     return visit(start);
+  }
+
+  surface(): ClientSurface {
+    return {
+      language: 'rust',
+      module: this.libName,
+      clientClass: this.clientName,
+      typeNames: this.typeNames,
+      operations: this.ops,
+      credentials: this.credNames,
+      services: new Map([...this.serviceNames].map(([k, v]) => [k, { client: v.cls, iface: v.trait, methods: this.rpcNames.get(k)! }])),
+    };
   }
 
   emit(): GeneratedFile[] {
@@ -169,7 +201,7 @@ class RustEmitter {
 
   private modelsRs(): string {
     const out = [
-      `//! Models of ${this.model.title} ${this.model.version}. Generated by MockOps sdk-generator; do not edit.`,
+      ...C.inner(`Models of ${this.model.title} ${this.model.version}. Generated by MockOps sdk-generator; do not edit.`),
       '#![allow(unused_imports)]',
       '',
       'use serde::{Deserialize, Serialize};',
@@ -287,11 +319,11 @@ class RustEmitter {
 
   private client(): string {
     const schemes = this.model.securitySchemes;
-    const credNamer = new UniqueNamer();
-    const creds = schemes.map((s) => ({ s, name: credNamer.claim(N.member(s.name)) }));
+    const creds = schemes.map((s) => ({ s, name: this.credNames.get(s.name)! }));
     const out = [
-      `//! HTTP client for ${this.model.title} ${this.model.version}. Generated by MockOps sdk-generator; do not edit.`,
-      '#![allow(unused_imports, unused_mut, clippy::too_many_arguments)]',
+      ...C.inner(`HTTP client for ${this.model.title} ${this.model.version}. Generated by MockOps sdk-generator; do not edit.`),
+      '// Not every API uses every helper (cookies, raw bodies, Basic auth).',
+      '#![allow(unused_imports, unused_mut, dead_code, clippy::too_many_arguments)]',
       '',
       'use crate::models::*;',
       'use serde::de::DeserializeOwned;',
@@ -507,16 +539,17 @@ class RustEmitter {
       '',
       '    fn send(&self, operation: &\'static str, method: &str, path: &str, mut call: Call, security: &[&str]) -> Result<Vec<u8>, Error> {',
       '        self.apply_credentials(security, &mut call);',
-      '        let mut request = self.agent.request(method, &format!("{}{}", self.base_url, path));',
+      '        // Percent-encoded here (RFC 3986 unreserved only): ureq\'s query() leaves `*` and writes spaces as `+`.',
+      '        let query: Vec<String> = call.query.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();',
+      '        let url = if query.is_empty() { format!("{}{}", self.base_url, path) } else { format!("{}{}?{}", self.base_url, path, query.join("&")) };',
+      '        let mut request = self.agent.request(method, &url);',
       '        for (k, v) in &self.headers {',
       '            request = request.set(k, v);',
       '        }',
       '        for (k, v) in &call.headers {',
       '            request = request.set(k, v);',
       '        }',
-      '        for (k, v) in &call.query {',
-      '            request = request.query(k, v);',
-      '        }',
+
       '        if !call.cookies.is_empty() {',
       '            request = request.set("Cookie", &call.cookies.join("; "));',
       '        }',
@@ -546,8 +579,8 @@ class RustEmitter {
       '}',
       '',
     ];
-    if (this.model.source === 'openapi') out.push(...this.apiClient());
-    for (const s of this.model.services) out.push(...this.rpcService(s));
+    if (this.model.source === 'openapi') appendAll(out, this.apiClient());
+    for (const s of this.model.services) appendAll(out, this.rpcService(s));
     return out.join('\n');
   }
 
@@ -567,12 +600,10 @@ class RustEmitter {
   }
 
   private apiClient(): string[] {
-    const methodNamer = new UniqueNamer(['new', 'with_credentials', 'with_header', 'transport', 'send', 'send_json']);
     const methods: string[] = [];
     for (const op of this.model.operations) {
-      const method = methodNamer.claim(N.member(op.id));
-      const members = new UniqueNamer(['self', 'body', 'call']);
-      const params = op.parameters.map((p) => ({ p, name: members.claim(N.member(p.wireName)) }));
+      const { method, params: named } = this.ops.get(op.id)!;
+      const params = op.parameters.map((p, i) => ({ p, name: named[i].name }));
       const ordered = [...params.filter(({ p }) => p.required), ...params.filter(({ p }) => !p.required)];
       const args = ordered.map(({ p, name }) => `${name}: ${this.argType(p.type, p.required)}`);
       const body = op.body;
@@ -665,11 +696,11 @@ class RustEmitter {
 
   private rpcService(s: RpcService): string[] {
     const { trait, cls } = this.serviceNames.get(s.name)!;
-    const namer = new UniqueNamer(['new', 'transport']);
+    const methodNames = this.rpcNames.get(s.name)!;
     const methods = s.methods.map((m) => {
       const req = this.typeNames.get(m.requestType)!;
       const res = this.typeNames.get(m.responseType)!;
-      return { m, name: namer.claim(N.member(m.name)), req: m.requestStream ? `[${req}]` : req, res: m.responseStream ? `Vec<${res}>` : res };
+      return { m, name: methodNames.get(m.name)!, req: m.requestStream ? `[${req}]` : req, res: m.responseStream ? `Vec<${res}>` : res };
     });
     return [
       ...docs('', s.description, `Typed interface of \`${s.fullName}\`.`),
@@ -677,7 +708,7 @@ class RustEmitter {
       ...methods.flatMap(({ m, name, req, res }) => [...docs('    ', m.description), `    fn ${name}(&self, request: &${req}) -> Result<${res}, Error>;`]),
       '}',
       '',
-      `/// JSON-over-HTTP transport for \`${s.fullName}\`: POST {base_url}/${s.fullName}/{Method} with the proto3 JSON body.`,
+      `/// Connect protocol (unary, JSON codec) client of \`${s.fullName}\`: POST {base_url}/${s.fullName}/{Method} with the proto3 JSON body.`,
       '#[derive(Clone)]',
       `pub struct ${cls} {`,
       '    pub transport: HttpTransport,',
@@ -694,6 +725,7 @@ class RustEmitter {
         ...(i ? [''] : []),
         `    fn ${name}(&self, request: &${req}) -> Result<${res}, Error> {`,
         '        let mut call = Call::default();',
+        '        call.header("Connect-Protocol-Version", "1");',
         '        call.json("application/json", request)?;',
         `        self.transport.send_json(${rustString(`${s.fullName}/${m.name}`)}, "POST", ${rustString(`/${s.fullName}/${m.name}`)}, call, &[])`,
         '    }',
@@ -707,7 +739,7 @@ class RustEmitter {
 
   private lib(): string {
     return [
-      ...docs('//', `Rust client for ${this.model.title} ${this.model.version}.`).map((l) => l.replace(/^\/\/\/\/\//, '//!')),
+      ...C.inner(`Rust client for ${this.model.title} ${this.model.version}.`),
       '//! Generated by MockOps sdk-generator; do not edit.',
       '#![allow(clippy::large_enum_variant)]',
       '',
@@ -723,10 +755,10 @@ class RustEmitter {
   private cargoToml(): string {
     return [
       '[package]',
-      `name = ${rustString(this.crate)}`,
-      `version = ${rustString(semver(this.model.version))}`,
+      `name = ${tomlString(this.crate)}`,
+      `version = ${tomlString(semver(this.model.version))}`,
       'edition = "2021"',
-      `description = ${rustString(`Rust client for ${this.model.title}`)}`,
+      `description = ${tomlString(`Rust client for ${this.model.title}`)}`,
       'license = "UNLICENSED"',
       '',
       '[lib]',
@@ -741,7 +773,7 @@ class RustEmitter {
   }
 
   private readme(): string {
-    const lib = this.crate.replace(/-/g, '_');
+    const lib = this.libName;
     const usage =
       this.model.source === 'openapi'
         ? [`use ${lib}::{${this.clientName}, Error};`, '', `let client = ${this.clientName}::new(${rustString(this.model.baseUrl || 'https://api.example.com')});`]

@@ -146,6 +146,36 @@ describe('OpenAPI loader', () => {
     ]);
   });
 
+  it('gives each path its own operation when a path item is a $ref to another', async () => {
+    const m = await load(
+      openApi3({
+        paths: {
+          '/a': { get: { responses: { '204': { description: 'x' } } } },
+          '/b': { $ref: '#/paths/~1a' },
+        },
+      }),
+    );
+    expect(m.operations.map((o) => [o.id, o.path])).toEqual([
+      ['getA', '/a'],
+      ['getB', '/b'],
+    ]);
+  });
+
+  it('reads allOf of scalar schemas as that scalar, not as an object', async () => {
+    const m = await load(
+      openApi3({
+        schemas: { Key: { type: 'object', properties: { label: { allOf: [{ type: 'string' }, { type: 'string', minLength: 1 }] }, n: { allOf: [{ type: 'integer' }, { minimum: 1 }] } } } },
+      }),
+    );
+    expect(model(m, 'Key')).toMatchObject({
+      properties: [
+        { wireName: 'label', type: { kind: 'primitive', type: 'string' } },
+        { wireName: 'n', type: { kind: 'primitive', type: 'integer' } },
+      ],
+    });
+    expect(m.models.map((x) => x.name)).toEqual(['Key']);
+  });
+
   describe('errors name the place', () => {
     it('reports a missing $ref with its location', async () => {
       const doc = openApi3({ paths: { '/pets': { get: { responses: { '200': { $ref: '#/components/schemas/Nope' } } } } } });

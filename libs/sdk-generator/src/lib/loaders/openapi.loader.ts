@@ -129,6 +129,10 @@ class OpenApiConverter {
       const ref = this.schemaRef(schemasPath, key);
       this.buildNamed(this.refNames.get(ref)!, named[key], [...schemasPath, key]);
     }
+    for (const [ref, name] of this.refNames) {
+      const m = this.models.get(name);
+      if (m) m.ref = ref;
+    }
     const securitySchemes = this.securitySchemes();
     const operations = this.operations(new Set(securitySchemes.map((s) => s.name)));
     const info = isObj(this.doc['info']) ? this.doc['info'] : {};
@@ -260,7 +264,8 @@ class OpenApiConverter {
     if (members && members.length > 1) return 'union';
     if (Array.isArray(s['allOf']) && s['allOf'].length > 0) {
       const onlyOne = s['allOf'].length === 1 && !s['properties'] && !members;
-      return onlyOne ? 'other' : 'object';
+      // allOf of scalars (`[{type: string}, {minLength: 1}]`) constrains a scalar; it is no object.
+      return onlyOne || this.scalarAllOf(s) ? 'other' : 'object';
     }
     if (members) return 'other';
     const types = this.typesOf(s);
@@ -270,6 +275,14 @@ class OpenApiConverter {
       return isObj(s['properties']) && Object.keys(s['properties']).length > 0 ? 'object' : 'other';
     }
     return 'other';
+  }
+
+  /** allOf whose members (and the schema itself) describe no object: only scalar types and constraints. */
+  private scalarAllOf(s: Obj): boolean {
+    if (s['properties'] || this.typesOf(s).includes('object')) return false;
+    const members = (s['allOf'] as unknown[]).map((m, i) => this.deref(m, ['allOf', i]));
+    const scalar = (m: Obj) => !m['properties'] && !m['allOf'] && !m['oneOf'] && !m['anyOf'] && !this.typesOf(m).some((t) => t === 'object' || t === 'array');
+    return members.every(scalar) && members.some((m) => this.typesOf(m).length > 0);
   }
 
   /** The type of a schema; complex inline schemas become named models called after `hint`. */
@@ -295,6 +308,12 @@ class OpenApiConverter {
       return ref;
     }
     if (Array.isArray(s['allOf']) && s['allOf'].length === 1) return this.toType(s['allOf'][0], hint, [...path, 'allOf', 0]);
+    if (Array.isArray(s['allOf']) && this.scalarAllOf(s)) {
+      // Merge the members' keywords (types agree or the document is unsatisfiable anyway).
+      const { allOf, ...own } = s;
+      const merged = Object.assign({}, ...(allOf as unknown[]).map((m, i) => this.deref(m, [...path, 'allOf', i])), own);
+      return this.toType(merged, hint, path);
+    }
     const members = this.unionMembers(s);
     if (members) return this.toType(members[0], hint, [...path, Array.isArray(s['oneOf']) ? 'oneOf' : 'anyOf', 0]);
     const types = this.typesOf(s);
@@ -407,15 +426,19 @@ class OpenApiConverter {
     }
     // Declared operationIds claim their names before generated ones, so adding an operation without an
     // id never renames an existing method.
-    const ids = new Map<Obj, string>();
-    for (const { op } of pending) {
-      if (typeof op['operationId'] === 'string' && camelCase(op['operationId'])) ids.set(op, idNamer.claim(camelCase(op['operationId'])));
+    // Keyed by entry, not by operation object: a path item `$ref` puts the same object under two paths,
+    // and each path is an operation of its own (with its own method name).
+    const ids = new Map<(typeof pending)[number], string>();
+    for (const entry of pending) {
+      const declared = entry.op['operationId'];
+      if (typeof declared === 'string' && camelCase(declared)) ids.set(entry, idNamer.claim(camelCase(declared)));
     }
-    for (const { path, method, op } of pending) {
-      if (!ids.has(op)) ids.set(op, idNamer.claim(camelCase(`${method} ${path.replace(/[{}]/g, ' ')}`) || method));
+    for (const entry of pending) {
+      if (!ids.has(entry)) ids.set(entry, idNamer.claim(camelCase(`${entry.method} ${entry.path.replace(/[{}]/g, ' ')}`) || entry.method));
     }
-    for (const { path, method, op, item } of pending) {
-      ops.push(this.operation(ids.get(op)!, path, method, op, item, schemeNames));
+    for (const entry of pending) {
+      const { path, method, op, item } = entry;
+      ops.push(this.operation(ids.get(entry)!, path, method, op, item, schemeNames));
     }
     return ops;
   }

@@ -144,6 +144,7 @@ export function loadProtobufModel(source: string, filename = 'input.proto', impo
     models.push({
       kind: 'object',
       name: names.get(t.fullName)!,
+      ref: t.fullName,
       description: t.comment ?? undefined,
       properties: t.fieldsArray.map((f) => {
         const oneof = f.partOf && !f.partOf.name.startsWith('_') ? f.partOf.name : undefined;
@@ -153,7 +154,7 @@ export function loadProtobufModel(source: string, filename = 'input.proto', impo
     });
   }
   for (const e of enums) {
-    models.push({ kind: 'enum', name: names.get(e.fullName)!, description: e.comment ?? undefined, valueType: 'string', values: Object.keys(e.values) });
+    models.push({ kind: 'enum', name: names.get(e.fullName)!, ref: e.fullName, description: e.comment ?? undefined, valueType: 'string', values: Object.keys(e.values) });
   }
   models.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 

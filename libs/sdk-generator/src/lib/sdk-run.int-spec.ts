@@ -1,15 +1,18 @@
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CorpusEntry, openApiCorpus, protoCorpus } from '../testing/corpus';
+import { type CorpusEntry, fixtureCorpus, openApiCorpus, protoCorpus } from '../testing/corpus';
 import { checkCorpus, type CorpusReport } from '../testing/corpus-check';
 import { checkPython, checkRust, checkTypeScript, writeSdk } from '../testing/sdk-toolchain';
 import { generateSdks } from './generate-sdks';
 
 /**
  * CI subset of the corpus (the full run is `npm run test:sdk-corpus`): one document per feature family
- * of @readme/oas-examples plus every .proto fixture, generated in all three languages and compiled with
- * tsc --strict, py_compile + mypy --strict and cargo check (offline, Debian's crates).
+ * of @readme/oas-examples, the repo's hostile-names fixture and every .proto fixture, generated in all
+ * three languages, compiled (tsc --strict, py_compile + mypy --strict, cargo --offline against Debian's
+ * crates) and run: a generated program per language calls a handful of operations against a server built
+ * from the same description that validates every request (OpenAPI), or round-trips every message
+ * through the wire format and calls every unary rpc against a Connect server (Protobuf).
  */
 const SUBSET = [
   'oas-2-0-json-petstore-json',
@@ -30,7 +33,7 @@ const SUBSET = [
   'oas-3-1-json-webhooks-json',
 ];
 
-describe('generated SDKs compile (representative subset)', () => {
+describe('generated SDKs compile and run (representative subset)', () => {
   let work: string;
   let entries: CorpusEntry[];
   let report: CorpusReport;
@@ -38,17 +41,18 @@ describe('generated SDKs compile (representative subset)', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'mockops-sdk-compile-'));
     const corpus = openApiCorpus();
-    entries = [...SUBSET.map((id) => corpus.find((e) => e.id === id)!), ...protoCorpus()];
-    report = await checkCorpus(entries, ['typescript', 'python', 'rust'], work);
+    entries = [...SUBSET.map((id) => corpus.find((e) => e.id === id)!), ...fixtureCorpus(), ...protoCorpus()];
+    report = await checkCorpus(entries, ['typescript', 'python', 'rust'], work, { run: true });
   }, 600_000);
 
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('covers the subset and at least three .proto files', () => {
+  it('covers the subset, the fixtures and at least three .proto files', () => {
     expect(entries.every(Boolean)).toBe(true);
     expect(entries.filter((e) => e.id.startsWith('proto-')).length).toBeGreaterThanOrEqual(3);
+    expect(entries.some((e) => e.id === 'fixture-hostile-names')).toBe(true);
     expect(report.rejected).toEqual({});
   });
 
@@ -57,6 +61,21 @@ describe('generated SDKs compile (representative subset)', () => {
     expect(r.unavailable).toBeUndefined();
     expect(r.failures).toEqual({});
     expect(r.compiled).toBe(entries.length);
+  });
+
+  it.each(['typescript', 'python', 'rust'] as const)('%s programs run: every call validated by the server and answered as the server answered', (lang) => {
+    const r = report.languages[lang]!;
+    expect(r.runFailures).toEqual({});
+    expect(r.validationErrors).toBe(0);
+    // Every entry has a program: 13 descriptions with callable operations, the fixture, three .proto files.
+    expect(r.runnable).toBeGreaterThanOrEqual(entries.length - 3);
+    expect(r.ran).toBe(r.runnable);
+    expect(r.calls).toBeGreaterThanOrEqual(80);
+  });
+
+  it('every operation returns the model its description names, in every language', () => {
+    expect(report.identity.issues).toEqual({});
+    expect(report.identity.checked).toBeGreaterThan(20);
   });
 
   it('the checks catch a broken SDK and name it', async () => {
