@@ -18,6 +18,13 @@ function sources(dir: string): string[] {
   });
 }
 
+/**
+ * Reads that are not configuration, each with its reason. Keep this list short.
+ * - generate-sdks-isolated: running from TypeScript sources (tests, `npm run start:dev`), the SDK
+ *   generation thread registers @swc-node with the caller's SWC_NODE_PROJECT; built code never does.
+ */
+const NOT_CONFIG = new Set(['libs/sdk-generator/src/lib/isolated/generate-sdks-isolated.ts']);
+
 const ENV_READ = /\bprocess\s*(\.\s*env\b|\[\s*['"`]env['"`]\s*\])/;
 
 describe('one config reader', () => {
@@ -32,8 +39,12 @@ describe('one config reader', () => {
   });
 
   it('no library outside libs/config reads process.env', () => {
-    const readers = files.filter((path) => ENV_READ.test(readFileSync(join(root, path), 'utf8')));
+    const readers = files.filter((path) => !NOT_CONFIG.has(path) && ENV_READ.test(readFileSync(join(root, path), 'utf8')));
     expect(readers).toEqual([]);
+  });
+
+  it('lists only exceptions that still read it', () => {
+    for (const path of NOT_CONFIG) expect(ENV_READ.test(readFileSync(join(root, path), 'utf8'))).toBe(true);
   });
 
   it('recognises the ways of reading it', () => {

@@ -297,6 +297,33 @@ definition:
     expect(done.steps[0].error).toMatch(/limit/);
   });
 
+  it('a YAML alias bomb as its spec fails the SDK step at once, off the event loop, and the worker goes on', async () => {
+    // 462 bytes that expand to 9^9 strings: the spec is parsed with bounded nodes, on a thread of its own.
+    const bomb = ['openapi: 3.0.0', 'info: {title: bomb, version: "1"}', 'paths: {}', 'x-a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let k = 1; k < 9; k++) bomb.push(`x-${'abcdefghi'[k]}: &${'abcdefghi'[k]} [${Array(9).fill(`*${'abcdefghi'[k - 1]}`).join(',')}]`);
+    const id = await mustCreate(
+      KEY_B,
+      `name: bomb
+definition:
+  triggers:
+    - event: custom.bomb
+  steps:
+    - name: sdk
+      step_type: regenerate_sdk
+      config:
+        languages: [typescript]
+        spec: |
+${bomb.map((l) => `          ${l}`).join('\n')}
+`,
+    );
+    const done = await finished(KEY_B, id, await publish(KEY_B, 'custom.bomb', {}));
+    expect(done.steps[0]).toMatchObject({ status: 'failed', error_code: 'SDK_SPEC_INVALID', attempts: 1 });
+    expect(done.steps[0].error).toMatch(/aliases|maxNodes/);
+    // The same worker process runs the next step right away.
+    const next = await mustCreate(KEY_B, hook('after-bomb', 'custom.after_bomb', '        message: "still here"\n'));
+    expect((await finished(KEY_B, next, await publish(KEY_B, 'custom.after_bomb', {}))).status).toBe('succeeded');
+  });
+
   it('a cancel stops a running step through its signal, and the worker is free again', async () => {
     attacker.respondWith((req) => (req.pathname === '/hang' ? new Promise(() => undefined) : { status: 200, body: 'ok' }));
     const id = await mustCreate(KEY_B, `name: hang

@@ -88,7 +88,14 @@ export interface MockopsConfig {
   steps: {
     notify: { emailFrom?: string };
     createPr: { githubApiUrl?: string };
-    regenerateSdk: { specRoot: string; artifactsDir: string };
+    regenerateSdk: {
+      specRoot: string;
+      artifactsDir: string;
+      /** Heap cap of the worker thread generating one SDK set (MOCKOPS_SDK_MAX_HEAP_MB). */
+      maxHeapMb: number;
+      /** Time budget of one generation (MOCKOPS_SDK_TIMEOUT_MS); the step's own timeout also stops it. */
+      timeoutMs: number;
+    };
     autoPromote: { promotionWebhookUrl?: string };
   };
   /** Local data: the embedded database, development keys, artifacts. */
@@ -193,6 +200,8 @@ export function loadConfig(env: Env = process.env): MockopsConfig {
       regenerateSdk: {
         specRoot: resolve(str('MOCKOPS_SPEC_ROOT', '.')!),
         artifactsDir: resolve(str('MOCKOPS_ARTIFACTS_DIR', `${dataDir}/artifacts`)!),
+        maxHeapMb: int('MOCKOPS_SDK_MAX_HEAP_MB', 1024, 64, 16_384),
+        timeoutMs: int('MOCKOPS_SDK_TIMEOUT_MS', 300_000, 1_000, 3_600_000),
       },
       autoPromote: { promotionWebhookUrl: url('MOCKOPS_PROMOTION_WEBHOOK_URL', ['https:', 'http:']) },
     },

@@ -23,6 +23,7 @@ export const ALL_STEP_HANDLERS: { [K in StepType]: HandlerFactory } = {
     createRegenerateSdkHandler({
       specRoot: config.steps.regenerateSdk.specRoot,
       artifactsDir: config.steps.regenerateSdk.artifactsDir,
+      generation: { maxHeapMb: config.steps.regenerateSdk.maxHeapMb, timeoutMs: config.steps.regenerateSdk.timeoutMs },
       egressAllow: config.egress.allow,
       artifacts: new ArtifactStore(dataSource),
     }),

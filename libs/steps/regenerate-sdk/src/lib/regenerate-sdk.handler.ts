@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { EgressAllowList, EgressResolver } from '@mockops/egress';
-import { generateSdks, SdkGenerationError, type GeneratedFile, type GenerateSdksResult } from '@mockops/sdk-generator';
+import { generateSdksIsolated, SdkGenerationError, SdkGenerationStoppedError, type GeneratedFile, type GenerateSdksResult } from '@mockops/sdk-generator';
 import { PermanentStepError, TransientStepError, type StepHandler, type StepResult, type StepRunContext } from '@mockops/worker-kit';
 import { normalizeRegenerateSdkConfig, type RegenerateSdkStepConfig } from './regenerate-sdk.config';
 import { ARCHIVE_MEDIA_TYPE, packTarGz } from './sdk-archive';
@@ -30,6 +30,12 @@ export interface RegenerateSdkHandlerOptions {
   filesOutputLimits?: { maxFiles: number; maxBytes: number };
   /** Prefix of the artifact URL in the outputs (the gateway's). */
   apiBasePath?: string;
+  /**
+   * Limits of one generation, which runs on a worker thread of its own so that a hostile or huge spec
+   * cannot block the worker's event loop (leases, other jobs) or take its heap: past the heap cap or
+   * the time budget the thread is terminated and the step fails for good.
+   */
+  generation?: { maxHeapMb?: number; timeoutMs?: number };
 }
 
 /** The port the step stores its archive through (one artifact per execution and name; a re-run replaces it). */
@@ -66,16 +72,12 @@ export function createRegenerateSdkHandler(options: RegenerateSdkHandlerOptions)
 
       let generated: GenerateSdksResult;
       try {
-        generated = await generateSdks({
-          source: spec.text,
-          filename: spec.filename,
-          imports: spec.imports,
-          languages: config.languages,
-          packageName: config.packageName,
-        });
+        generated = await generateSdksIsolated(
+          { source: spec.text, filename: spec.filename, imports: spec.imports, languages: config.languages, packageName: config.packageName },
+          { signal: ctx.signal, timeoutMs: options.generation?.timeoutMs, maxOldGenerationSizeMb: options.generation?.maxHeapMb },
+        );
       } catch (e) {
-        if (e instanceof SdkGenerationError) throw new PermanentStepError(`invalid spec (${spec.origin}): ${e.message}`, 'SDK_SPEC_INVALID');
-        throw e;
+        throw generationFailure(e, spec.origin);
       }
       if (ctx.signal.aborted) throw new TransientStepError('stopped: the step timed out or the worker is shutting down', 'STEP_ABORTED');
       const { files, summary } = generated;
@@ -118,6 +120,24 @@ export function createRegenerateSdkHandler(options: RegenerateSdkHandlerOptions)
       };
     },
   };
+}
+
+/** What a failed generation means for the step: a bad spec and a spec past the limits fail for good. */
+function generationFailure(e: unknown, origin: string): Error {
+  if (e instanceof SdkGenerationError) return new PermanentStepError(`invalid spec (${origin}): ${e.message}`, 'SDK_SPEC_INVALID');
+  if (e instanceof SdkGenerationStoppedError) {
+    switch (e.reason) {
+      case 'aborted':
+        return new TransientStepError('stopped: the step timed out or the worker is shutting down', 'STEP_ABORTED');
+      case 'timeout':
+        return new PermanentStepError(`SDK generation for ${origin} took too long: ${e.message}`, 'SDK_GENERATION_TIMEOUT');
+      case 'out-of-memory':
+        return new PermanentStepError(`SDK generation for ${origin} needed more memory than allowed: ${e.message}`, 'SDK_SPEC_TOO_LARGE');
+      default:
+        return new TransientStepError(e.message, 'SDK_GENERATION_CRASHED');
+    }
+  }
+  return e instanceof Error ? e : new Error(String(e));
 }
 
 /** The archive's entry time: when the execution started, so re-runs of one execution are byte-identical. */
