@@ -15,7 +15,6 @@ describe('a step abandoned by its worker is settled by the reconciler', () => {
   let service: RunningService;
 
   beforeAll(async () => {
-    process.env.MOCKOPS_EGRESS_ALLOW = '127.0.0.1';
     const pg = new URL(TEST_DATABASE_URL);
     proxy = await startTcpProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
     sink = await startHttpSink();

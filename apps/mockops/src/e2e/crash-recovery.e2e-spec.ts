@@ -34,7 +34,6 @@ describe('crash recovery', () => {
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    process.env.MOCKOPS_EGRESS_ALLOW = '127.0.0.1';
     hooks = await startHttpSink();
     redis = new Redis(TEST_REDIS_URL);
   });

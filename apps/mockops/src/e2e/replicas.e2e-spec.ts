@@ -11,7 +11,6 @@ describe('several matcher replicas', () => {
   let b: RunningService;
 
   beforeAll(async () => {
-    process.env.MOCKOPS_EGRESS_ALLOW = '127.0.0.1';
     hooks = await startHttpSink();
     env = await createTestEnv({ MOCKOPS_MATCHER_BATCH: '5' });
     a = await startService({ name: 'replica-a', matcher: true, handlers: ['notify'] }, { config: env.config });

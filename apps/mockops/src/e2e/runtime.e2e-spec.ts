@@ -19,7 +19,6 @@ describe('event → matcher → workers → store (one process)', () => {
   const workspace = 'ws-e2e';
 
   beforeAll(async () => {
-    process.env.MOCKOPS_EGRESS_ALLOW = '127.0.0.1';
     [slack, hooks, smtp] = await Promise.all([startHttpSink(), startHttpSink(), startSmtpSink({ auth: { user: 'ops', pass: 'smtp-pass-1' } })]);
     env = await createTestEnv();
     service = await startService(

@@ -6,8 +6,7 @@ import { PromotionStore, type ExecutionWithSteps } from '@mockops/execution-stor
 import { PromotionsService } from '@mockops/gateway-api';
 import { ALL_STEP_HANDLERS, MatcherService, publishedVersionsRecorder, startService, type RunningService } from '@mockops/runtime';
 import type { PromotionView } from '@mockops/step-auto-promote';
-import { createTestEnv, eventually, startHttpSink, TEST_REDIS_URL, type HttpSink, type TestEnv } from '@mockops/testing';
-import type { StepRunContext } from '@mockops/worker-kit';
+import { buildStepRunContext, createTestEnv, eventually, startHttpSink, TEST_REDIS_URL, type HttpSink, type TestEnv } from '@mockops/testing';
 import {
   approvalPipeline,
   onPromotionCompletedPipeline,
@@ -155,17 +154,12 @@ describe('auto_promote end to end (one process)', () => {
 
     // The worker running the same step again (a redelivered job after a crash) finds the promotion it made.
     const handler = ALL_STEP_HANDLERS.auto_promote(service.infra);
-    const rerun = await handler.run({
-      config: { entity_type: 'scenario', entity_id: 'sc-dup', from_environment: 'dev', to_environment: 'test' },
-      execution: { id: done.id, pipelineId: done.pipelineId, pipelineName: 'auto-promote-to-test', revisionId: done.revisionId, workspaceId: null, ownerWorkspaceId: null, startedAt: done.startedAt! },
-      event: done.event as EventEnvelope,
-      step: { name: 'auto_promote', attempt: 2, timeoutMs: 60_000, idempotencyKey: `${done.id}:auto_promote` },
-      steps: {},
-      secret: async () => undefined,
-      credentials: [],
-      log: () => undefined,
-      signal: new AbortController().signal,
-    } as StepRunContext<any>);
+    const rerun = await handler.run(
+      buildStepRunContext(
+        { entity_type: 'scenario', entity_id: 'sc-dup', from_environment: 'dev', to_environment: 'test' },
+        { executionId: done.id, pipelineId: done.pipelineId, pipelineName: 'auto-promote-to-test', stepName: 'auto_promote', attempt: 2, event: done.event as EventEnvelope, workspaceId: null, startedAt: done.startedAt! },
+      ),
+    );
     expect(rerun.outputs).toEqual(step(done, 'auto_promote').outputs);
 
     const promotions = await new PromotionStore(service.infra.dataSource).listPromotions({ workspaceId: SPEC_WORKSPACE, entityId: 'sc-dup' });

@@ -79,6 +79,7 @@ export function toStepRun(r: Row): StepRunRecord {
     maxAttempts: r.max_attempts,
     renderedConfig: r.rendered_config,
     outputs: r.outputs,
+    progress: r.progress ?? null,
     logs: r.logs ?? [],
     error: r.error,
     errorCode: r.error_code,

@@ -70,6 +70,8 @@ export interface StepRunRecord {
   /** As rendered for the last attempt, secrets already redacted by the caller. */
   renderedConfig: unknown;
   outputs: Record<string, unknown> | null;
+  /** What the step recorded as done across its attempts (StepRunContext.saveProgress); null before any. */
+  progress: Record<string, unknown> | null;
   logs: StepLogEntry[];
   error: string | null;
   errorCode: string | null;

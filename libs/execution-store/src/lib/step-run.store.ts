@@ -65,6 +65,18 @@ export class StepRunStore {
     return rows.length > 0;
   }
 
+  /**
+   * Replaces what the step recorded as done so far, for the lease owner only (false when it lost the
+   * lease): a later attempt of the same step run reads it back and skips what already happened.
+   */
+  async saveStepProgress(stepRunId: string, owner: string, progress: Record<string, unknown>): Promise<boolean> {
+    const rows = await this.db.sql(
+      `UPDATE ${this.t.stepRuns} SET progress = $3 WHERE id = $1 AND status = 'running' AND lease_owner = $2 RETURNING id`,
+      [idOrNull(stepRunId), owner, json(progress)],
+    );
+    return rows.length > 0;
+  }
+
   /** running -> succeeded for the lease owner only; logs are appended. */
   async completeStepRun(stepRunId: string, owner: string, result: StepCompletion): Promise<boolean> {
     const rows = await this.db.sql(

@@ -6,6 +6,8 @@ export interface BuiltStepRunContext<C> extends StepRunContext<C> {
   /** Lines the handler logged. */
   logs: string[];
   abort: AbortController;
+  /** Every value the handler passed to saveProgress, in order (the last one is what a retry reads). */
+  savedProgress: Record<string, unknown>[];
 }
 
 export interface StepRunContextOverrides {
@@ -23,12 +25,18 @@ export interface StepRunContextOverrides {
   /** Secrets the run may use, by name (origin `operator` unless given as ResolvedSecret). */
   secrets?: Record<string, string | ResolvedSecret>;
   credentials?: StepRunContext['credentials'];
+  /** What earlier attempts recorded (StepRunContext.progress). */
+  progress?: Record<string, unknown>;
+  /** Aborts the handler's signal (a controller of the test's own). */
+  abort?: AbortController;
+  startedAt?: string;
 }
 
 /** A run context as the worker base passes it to a handler (config already rendered), for handler tests. */
 export function buildStepRunContext<C = Record<string, unknown>>(config: C, overrides: StepRunContextOverrides = {}): BuiltStepRunContext<C> {
   const logs: string[] = [];
-  const abort = new AbortController();
+  const savedProgress: Record<string, unknown>[] = [];
+  const abort = overrides.abort ?? new AbortController();
   const executionId = overrides.executionId ?? randomUUID();
   const stepName = overrides.stepName ?? 'step';
   const event = overrides.event ?? { id: 'evt-1', type: 'custom.event', occurred_at: '2026-01-02T03:04:00.000Z', payload: {} };
@@ -42,7 +50,7 @@ export function buildStepRunContext<C = Record<string, unknown>>(config: C, over
       revisionId: 'rev-1',
       workspaceId: overrides.workspaceId !== undefined ? overrides.workspaceId : (owner ?? event.workspace_id ?? null),
       ownerWorkspaceId: owner,
-      startedAt: '2026-01-02T03:04:05.000Z',
+      startedAt: overrides.startedAt ?? '2026-01-02T03:04:05.000Z',
     },
     event,
     step: { name: stepName, attempt: overrides.attempt ?? 1, timeoutMs: overrides.timeoutMs ?? 60_000, idempotencyKey: `${executionId}:${stepName}` },
@@ -55,7 +63,12 @@ export function buildStepRunContext<C = Record<string, unknown>>(config: C, over
     credentials: overrides.credentials ?? [],
     log: (line) => logs.push(line),
     signal: abort.signal,
+    progress: overrides.progress ?? {},
+    saveProgress: async (progress) => {
+      savedProgress.push(structuredClone(progress));
+    },
     logs,
     abort,
+    savedProgress,
   };
 }

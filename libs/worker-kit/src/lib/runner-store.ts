@@ -25,6 +25,8 @@ export interface RunnerStepRun {
   attempts: number;
   maxAttempts: number;
   outputs: Record<string, unknown> | null;
+  /** What earlier attempts recorded as done (saveStepProgress). */
+  progress?: Record<string, unknown> | null;
   error: string | null;
   /** `parked:<what>` while the step waits for something outside the workers. */
   leaseOwner?: string | null;
@@ -41,6 +43,7 @@ export interface RunnerStore {
   getRevision(id: string): Promise<{ id: string; document: PipelineDocument } | null>;
   claimStepRun(executionId: string, stepName: string, opts: { owner: string; leaseMs: number }): Promise<RunnerStepRun | null>;
   renewLease(stepRunId: string, owner: string, leaseMs: number): Promise<boolean>;
+  saveStepProgress(stepRunId: string, owner: string, progress: Record<string, unknown>): Promise<boolean>;
   completeStepRun(
     stepRunId: string,
     owner: string,

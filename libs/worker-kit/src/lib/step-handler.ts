@@ -48,6 +48,17 @@ export interface StepRunContext<C = Record<string, unknown>> {
   log(message: string): void;
   /** Aborted when the step times out, the execution is cancelled, the worker loses the lease or shuts down hard. */
   signal: AbortSignal;
+  /**
+   * What earlier attempts of this step run recorded as done with `saveProgress` ({} on the first
+   * attempt, and again after a re-run of the execution).
+   */
+  progress: Readonly<Record<string, unknown>>;
+  /**
+   * Records what the step has done so far, before it does the next part, so that a retry after a
+   * partial failure does only what is missing (e.g. the Slack channels not yet posted to). Replaces the
+   * previous value; at most 64 KiB of JSON, secrets scrubbed. Rejects when the worker lost the step.
+   */
+  saveProgress(progress: Record<string, unknown>): Promise<void>;
 }
 
 export interface StepResult {

@@ -67,6 +67,9 @@ export function indexHandlers(handlers: StepHandler<any>[]): Map<string, StepHan
 }
 
 /** The run stopped being this worker's: cancelled, or its lease was taken over. */
+/** The largest progress record a step may keep (StepRunContext.saveProgress). */
+const MAX_PROGRESS_BYTES = 64 * 1024;
+
 class LeaseLostError extends Error {
   constructor() {
     super('the step was cancelled or its lease was lost');
@@ -199,14 +202,22 @@ export class StepRunner {
       const handlerConfig = checkRenderedConfig(step.step_type, renderedConfig);
       log(`attempt ${attempt}/${claimed.maxAttempts} on ${this.workerId}`);
       const credentials = refs.map((r) => ({ field: r.field, name: r.name, origin: resolved.get(r.name)!.origin }));
+      const secret: StepRunContext['secret'] = async (name) => {
+        const found = (await this.opts.secrets.resolve(execution.workspaceId, [name])).get(name);
+        if (found) scrub.push(found.value);
+        return found;
+      };
+      const saveProgress = async (progress: Record<string, unknown>) => {
+        const text = scrubText(JSON.stringify(progress ?? {}), scrub);
+        if (Buffer.byteLength(text) > MAX_PROGRESS_BYTES) throw new StepError(`step progress is larger than ${MAX_PROGRESS_BYTES} bytes`, 'PROGRESS_TOO_LARGE', false);
+        if (!(await store.saveStepProgress(claimed.id, owner, toStorable(JSON.parse(text))))) {
+          if (!stop.signal.aborted) stop.abort(new LeaseLostError());
+          throw new LeaseLostError();
+        }
+      };
+      const extras = { log, credentials, secret, progress: claimed.progress ?? {}, saveProgress };
       const result = await this.withTimeout(runtime.timeoutMs, stop.signal, (signal) =>
-        handler.run(
-          this.handlerContext(execution, document.name, outputsByStep, step, claimed, handlerConfig, runtime.timeoutMs, log, signal, credentials, async (name) => {
-            const found = (await this.opts.secrets.resolve(execution.workspaceId, [name])).get(name);
-            if (found) scrub.push(found.value);
-            return found;
-          }),
-        ),
+        handler.run(this.handlerContext(execution, document.name, outputsByStep, step, claimed, handlerConfig, runtime.timeoutMs, signal, extras)),
       );
       if (stop.signal.aborted) return { kind: 'done', detail: `step "${step.name}" stopped: ${(stop.signal.reason as Error).message}` };
       const stored = toStorable(redactConfig(step.step_type, renderedConfig, scrub));
@@ -358,10 +369,8 @@ export class StepRunner {
     run: RunnerStepRun,
     config: unknown,
     timeoutMs: number,
-    log: (m: string) => void,
     signal: AbortSignal,
-    credentials: StepRunContext['credentials'],
-    secret: StepRunContext['secret'],
+    extras: Pick<StepRunContext, 'log' | 'credentials' | 'secret' | 'progress' | 'saveProgress'>,
   ): StepRunContext {
     const started = execution.startedAt ?? execution.queuedAt ?? new Date();
     return {
@@ -384,10 +393,8 @@ export class StepRunner {
         idempotencyKey: (execution.runAttempt ?? 1) > 1 ? `${execution.id}:${step.name}:r${execution.runAttempt}` : `${execution.id}:${step.name}`,
       },
       steps,
-      secret,
-      credentials,
-      log,
       signal,
+      ...extras,
     };
   }
 

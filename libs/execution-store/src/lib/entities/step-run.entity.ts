@@ -43,6 +43,9 @@ export class StepRunEntity {
   @Column('jsonb', { default: () => "'[]'" })
   logs: unknown;
 
+  @Column('jsonb', { nullable: true })
+  progress: unknown;
+
   @Column('text', { nullable: true })
   error: string | null;
 

@@ -1,5 +1,6 @@
 import type { PromotionRecord, PromotionRequest, PublishedVersion } from '@mockops/execution-store';
 import { PermanentStepError, StepError, TransientStepError, type StepRunContext } from '@mockops/worker-kit';
+import { buildStepRunContext } from '@mockops/testing';
 import { createAutoPromoteHandler, type AutoPromoteDeps } from './auto-promote.handler';
 import { PromotionWebhookError } from './promotion-announcer';
 
@@ -55,9 +56,15 @@ function fakes(result: PromotionRecord, announceError?: Error) {
 }
 
 function context(config: Record<string, unknown>, event: Partial<StepRunContext['event']> = {}, workspaceId: string | null = null): StepRunContext<any> {
-  return {
-    config,
-    execution: { id: 'exec-1', pipelineId: 'p-1', pipelineName: 'auto-promote-to-test', revisionId: 'r-1', workspaceId, ownerWorkspaceId: workspaceId, startedAt: '2025-01-01T00:00:00.000Z' },
+  return buildStepRunContext(config, {
+    executionId: 'exec-1',
+    pipelineId: 'p-1',
+    pipelineName: 'auto-promote-to-test',
+    stepName: 'promote',
+    timeoutMs: 1000,
+    workspaceId,
+    ownerWorkspaceId: workspaceId,
+    startedAt: '2025-01-01T00:00:00.000Z',
     event: {
       id: 'evt-1',
       type: 'scenario.published',
@@ -66,13 +73,7 @@ function context(config: Record<string, unknown>, event: Partial<StepRunContext[
       payload: { scenario_id: 'sc-1', scenario_name: 'checkout', version: 3, workspace_id: 'ws-1' },
       ...event,
     },
-    step: { name: 'promote', attempt: 1, timeoutMs: 1000, idempotencyKey: 'exec-1:promote' },
-    steps: {},
-    secret: async () => undefined,
-    credentials: [],
-    log: () => undefined,
-    signal: new AbortController().signal,
-  };
+  });
 }
 
 const config = { entity_type: 'scenario', entity_id: 'sc-1', from_environment: 'dev', to_environment: 'test' };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { load as loadYaml } from 'js-yaml';
 import { TemplateRenderer, type EventEnvelope } from '@mockops/pipeline-core';
 import { PermanentStepError, StepError, TransientStepError, type StepRunContext } from '@mockops/worker-kit';
-import { specPipeline, startGithubApiDouble, type GithubApiDouble } from '@mockops/testing';
+import { buildStepRunContext, specPipeline, startGithubApiDouble, type GithubApiDouble } from '@mockops/testing';
 import type { CreatePrStepConfig } from './create-pr.config';
 import { createCreatePrHandler, type CreatePrHandlerOptions } from './create-pr.handler';
 
@@ -64,19 +64,8 @@ function stepContext(input: ContextInput): StepRunContext<CreatePrStepConfig> & 
     steps,
     secrets,
   }) as CreatePrStepConfig;
-  const lines: string[] = [];
-  return {
-    config,
-    execution: { id: executionId, pipelineId: 'p-1', pipelineName, revisionId: 'r-1', workspaceId: null, ownerWorkspaceId: null, startedAt },
-    event,
-    step: { name: 'create_pr', attempt: input.attempt ?? 1, timeoutMs: 60_000, idempotencyKey: `${executionId}:create_pr` },
-    steps,
-    secret: async (name) => (secrets[name] === undefined ? undefined : { value: secrets[name], origin: 'operator' as const }),
-    credentials: [],
-    log: (line) => lines.push(line),
-    signal: input.signal ?? new AbortController().signal,
-    lines,
-  };
+  const built = buildStepRunContext(config, { executionId, pipelineId: 'p-1', pipelineName, stepName: 'create_pr', attempt: input.attempt, event, secrets, workspaceId: null, startedAt });
+  return { ...built, steps, signal: input.signal ?? built.signal, lines: built.logs };
 }
 
 function specStepConfig(): Record<string, unknown> {

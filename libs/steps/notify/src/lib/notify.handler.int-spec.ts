@@ -43,6 +43,19 @@ describe('notify: slack', () => {
     expect(JSON.stringify(result.outputs) + ctx.logs.join('\n')).not.toContain('XXXXSECRET');
   });
 
+  it('records each delivered channel before the next post, and skips what an earlier attempt delivered', async () => {
+    const url = `${sink.url}/services/T/B/C`;
+    const first = buildStepRunContext({ type: 'slack', slack_webhook_url: url, channels: ['#a', '#b'], message: 'm' });
+    await handler.run(first);
+    expect(first.savedProgress).toEqual([{ slack_delivered: ['#a'] }, { slack_delivered: ['#a', '#b'] }]);
+
+    const seen = sink.requests.length;
+    const retry = buildStepRunContext({ type: 'slack', slack_webhook_url: url, channels: ['#a', '#b', '#c'], message: 'm' }, { attempt: 2, progress: { slack_delivered: ['#a'] } });
+    const result = await handler.run(retry);
+    expect(sink.requests.slice(seen).map((r) => (r.json as { channel: string }).channel)).toEqual(['#b', '#c']);
+    expect(result.outputs).toMatchObject({ delivered: 3, channels: ['#a', '#b', '#c'] });
+  });
+
   it("posts once to the webhook's default channel when no channels are given", async () => {
     const ctx = buildStepRunContext({ type: 'slack', slack_webhook_url: `${sink.url}/services/T/B/C`, message: 'hello' });
     const result = await handler.run(ctx);

@@ -14,10 +14,15 @@ export interface SlackOutputs extends Record<string, unknown> {
 // "not given" so those examples run with the operator's SLACK_WEBHOOK_URL.
 const PLACEHOLDER = /\.\.\.\/?$/;
 
+/** The key of the step's progress listing the channels that got the message ('' = the webhook's own channel). */
+export const SLACK_DELIVERED = 'slack_delivered';
+
 /**
  * Posts the message to a Slack incoming webhook, once per channel (`channel` set on each payload), or
- * once to the webhook's default channel when no channels are given. Channels are posted in order; a
- * failure stops there and says which channels already got the message.
+ * once to the webhook's default channel when no channels are given. Channels are posted in order and
+ * each delivery is recorded in the step's progress before the next post, so a retry after a partial
+ * failure posts only to the channels still missing (a channel is never posted to twice by one step
+ * run, unless the worker dies between Slack's answer and the record: at least once, never a loop).
  */
 export async function sendSlack(send: NotifySend): Promise<SlackOutputs> {
   const { ctx, config } = send;
@@ -33,9 +38,13 @@ export async function sendSlack(send: NotifySend): Promise<SlackOutputs> {
   const secrets = [...send.secrets, ...urlSecrets(url)];
   const masked = maskUrl(url);
   const targets: Array<string | undefined> = config.channels.length ? config.channels : [undefined];
-  const delivered: string[] = [];
+  const before = ctx.progress[SLACK_DELIVERED];
+  const done = new Set<string>(Array.isArray(before) ? before.filter((c): c is string => typeof c === 'string') : []);
+  const delivered: string[] = targets.filter((c): c is string => c !== undefined && done.has(c));
+  if (done.size) ctx.log(`slack: already delivered by an earlier attempt to ${[...done].map((c) => c || 'the default channel').join(', ')}`);
 
   for (const channel of targets) {
+    if (done.has(channel ?? '')) continue;
     const payload: Record<string, string> = { text: config.message };
     if (channel) payload['channel'] = channel;
     if (config.username) payload['username'] = config.username;
@@ -67,6 +76,8 @@ export async function sendSlack(send: NotifySend): Promise<SlackOutputs> {
     }
     ctx.log(`slack: posted to ${where} via ${masked} (${res.status})`);
     if (channel) delivered.push(channel);
+    done.add(channel ?? '');
+    await ctx.saveProgress({ ...ctx.progress, [SLACK_DELIVERED]: [...done] });
   }
   return { delivered: targets.length, channels: delivered, webhook_url: masked };
 }

@@ -1,5 +1,4 @@
-import { buildStepRunContext as build, type BuiltStepRunContext } from '@mockops/testing';
-import type { StepRunContext } from '@mockops/worker-kit';
+import { buildStepRunContext as build, type BuiltStepRunContext, type StepRunContextOverrides } from '@mockops/testing';
 import type { NotifyConfig } from '../notify-config';
 
 export type BuiltContext = BuiltStepRunContext<NotifyConfig>;
@@ -7,7 +6,7 @@ export type BuiltContext = BuiltStepRunContext<NotifyConfig>;
 /** A notify run context, as the worker base would pass it, with overridable parts. */
 export function buildStepRunContext(
   config: Partial<NotifyConfig> & Record<string, unknown>,
-  overrides: { secrets?: Record<string, string>; attempt?: number; stepName?: string; credentials?: StepRunContext['credentials'] } = {},
+  overrides: Pick<StepRunContextOverrides, 'attempt' | 'stepName' | 'credentials' | 'progress'> & { secrets?: Record<string, string> } = {},
 ): BuiltContext {
   return build(config as NotifyConfig, {
     executionId: 'exec-0001',
@@ -18,6 +17,7 @@ export function buildStepRunContext(
     attempt: overrides.attempt,
     secrets: overrides.secrets,
     credentials: overrides.credentials,
+    progress: overrides.progress,
     event: {
       id: 'evt-1',
       type: 'schema.changed',
