@@ -28,7 +28,9 @@ const LABELS: [RegExp, string][] = [
   [/^INSERT INTO executions /, 'matcher: insert executions (unnest)'],
   [/^INSERT INTO step_runs /, 'matcher: insert step runs (unnest)'],
   [/^SELECT e\.\* FROM executions e JOIN unnest/, 'matcher: find existing executions'],
-  [/FROM pipelines p JOIN pipeline_revisions r/, 'matcher: load pipelines'],
+  // The matcher reloads its index on a timer (MOCKOPS_MATCHER_RELOAD_MS) and when it is behind a
+  // pipeline change; neither happens per batch in these runs (no pipeline changes during a burst).
+  [/FROM pipelines p JOIN pipeline_revisions r/, 'background: matcher index reload'],
   [/^SELECT \* FROM executions WHERE id = ANY/, 'load execution row'],
   [/^SELECT \* FROM step_runs WHERE execution_id = ANY/, 'load step runs'],
   [/^SELECT \* FROM pipeline_revisions WHERE id/, 'load revision (cache miss)'],

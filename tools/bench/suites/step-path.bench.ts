@@ -10,6 +10,7 @@
 // Redis command and Postgres statement one step run issues. docs/performance.md explains the numbers.
 // Usage: npm run build && npm run bench -- step-path [--quick]
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -792,7 +793,8 @@ async function separateApps(ctx: Ctx, concurrency: number): Promise<AppsResult> 
 
 // ---------------------------------------------------------------- P7: the embedded Postgres
 
-interface Embedded {
+interface EmbeddedBoot {
+  label: string;
   idleRss: number;
   heapUsed: number;
   external: number;
@@ -800,30 +802,69 @@ interface Embedded {
   latency: Dist;
 }
 
+interface PgliteAlone {
+  label: string;
+  rssBytes: number;
+  readyMs: number;
+  sharedBuffersBytes: number;
+}
+
+interface Embedded {
+  boots: EmbeddedBoot[];
+  alone: PgliteAlone[];
+}
+
+/** The one-process app without DATABASE_URL (PGlite in a worker thread), first start and restart. */
 async function embedded(ctx: Ctx): Promise<Embedded> {
   const dataDir = `/tmp/mockops-bench-${ctx.id}-pglite`;
   const env: Record<string, string> = { ...productEnv(ctx, 'pglite', 4), DATABASE_URL: '', MOCKOPS_DATA_DIR: dataDir };
   delete env.MOCKOPS_DB_SCHEMA;
+  const boots: EmbeddedBoot[] = [];
   try {
-    const child = await spawnChild({ name: 'mockops-pglite', args: ['dist/apps/mockops/main.js'], env, http: true, log: ctx.log, timeoutMs: 300_000 });
-    ctx.children.set(child.name, child);
-    await createPipeline(child.url!, oneStepYaml(ctx.sink.url));
-    const lat: number[] = [];
-    for (let i = 0; i < ctx.s.warmup + 20; i++) {
-      const id = `pglite-${i}`;
-      const t0 = performance.now();
-      await ctx.producer.xadd(env.MOCKOPS_EVENTS_STREAM, '*', 'event', oneStepEvent(id));
-      await ctx.sink.waitFor(id, 1, 60_000);
-      if (i >= ctx.s.warmup) lat.push(firstArrival(ctx, id) - t0);
+    for (const [label, first] of [
+      ['first start (initdb on an empty data directory)', true],
+      ['restart on the same data directory', false],
+    ] as [string, boolean][]) {
+      const child = await spawnChild({ name: 'mockops-pglite', args: ['dist/apps/mockops/main.js'], env, http: true, log: ctx.log, timeoutMs: 300_000 });
+      ctx.children.set(child.name, child);
+      if (first) await createPipeline(child.url!, oneStepYaml(ctx.sink.url));
+      const lat: number[] = [];
+      for (let i = 0; i < ctx.s.warmup + 20; i++) {
+        const id = `pglite-${first ? 1 : 2}-${i}`;
+        const t0 = performance.now();
+        await ctx.producer.xadd(env.MOCKOPS_EVENTS_STREAM, '*', 'event', oneStepEvent(id));
+        await ctx.sink.waitFor(id, 1, 60_000);
+        if (i >= ctx.s.warmup) lat.push(firstArrival(ctx, id) - t0);
+      }
+      await sleep(ctx.s.idleMs);
+      const rss = readProc(child.pid)?.rssBytes ?? 0;
+      const mem = await child.mem();
+      await stopChild(ctx, child);
+      boots.push({ label, idleRss: rss, heapUsed: mem.memory.heapUsed, external: mem.memory.external, bootMs: child.bootMs, latency: dist(lat) });
     }
-    await sleep(ctx.s.idleMs);
-    const rss = readProc(child.pid)?.rssBytes ?? 0;
-    const mem = await child.mem();
-    await stopChild(ctx, child);
-    return { idleRss: rss, heapUsed: mem.memory.heapUsed, external: mem.memory.external, bootMs: child.bootMs, latency: dist(lat) };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+  // PGlite alone, to tell its share from the app's and what its settings change.
+  const aloneDir = `/tmp/mockops-bench-${ctx.id}-pglite-alone`;
+  const alone: PgliteAlone[] = [];
+  try {
+    for (const [label, options] of [
+      ['PGlite alone, first start (initdb)', {}],
+      ['PGlite alone, restart', {}],
+      ['PGlite alone, restart, shared_buffers=16MB', { postgresqlconf: 'shared_buffers=16MB' }],
+    ] as [string, object][]) {
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, [join(__dirname, '..', 'step-path', 'pglite-alone.js'), aloneDir, JSON.stringify(options)], { cwd: ROOT, timeout: 120_000 }, (err, stdout) =>
+          err ? reject(err) : resolve(stdout),
+        ),
+      );
+      alone.push({ label, ...(JSON.parse(out.trim().split('\n').pop()!) as Omit<PgliteAlone, 'label'>) });
+    }
+  } finally {
+    rmSync(aloneDir, { recursive: true, force: true });
+  }
+  return { boots, alone };
 }
 
 // ---------------------------------------------------------------- the run
@@ -833,12 +874,19 @@ interface PhaseResult {
   bootMs: number;
   idleRss: number;
   idleHeap: number;
+  /** How long it had been idle when the RSS was read. */
+  idleMs: number;
   quiet: Quiet;
   latency: Latency;
   bursts: Burst[];
 }
 
-async function concurrencyPhase(ctx: Ctx, c: number): Promise<PhaseResult> {
+/**
+ * One concurrency level: the app and the raw worker side by side; latency, then the bursts. At the
+ * reference level (the default concurrency, 4) the app also idles for the idle RSS and the one-step
+ * burst is cross-checked against pg_stat_database (each costs ~10 s, so not at every level).
+ */
+async function concurrencyPhase(ctx: Ctx, c: number, reference: boolean): Promise<PhaseResult> {
   const tag = `c${c}`;
   console.log(`  concurrency ${c}: starting mockops and the raw worker`);
   const p = await startProduct(ctx, tag, c);
@@ -860,17 +908,18 @@ async function concurrencyPhase(ctx: Ctx, c: number): Promise<PhaseResult> {
     // Idle after the warm-up and the latency runs: the idle RSS, and what the idle system does on its own.
     const idleSince = performance.now();
     const quiet = await quietBaseline(ctx, [p.child, raw.child]);
-    await sleep(Math.max(0, ctx.s.idleMs - (performance.now() - idleSince)));
+    if (reference) await sleep(Math.max(0, ctx.s.idleMs - (performance.now() - idleSince)));
+    const idleMs = performance.now() - idleSince;
     const idleRss = readProc(p.child.pid)?.rssBytes ?? 0;
     const idleHeap = (await p.child.mem()).memory.heapUsed;
     console.log(`  concurrency ${c}: bursts`);
     const bursts: Burst[] = [];
-    bursts.push(await productBurst(ctx, p, [raw.child], 'one', ctx.s.oneStepEvents, c, true, idleSince));
+    bursts.push(await productBurst(ctx, p, [raw.child], 'one', ctx.s.oneStepEvents, c, reference, idleSince));
     bursts.push(await rawBurst(ctx, raw, [p.child], 'one', ctx.s.oneStepEvents, c));
     bursts.push(await rawBurst(ctx, raw, [p.child], 'stream', ctx.s.oneStepEvents, c));
     bursts.push(await productBurst(ctx, p, [raw.child], 'five', ctx.s.fiveStepEvents, c));
     bursts.push(await rawBurst(ctx, raw, [p.child], 'chain', ctx.s.fiveStepEvents, c));
-    return { concurrency: c, bootMs: p.child.bootMs, idleRss, idleHeap, quiet, latency: lat, bursts };
+    return { concurrency: c, bootMs: p.child.bootMs, idleRss, idleHeap, idleMs, quiet, latency: lat, bursts };
   } finally {
     await stopChild(ctx, p.child);
     await stopChild(ctx, raw.child);
@@ -932,6 +981,9 @@ async function profilePhase(ctx: Ctx, c: number): Promise<ProfileResult> {
 
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 
+/** What the server offers for counting statements (set once per run). */
+let pgssNote = '';
+
 function tables(ctx: Ctx, phases: PhaseResult[], apps: AppsResult | undefined, pglite: Embedded | undefined, prof: ProfileResult | undefined, phys: { hop: string; p50: number; p99: number; n: number }[]): BenchTable[] {
   const out: BenchTable[] = [];
   const goals: Record<string, string | number>[] = [];
@@ -982,12 +1034,12 @@ function tables(ctx: Ctx, phases: PhaseResult[], apps: AppsResult | undefined, p
   if (apps) {
     const m = apps.oneStep.window.probes.get('trigger-matcher')!;
     const mc = pgCost(m);
-    goal('P5', 'pg tx per matcher batch (separate matcher process)', `${apps.oneStep.concurrency} (apps)`, mc.tx / Math.max(1, mc.batches), NaN, NaN, '≤ 1', mc.tx / Math.max(1, mc.batches) <= 1);
+    goal('P5', 'pg tx per matcher batch (separate matcher process)', `${apps.oneStep.concurrency} (apps)`, mc.matcherTx / Math.max(1, mc.batches), NaN, NaN, '≤ 1', mc.matcherTx / Math.max(1, mc.batches) <= 1);
     const w = pgCost(apps.oneStep.window.probes.get('worker-notify')!);
     goal('P5', 'pg tx per step run (worker-notify process, one-step)', `${apps.oneStep.concurrency} (apps)`, w.workerTx / apps.oneStep.steps, NaN, NaN, '≤ 2', w.workerTx / apps.oneStep.steps <= 2);
   }
-  if (pglite) goal('P7', 'one-process idle RSS, embedded PGlite, MiB', 4, mib(pglite.idleRss), NaN, NaN, '≤ 300', mib(pglite.idleRss) <= 300);
-  for (const ph of phases) goal('P7', 'one-process idle RSS, real Postgres, MiB', ph.concurrency, mib(ph.idleRss), NaN, NaN, '-', 'info');
+  for (const b of pglite?.boots ?? []) goal('P7', `one-process idle RSS, embedded PGlite, ${b.label}, MiB`, 4, mib(b.idleRss), NaN, NaN, '≤ 300', mib(b.idleRss) <= 300);
+  for (const ph of phases) goal('P7', `one-process idle RSS, real Postgres (idle ${Math.round(ph.idleMs / 1000)} s), MiB`, ph.concurrency, mib(ph.idleRss), NaN, NaN, '-', 'info');
   if (apps) {
     for (const app of APPS) goal('P7', `${app} idle RSS, MiB`, apps.oneStep.concurrency, mib(apps.idle.get(app) ?? 0), NaN, NaN, '≤ 150', mib(apps.idle.get(app) ?? 0) <= 150);
     for (const app of APPS) goal('P7', `${app} peak RSS under the P3 one-step burst, MiB`, apps.oneStep.concurrency, mib(apps.peak.get(app) ?? 0), NaN, NaN, '≤ 300', mib(apps.peak.get(app) ?? 0) <= 300);
@@ -1071,6 +1123,7 @@ function tables(ctx: Ctx, phases: PhaseResult[], apps: AppsResult | undefined, p
       'matcher tx/batch': cost.pg && cost.pg.batches ? round(cost.pg.matcherTx / cost.pg.batches, 2) : '-',
       'events/batch': cost.pg && cost.pg.batches ? round(b.events / cost.pg.batches, 1) : '-',
       'step tx/step': cost.pg ? round(cost.pg.workerTx / b.steps, 2) : '-',
+      'background tx': cost.pg ? cost.pg.backgroundTx : '-',
       'step stmts/step': cost.pg ? round(cost.pg.workerStatements / b.steps, 2) : '-',
       'redis top/step': round(cost.redisTop / b.steps, 2),
       'redis total/step': round(cost.redisTotal / b.steps, 2),
@@ -1084,7 +1137,8 @@ function tables(ctx: Ctx, phases: PhaseResult[], apps: AppsResult | undefined, p
     notes: [
       'pg tx: counted in the app process (probe around pg Client#query: a statement outside BEGIN…COMMIT is one transaction); "(server)": pg_stat_database xact_commit+xact_rollback of the benchmark\'s own database (no other sessions), read 11 s after the run on both sides (backends flush late), one-step bursts only; server÷client checks that the probe sees every transaction',
       'pool wait: mean wait for a pooled connection (pg.Pool#connect) per statement or transaction',
-      'matcher tx = transactions that inserted executions (+ the matcher\'s other statements); step tx = everything else but the reconciler\'s scans',
+      pgssNote,
+      'matcher tx = the batch transactions (they insert the executions) and any other statement of the matcher; step tx = everything else but the background (the reconciler\'s scans, the matcher\'s timed index reload)',
       'redis top: commands the clients sent (producer included; a script call counts once); total: INFO commandstats delta on the private redis-server (scripts\' inner commands counted too), quiet-interval rate subtracted',
       'raw rows count the same things for the raw processes; "apps" rows: the six apps as separate processes (matcher and worker-notify alone)',
     ],
@@ -1142,17 +1196,13 @@ function tables(ctx: Ctx, phases: PhaseResult[], apps: AppsResult | undefined, p
   const memRows: Record<string, string | number>[] = [];
   for (const ph of phases) {
     const peak = Math.max(...ph.bursts.filter((b) => b.kind.startsWith('mockops')).map((b) => b.peakRss.get(`mockops-c${ph.concurrency}`) ?? 0));
-    memRows.push({ process: 'mockops (one process), real Postgres', c: ph.concurrency, 'idle RSS MiB': mib(ph.idleRss), 'idle heap MiB': mib(ph.idleHeap), 'peak RSS MiB (bursts)': mib(peak), 'boot s': round(ph.bootMs / 1000, 1) });
+    memRows.push({ process: `mockops (one process), real Postgres (idle ${Math.round(ph.idleMs / 1000)} s)`, c: ph.concurrency, 'idle RSS MiB': mib(ph.idleRss), 'idle heap MiB': mib(ph.idleHeap), 'peak RSS MiB (bursts)': mib(peak), 'boot s': round(ph.bootMs / 1000, 1) });
   }
-  if (pglite) {
-    memRows.push({
-      process: 'mockops (one process), embedded PGlite',
-      c: 4,
-      'idle RSS MiB': mib(pglite.idleRss),
-      'idle heap MiB': mib(pglite.heapUsed),
-      'peak RSS MiB (bursts)': '-',
-      'boot s': round(pglite.bootMs / 1000, 1),
-    });
+  for (const b of pglite?.boots ?? []) {
+    memRows.push({ process: `mockops (one process), embedded PGlite: ${b.label}`, c: 4, 'idle RSS MiB': mib(b.idleRss), 'idle heap MiB': mib(b.heapUsed), 'peak RSS MiB (bursts)': '-', 'boot s': round(b.bootMs / 1000, 1) });
+  }
+  for (const a of pglite?.alone ?? []) {
+    memRows.push({ process: `${a.label} (shared_buffers ${mib(a.sharedBuffersBytes)} MiB)`, c: '-', 'idle RSS MiB': mib(a.rssBytes), 'idle heap MiB': '-', 'peak RSS MiB (bursts)': '-', 'boot s': round(a.readyMs / 1000, 1) });
   }
   if (apps) {
     for (const app of APPS) {
@@ -1163,8 +1213,12 @@ function tables(ctx: Ctx, phases: PhaseResult[], apps: AppsResult | undefined, p
     title: 'P7 memory: RSS idle (after warm-up, then idle) and peak under the P3 bursts',
     rows: memRows,
     notes: [
-      `idle = ${ctx.s.idleMs / 1000} s after the warm-up events; RSS from /proc/<pid>/status, heap from process.memoryUsage() in the app`,
-      ...(pglite ? [`PGlite: heap of the main thread ${mib(pglite.heapUsed)} MiB, external ${mib(pglite.external)} MiB; the rest of the RSS is the PGlite worker thread (WASM memory) and native code; sequential latency with PGlite p50 ${round(pglite.latency.p50)} ms, p99 ${round(pglite.latency.p99)} ms (${pglite.latency.n} events)`] : []),
+      `idle: after the warm-up (and, for the one-process rows, the latency runs), ${ctx.s.idleMs / 1000} s without events unless the row says otherwise; RSS from /proc/<pid>/status, heap from process.memoryUsage() in the app`,
+      ...(pglite?.boots ?? []).map(
+        (b) =>
+          `PGlite, ${b.label}: main-thread heap ${mib(b.heapUsed)} MiB, external ${mib(b.external)} MiB (the rest of the RSS is the PGlite worker thread's WASM memory and code); sequential XADD → webhook p50 ${round(b.latency.p50)} ms, p99 ${round(b.latency.p99)} ms (${b.latency.n} events)`,
+      ),
+      'PGlite alone: node + @electric-sql/pglite only (tools/bench/step-path/pglite-alone.js), RSS right after it answers a query',
     ],
   });
 
@@ -1236,6 +1290,12 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable[]>
   const check = new Client({ connectionString: db.url });
   await check.connect();
   const checkPid = Number((await check.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+  // pg_stat_statements would count statements server-side, but only when preloaded at server start.
+  const preload = await counters.setting('shared_preload_libraries');
+  const available = (await counters.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'pg_stat_statements'`)).length > 0;
+  pgssNote = preload.includes('pg_stat_statements')
+    ? 'pg_stat_statements is loaded on this server (not used: the probe attributes statements to processes)'
+    : `pg_stat_statements is ${available ? 'installed but not loaded' : 'not installed'} (shared_preload_libraries = '${preload}'; loading it needs a server restart): statements are counted by the probe in the app`;
   const sink = new Sink();
   await sink.start();
   const producer = new Redis(redis.url, { connectionName: 'bench-producer' });
@@ -1268,7 +1328,8 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable[]>
   try {
     console.log('  physical floor of each hop');
     phys = await physical(ctx);
-    for (const c of s.concurrencies) phases.push(await concurrencyPhase(ctx, c));
+    const reference = s.concurrencies.includes(4) ? 4 : s.concurrencies[Math.floor(s.concurrencies.length / 2)];
+    for (const c of s.concurrencies) phases.push(await concurrencyPhase(ctx, c, c === reference));
     // A later phase that fails leaves the tables of the others (and says why).
     const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
       console.log(`  ${what}`);
