@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import os from 'node:os';
 import { join } from 'node:path';
 import type { WriteStream } from 'node:fs';
 import { Queue } from 'bullmq';
@@ -258,6 +259,8 @@ interface WindowResult {
   /** CPU seconds per component. */
   cpu: Record<string, number>;
   machineBusy: number;
+  /** Cores' worth of CPU the rest of the machine (other engineers) used during the window. */
+  othersCores: number;
 }
 
 function cpuOf(pid: number | undefined): number {
@@ -315,6 +318,9 @@ async function closeWindow(ctx: Ctx, w: Window): Promise<WindowResult> {
     pgServerTx = (await ctx.counters.transactions(ctx.db.name)) - w.pgTx;
     pgClientTx = (await Promise.all(w.children.map((c) => c.stats()))).reduce((n, st) => n + st.pg.txCount, 0);
   }
+  const cores = os.cpus().length;
+  const busyCores = ((machine.busy - w.machine.busy) / Math.max(1, machine.total - w.machine.total)) * cores;
+  const oursCores = Object.values(cpu).reduce((a, v) => a + v, 0) / (ms / 1000);
   return {
     ms,
     probes,
@@ -323,7 +329,8 @@ async function closeWindow(ctx: Ctx, w: Window): Promise<WindowResult> {
     pgServerTx,
     pgClientTx,
     cpu,
-    machineBusy: (machine.busy - w.machine.busy) / Math.max(1, machine.total - w.machine.total),
+    machineBusy: busyCores / cores,
+    othersCores: Math.max(0, busyCores - oursCores),
   };
 }
 
@@ -680,19 +687,30 @@ async function trace(ctx: Ctx, p: Product, events: number): Promise<Trace> {
 
 // ---------------------------------------------------------------- physical floor of each hop
 
-async function physical(ctx: Ctx): Promise<{ hop: string; p50: number; p99: number; n: number }[]> {
+interface Hop {
+  hop: string;
+  p50: number;
+  p99: number;
+  n: number;
+  /** CPU time of this (client) process per operation, µs: what one round trip costs the caller. */
+  cpuUs?: number;
+}
+
+async function physical(ctx: Ctx): Promise<Hop[]> {
   const N = ctx.s.quick ? 100 : 300;
-  const out: { hop: string; p50: number; p99: number; n: number }[] = [];
+  const out: Hop[] = [];
   const time = async (hop: string, fn: (i: number) => Promise<unknown>) => {
     for (let i = 0; i < 20; i++) await fn(-1 - i);
     const v: number[] = [];
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < N; i++) {
       const t0 = performance.now();
       await fn(i);
       v.push(performance.now() - t0);
     }
+    const cpu = process.cpuUsage(cpu0);
     const d = dist(v);
-    out.push({ hop, p50: round(d.p50, 3), p99: round(d.p99, 3), n: N });
+    out.push({ hop, p50: round(d.p50, 3), p99: round(d.p99, 3), n: N, cpuUs: Math.round((cpu.user + cpu.system) / N) });
   };
   const r = new Redis(ctx.redis.url);
   await time('Redis PING round trip', () => r.ping());
@@ -984,7 +1002,7 @@ const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 /** What the server offers for counting statements (set once per run). */
 let pgssNote = '';
 
-function tables(ctx: Ctx, phases: PhaseResult[], apps: AppsResult | undefined, pglite: Embedded | undefined, prof: ProfileResult | undefined, phys: { hop: string; p50: number; p99: number; n: number }[]): BenchTable[] {
+function tables(ctx: Ctx, phases: PhaseResult[], apps: AppsResult | undefined, pglite: Embedded | undefined, prof: ProfileResult | undefined, phys: Hop[]): BenchTable[] {
   const out: BenchTable[] = [];
   const goals: Record<string, string | number>[] = [];
   const costs = new Map<Burst, Cost>();
@@ -1097,6 +1115,7 @@ function tables(ctx: Ctx, phases: PhaseResult[], apps: AppsResult | undefined, p
       'bench': round(cpu['bench (producer + sink)'] ?? 0, 2),
       'total': round(total, 2),
       'box busy': `${Math.round(b.window.machineBusy * 100)}%`,
+      'others cores': round(b.window.othersCores, 2),
       check: b.ok ? 'ok' : `NOT OK ${b.check}`,
     });
   }
@@ -1105,7 +1124,7 @@ function tables(ctx: Ctx, phases: PhaseResult[], apps: AppsResult | undefined, p
     rows: burstRows,
     notes: [
       'cpu: /proc utime+stime over the window; "node" is the process running the steps (all six apps in the "apps" rows); pg = backends of the benchmark database',
-      `box busy: all CPUs of the machine, other engineers' work included (2 cores = 100%)`,
+      `box busy: all CPUs of the machine (2 cores = 100%); others cores: what the rest of the machine (other engineers' builds and tests) used meanwhile, in cores`,
     ],
   });
 
@@ -1265,8 +1284,11 @@ function tables(ctx: Ctx, phases: PhaseResult[], apps: AppsResult | undefined, p
 
   out.push({
     title: 'physical floor: one round trip of each hop on this box (sequential, after warm-up)',
-    rows: phys.map((p) => ({ hop: p.hop, n: p.n, p50_ms: p.p50, p99_ms: p.p99 })),
-    notes: ['private redis-server (no persistence, like the shared one); Postgres: the shared server (synchronous_commit on, fsync on), the benchmark\'s own database'],
+    rows: phys.map((p) => ({ hop: p.hop, n: p.n, p50_ms: p.p50, p99_ms: p.p99, 'client cpu µs/op': p.cpuUs ?? '-' })),
+    notes: [
+      'private redis-server (no persistence, like the shared one); Postgres: the shared server (synchronous_commit on, fsync on), the benchmark\'s own database',
+      'client cpu: CPU time of the benchmark process per operation (the HTTP rows include the sink, which runs in the same process)',
+    ],
   });
   return out;
 }
@@ -1323,7 +1345,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable[]>
   let apps: AppsResult | undefined;
   let pglite: Embedded | undefined;
   let prof: ProfileResult | undefined;
-  let phys: { hop: string; p50: number; p99: number; n: number }[] = [];
+  let phys: Hop[] = [];
   const started = performance.now();
   try {
     console.log('  physical floor of each hop');
