@@ -1,6 +1,8 @@
 // Runs the benchmark suites (tools/bench/suites/*.bench.ts), prints their tables and writes JSON.
-// Usage: npm run bench [-- suite-name ...]
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+// Usage: npm run bench [-- suite-name ...] [--quick]
+// --quick asks suites that support it for a shorter run. bench-results/latest.json keeps the last
+// results of suites that did not run this time.
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 
@@ -24,7 +26,9 @@ function printTable(table: BenchTable): void {
 }
 
 async function main(): Promise<void> {
-  const only = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const only = args.filter((a) => !a.startsWith('--'));
+  const quick = args.includes('--quick');
   const dir = join(__dirname, 'suites');
   const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts') || f.endsWith('.bench.js')).sort();
   const results: Record<string, BenchTable[]> = {};
@@ -32,18 +36,36 @@ async function main(): Promise<void> {
     const mod = await import(join(dir, file));
     if (only.length && !only.includes(mod.name)) continue;
     console.log(`\n# ${mod.name}`);
-    const tables: BenchTable[] = await mod.run();
+    const tables: BenchTable[] = await mod.run({ quick });
     tables.forEach(printTable);
     results[mod.name] = tables;
   }
   mkdirSync('bench-results', { recursive: true });
+  const at = new Date().toISOString();
+  const previous = readPrevious();
+  const suiteAt = { ...previous.suiteAt };
+  for (const name of Object.keys(results)) suiteAt[name] = quick ? `${at} (quick)` : at;
   const out = {
-    at: new Date().toISOString(),
+    at,
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, memGiB: Math.round(os.totalmem() / 2 ** 30) },
-    results,
+    suiteAt,
+    results: { ...previous.results, ...results },
   };
   writeFileSync('bench-results/latest.json', JSON.stringify(out, null, 2));
   console.log('\nwritten: bench-results/latest.json');
+}
+
+function readPrevious(): { results: Record<string, BenchTable[]>; suiteAt: Record<string, string> } {
+  const file = 'bench-results/latest.json';
+  if (!existsSync(file)) return { results: {}, suiteAt: {} };
+  try {
+    const prev = JSON.parse(readFileSync(file, 'utf8'));
+    const results = prev.results ?? {};
+    const suiteAt = prev.suiteAt ?? Object.fromEntries(Object.keys(results).map((k) => [k, prev.at]));
+    return { results, suiteAt };
+  } catch {
+    return { results: {}, suiteAt: {} };
+  }
 }
 
 main().catch((e) => {
