@@ -1,11 +1,43 @@
 import type { DataSource } from 'typeorm';
-import { ACTIVE_EXECUTION_STATUSES } from '@mockops/pipeline-core';
-import { toStepRun } from './mappers';
-import type { AbandonedStepRun, StepCompletion, StepFailure, StepRunRecord } from './records';
-import { SqlRunner, UUID_RE, idOrNull, json, tableNames } from './sql';
+import type { ExecutionStatus } from '@mockops/pipeline-core';
+import { toExecution, toStepRun } from './mappers';
+import type { AbandonedStepRun, ExecutionRecord, StepCompletion, StepFailure, StepRunRecord } from './records';
+import { type Row, SqlRunner, UUID_RE, idOrNull, json, tableNames } from './sql';
 import { StoreError } from './store-error';
 
 const durationMs = `(extract(epoch FROM now() - started_at) * 1000)::int`;
+
+/** What the worker needs of each step run to render, run and plan (not logs, not rendered configs). */
+const STEP_STATE_COLUMNS =
+  'id, execution_id, step_index, step_name, step_type, status, attempts, max_attempts, outputs, progress, error, error_code, lease_owner, lease_expires_at, queued_at, started_at, finished_at, duration_ms';
+
+/** A step run as claimAndLoad reads it: logs and rendered config left out. */
+function toStepState(r: Row): StepRunRecord {
+  return toStepRun({ ...r, logs: [], rendered_config: null });
+}
+
+/** The outcome of claimAndLoad. */
+export interface ClaimedStep {
+  execution: ExecutionRecord | null;
+  /** Every step run of the execution by step index, the claimed one as claimed; logs and configs left out. */
+  stepRuns: StepRunRecord[];
+  claimed: StepRunRecord | null;
+}
+
+/**
+ * What the worker decided the execution does after this outcome, applied in the same statement as the
+ * outcome (one transaction): the pending steps to skip and, when the execution ends, its final status.
+ */
+export interface StepAdvance {
+  skip: string[];
+  finish?: { status: ExecutionStatus; error: string | null };
+}
+
+/** The result of recording an outcome: whether it was ours to record, and whether the execution ended. */
+export interface OutcomeRecorded {
+  recorded: boolean;
+  finished: boolean;
+}
 
 function parkedOwner(waitingFor: string): string {
   return `parked:${waitingFor}`;
@@ -27,31 +59,49 @@ export class StepRunStore {
 
   /**
    * Compare-and-set claim: pending -> running, or re-claim of a running step whose lease expired
-   * (a crashed worker). Attempts +1, lease to `owner`. In the same transaction the execution moves
-   * to running. Null when someone else holds it, it already ended, or the execution has ended.
+   * (a crashed worker). Attempts +1, lease to `owner`; the execution moves to running. Null when
+   * someone else holds it, it already ended, or the execution has ended.
    */
   async claimStepRun(executionId: string, stepName: string, opts: { owner: string; leaseMs: number }): Promise<StepRunRecord | null> {
+    return (await this.claimAndLoad(executionId, stepName, opts)).claimed;
+  }
+
+  /**
+   * The worker's first statement for a job, one round trip and one transaction: claims the step run
+   * (as claimStepRun) and returns the execution and the state of all its step runs (without their logs
+   * and configs), so the worker can render, run and plan without reading again. `claimed` is null
+   * when the claim did not happen; the rest is still returned so the caller can tell why.
+   */
+  async claimAndLoad(executionId: string, stepName: string, opts: { owner: string; leaseMs: number }): Promise<ClaimedStep> {
     checkLease(opts.leaseMs);
-    if (!UUID_RE.test(executionId)) return null;
+    if (!UUID_RE.test(executionId)) return { execution: null, stepRuns: [], claimed: null };
     const { executions, stepRuns } = this.t;
-    return this.db.tx(async (sql) => {
-      // Locking the execution row orders claims against cancelExecution.
-      const [e] = await sql(`SELECT status FROM ${executions} WHERE id = $1 FOR UPDATE`, [executionId]);
-      if (!e || !ACTIVE_EXECUTION_STATUSES.includes(e.status)) return null;
-      const [s] = await sql(
-        `UPDATE ${stepRuns} SET status = 'running', attempts = attempts + 1, lease_owner = $3,
-           lease_expires_at = now() + $4::float8 * interval '1 millisecond', started_at = COALESCE(started_at, now())
-         WHERE execution_id = $1 AND step_name = $2
-           AND (status = 'pending' OR (status = 'running' AND lease_expires_at < now()))
-         RETURNING *`,
-        [executionId, stepName, opts.owner, opts.leaseMs],
-      );
-      if (!s) return null;
-      if (e.status !== 'running') {
-        await sql(`UPDATE ${executions} SET status = 'running', started_at = COALESCE(started_at, now()) WHERE id = $1`, [executionId]);
-      }
-      return toStepRun(s);
-    });
+    // The execution row is locked first, which orders claims against cancelExecution. The step runs
+    // are read from the statement's snapshot (before the claim); the claimed row comes from RETURNING.
+    const [row] = await this.db.sql(
+      `WITH e AS (
+         SELECT * FROM ${executions} WHERE id = $1 FOR UPDATE
+       ), c AS (
+         UPDATE ${stepRuns} s SET status = 'running', attempts = s.attempts + 1, lease_owner = $3,
+           lease_expires_at = now() + $4::float8 * interval '1 millisecond', started_at = COALESCE(s.started_at, now())
+         FROM e
+         WHERE s.execution_id = e.id AND e.status IN ('queued', 'running', 'waiting') AND s.step_name = $2
+           AND (s.status = 'pending' OR (s.status = 'running' AND s.lease_expires_at < now()))
+         RETURNING s.${STEP_STATE_COLUMNS.replaceAll(', ', ', s.')}
+       ), x AS (
+         UPDATE ${executions} SET status = 'running', started_at = COALESCE(started_at, now())
+         WHERE id = $1 AND status <> 'running' AND EXISTS (SELECT 1 FROM c)
+         RETURNING *
+       )
+       SELECT (SELECT row_to_json(x) FROM x) AS started, (SELECT row_to_json(e) FROM e) AS execution, (SELECT row_to_json(c) FROM c) AS claimed,
+         (SELECT json_agg(r ORDER BY r.step_index) FROM (SELECT ${STEP_STATE_COLUMNS} FROM ${stepRuns} WHERE execution_id = $1) r) AS runs`,
+      [executionId, stepName, opts.owner, opts.leaseMs],
+    );
+    const execution = row?.started ?? row?.execution;
+    if (!execution) return { execution: null, stepRuns: [], claimed: null };
+    const claimed = row.claimed ? toStepState(row.claimed) : null;
+    const runs = ((row.runs ?? []) as Row[]).map((r) => (claimed && r.id === claimed.id ? claimed : toStepState(r)));
+    return { execution: toExecution(execution), stepRuns: runs, claimed };
   }
 
   /** Extends the lease of a step run this owner is running; false when it lost it. */
@@ -77,29 +127,68 @@ export class StepRunStore {
     return rows.length > 0;
   }
 
-  /** running -> succeeded for the lease owner only; logs are appended. */
-  async completeStepRun(stepRunId: string, owner: string, result: StepCompletion): Promise<boolean> {
-    const rows = await this.db.sql(
-      `UPDATE ${this.t.stepRuns} SET status = 'succeeded', outputs = $3::jsonb, rendered_config = $4::jsonb,
-         logs = logs || $5::jsonb, error = NULL, error_code = NULL, lease_expires_at = NULL, finished_at = now(),
-         duration_ms = ${durationMs}
-       WHERE id = $1 AND status = 'running' AND lease_owner = $2 RETURNING id`,
+  /**
+   * running -> succeeded for the lease owner only; logs are appended. With `advance`, in the same
+   * statement: the pending steps it names are skipped and, with `finish`, the execution ends (unless it
+   * already did, e.g. cancelled meanwhile).
+   */
+  async completeStepRun(stepRunId: string, owner: string, result: StepCompletion, advance?: StepAdvance): Promise<boolean> {
+    return (await this.completeAndAdvance(stepRunId, owner, result, advance)).recorded;
+  }
+
+  /** completeStepRun, also saying whether the execution ended with it. */
+  async completeAndAdvance(stepRunId: string, owner: string, result: StepCompletion, advance?: StepAdvance): Promise<OutcomeRecorded> {
+    return this.recordOutcome(
+      `status = 'succeeded', outputs = $3::jsonb, rendered_config = $4::jsonb, logs = logs || $5::jsonb, error = NULL, error_code = NULL,
+       lease_expires_at = NULL, finished_at = now(), duration_ms = ${durationMs}`,
       [idOrNull(stepRunId), owner, json(result.outputs ?? {}), json(result.renderedConfig), json(result.logs ?? [])],
+      advance,
     );
-    return rows.length > 0;
+  }
+
+  /**
+   * One statement: `set` on the step run for its lease owner (compare-and-set), then, when that
+   * happened and `advance` is given, the skips and the execution's end. Parameters $1 = step run id and
+   * $2 = owner are the caller's; the advance's come after theirs.
+   */
+  private async recordOutcome(set: string, params: unknown[], advance?: StepAdvance): Promise<OutcomeRecorded> {
+    const { executions, stepRuns } = this.t;
+    if (!advance) {
+      const rows = await this.db.sql(`UPDATE ${stepRuns} SET ${set} WHERE id = $1 AND status = 'running' AND lease_owner = $2 RETURNING id`, params);
+      return { recorded: rows.length > 0, finished: false };
+    }
+    const n = params.length;
+    const [row] = await this.db.sql(
+      `WITH d AS (
+         UPDATE ${stepRuns} SET ${set} WHERE id = $1 AND status = 'running' AND lease_owner = $2 RETURNING execution_id
+       ), s AS (
+         UPDATE ${stepRuns} SET status = 'skipped', finished_at = now()
+         WHERE execution_id = (SELECT execution_id FROM d) AND step_name = ANY($${n + 1}::text[]) AND status = 'pending' RETURNING id
+       ), f AS (
+         UPDATE ${executions} SET status = $${n + 2}::text, error = $${n + 3}::text, finished_at = now()
+         WHERE $${n + 2}::text IS NOT NULL AND id = (SELECT execution_id FROM d) AND status IN ('queued', 'running', 'waiting') RETURNING id
+       )
+       SELECT (SELECT count(*) FROM d)::int AS recorded, (SELECT count(*) FROM s)::int AS skipped, (SELECT count(*) FROM f)::int AS finished`,
+      [...params, advance.skip, advance.finish?.status ?? null, advance.finish?.error ?? null],
+    );
+    return { recorded: row.recorded > 0, finished: row.finished > 0 };
   }
 
   /**
    * For the lease owner only: willRetry puts the step run back to pending (attempts kept, lease
-   * cleared, error recorded) for the next attempt; otherwise it is failed for good.
+   * cleared, error recorded) for the next attempt; otherwise it is failed for good, and `advance`
+   * (as for completeStepRun) is applied in the same statement.
    */
-  async failStepRun(stepRunId: string, owner: string, result: StepFailure): Promise<boolean> {
+  async failStepRun(stepRunId: string, owner: string, result: StepFailure, advance?: StepAdvance): Promise<boolean> {
+    return (await this.failAndAdvance(stepRunId, owner, result, result.willRetry ? undefined : advance)).recorded;
+  }
+
+  /** failStepRun, also saying whether the execution ended with it. */
+  async failAndAdvance(stepRunId: string, owner: string, result: StepFailure, advance?: StepAdvance): Promise<OutcomeRecorded> {
     const final = `status = 'failed', lease_expires_at = NULL, finished_at = now(), duration_ms = ${durationMs}`;
     const retry = `status = 'pending', lease_owner = NULL, lease_expires_at = NULL`;
-    const rows = await this.db.sql(
-      `UPDATE ${this.t.stepRuns} SET ${result.willRetry ? retry : final}, error = $3, error_code = $4,
-         rendered_config = COALESCE($5::jsonb, rendered_config), logs = logs || $6::jsonb
-       WHERE id = $1 AND status = 'running' AND lease_owner = $2 RETURNING id`,
+    return this.recordOutcome(
+      `${result.willRetry ? retry : final}, error = $3, error_code = $4, rendered_config = COALESCE($5::jsonb, rendered_config), logs = logs || $6::jsonb`,
       [
         idOrNull(stepRunId),
         owner,
@@ -108,8 +197,8 @@ export class StepRunStore {
         result.renderedConfig === undefined ? null : json(result.renderedConfig),
         json(result.logs ?? []),
       ],
+      result.willRetry ? undefined : advance,
     );
-    return rows.length > 0;
   }
 
   /**

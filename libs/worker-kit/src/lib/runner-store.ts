@@ -38,22 +38,40 @@ export interface StepLogLine {
   message: string;
 }
 
+/**
+ * What the worker decided the execution does after a step's outcome, recorded in the same statement as
+ * the outcome: the pending steps to skip and, when the execution ends, its final status.
+ */
+export interface StepAdvance {
+  skip: string[];
+  finish?: { status: ExecutionStatus; error: string | null };
+}
+
+type StepOutcomeRecorded = Promise<{ recorded: boolean; finished: boolean }>;
+
 export interface RunnerStore {
   getExecution(id: string): Promise<(RunnerExecution & { stepRuns: RunnerStepRun[] }) | null>;
   getRevision(id: string): Promise<{ id: string; document: PipelineDocument } | null>;
-  claimStepRun(executionId: string, stepName: string, opts: { owner: string; leaseMs: number }): Promise<RunnerStepRun | null>;
+  /** Claims the step run (compare-and-set, with a lease) and reads the execution and its step runs, in one round trip. */
+  claimAndLoad(
+    executionId: string,
+    stepName: string,
+    opts: { owner: string; leaseMs: number },
+  ): Promise<{ execution: RunnerExecution | null; stepRuns: RunnerStepRun[]; claimed: RunnerStepRun | null }>;
   renewLease(stepRunId: string, owner: string, leaseMs: number): Promise<boolean>;
   saveStepProgress(stepRunId: string, owner: string, progress: Record<string, unknown>): Promise<boolean>;
-  completeStepRun(
+  completeAndAdvance(
     stepRunId: string,
     owner: string,
     result: { outputs: Record<string, unknown>; renderedConfig: unknown; logs: StepLogLine[] },
-  ): Promise<boolean>;
-  failStepRun(
+    advance?: StepAdvance,
+  ): StepOutcomeRecorded;
+  failAndAdvance(
     stepRunId: string,
     owner: string,
     result: { error: string; errorCode: string; renderedConfig?: unknown; logs: StepLogLine[]; willRetry: boolean },
-  ): Promise<boolean>;
+    advance?: StepAdvance,
+  ): StepOutcomeRecorded;
   parkStepRun(
     stepRunId: string,
     owner: string,

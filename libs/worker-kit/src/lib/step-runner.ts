@@ -6,6 +6,7 @@ import {
   checkSecretAccess,
   formatPath,
   matchSecretForm,
+  planExecution,
   stepTypeDefinition,
   resolveStepRuntime,
   secretUsage,
@@ -15,10 +16,12 @@ import {
   type StepDefinition,
   type TemplateContext,
   type LogSink,
+  type PipelineDocument,
+  type StepRunStatus,
 } from '@mockops/pipeline-core';
 import type { StepHandler, StepRunContext } from './step-handler';
 import { StepError } from './step-errors';
-import type { RunnerExecution, RunnerStepRun, RunnerStore, StepLogLine } from './runner-store';
+import type { RunnerExecution, RunnerStepRun, RunnerStore, StepAdvance, StepLogLine } from './runner-store';
 import type { ExecutionAdvancer } from './execution-advancer';
 import type { RevisionCache } from './revision-cache';
 import type { StepJobData } from './queues';
@@ -69,6 +72,14 @@ export function indexHandlers(handlers: StepHandler<any>[]): Map<string, StepHan
 /** The run stopped being this worker's: cancelled, or its lease was taken over. */
 /** The largest progress record a step may keep (StepRunContext.saveProgress). */
 const MAX_PROGRESS_BYTES = 64 * 1024;
+
+/** A plan decided at the claim (StepRunner.fastPlan): what the store records with the outcome, and the steps to dispatch after. */
+type FastPlan = StepAdvance & { next: string[] };
+
+type OutcomeRecorded = { recorded: boolean; finished: boolean };
+
+/** How long a step runs before live views are told it is running (a quicker step only reports its end). */
+const RUNNING_NOTICE_DELAY_MS = 250;
 
 class LeaseLostError extends Error {
   constructor() {
@@ -143,31 +154,36 @@ export class StepRunner {
 
   private async runStep(data: StepJobData, jobId: string): Promise<RunOutcome> {
     const { store, revisions, advancer, logger } = this.opts;
-    const execution = await store.getExecution(data.executionId);
-    if (!execution) return { kind: 'done', detail: `execution ${data.executionId} no longer exists` };
-    const current = execution.stepRuns.find((r) => r.stepName === data.stepName);
-    if (!current) return { kind: 'done', detail: `execution ${execution.id} has no step "${data.stepName}"` };
-    const document = await revisions.get(execution.revisionId);
-    const step = document.definition.steps.find((s) => s.name === data.stepName);
-    if (!step) return { kind: 'done', detail: `revision ${execution.revisionId} has no step "${data.stepName}"` };
-    const handler = this.handlers.get(step.step_type);
-    if (!handler) throw new Error(`this worker has no handler for step type "${step.step_type}"`);
-
     const owner = `${this.workerId}:${jobId}`;
-    const runtime = resolveStepRuntime(step);
-    const claimed = await store.claimStepRun(execution.id, step.name, { owner, leaseMs: this.opts.leaseMs });
+    // One round trip: claim, and read the execution with its step runs.
+    const loaded = await store.claimAndLoad(data.executionId, data.stepName, { owner, leaseMs: this.opts.leaseMs });
+    const { execution, claimed } = loaded;
+    if (!execution) return { kind: 'done', detail: `execution ${data.executionId} no longer exists` };
+    const current = loaded.stepRuns.find((r) => r.stepName === data.stepName);
+    if (!current) return { kind: 'done', detail: `execution ${execution.id} has no step "${data.stepName}"` };
     if (!claimed) {
       if (current.status === 'running' && current.leaseOwner?.startsWith('parked:')) {
-        return { kind: 'done', detail: `step "${step.name}" is waiting (${current.leaseOwner.slice(7)})` };
+        return { kind: 'done', detail: `step "${data.stepName}" is waiting (${current.leaseOwner.slice(7)})` };
       }
       if (current.status === 'running') return { kind: 'busy', delayMs: Math.max(1000, Math.round(this.opts.leaseMs / 2)) };
       // Already decided (a duplicate delivery, or a crash after recording the outcome): make sure the
       // execution moved on, which is idempotent.
       if (['succeeded', 'failed', 'skipped'].includes(current.status)) await advancer.advance(execution.id);
-      return { kind: 'done', detail: `step "${step.name}" is ${current.status}; nothing to run` };
+      return { kind: 'done', detail: `step "${data.stepName}" is ${current.status}; nothing to run` };
     }
+    const document = await revisions.get(execution.revisionId);
+    const step = document.definition.steps.find((s) => s.name === data.stepName);
+    const handler = step && this.handlers.get(step.step_type);
+    if (!step || !handler) {
+      const why = step ? `this worker has no handler for step type "${step.step_type}"` : `revision ${execution.revisionId} has no step "${data.stepName}"`;
+      const failure = { error: why, errorCode: 'NO_HANDLER', logs: [], willRetry: false };
+      await store.failAndAdvance(claimed.id, owner, failure, this.fastPlan(document, loaded.stepRuns, data.stepName, { status: 'failed', error: why }));
+      return { kind: 'failed', error: new Error(why) };
+    }
+    const runtime = resolveStepRuntime(step);
 
-    this.opts.changes?.notify(changeOf(execution, 'running', { name: step.name, status: 'running' }));
+    // Live views hear of a running step only when it runs for a while: a quick step sends one notice, at its end.
+    const runningNotice = setTimeout(() => this.opts.changes?.notify(changeOf(execution, 'running', { name: step.name, status: 'running' })), RUNNING_NOTICE_DELAY_MS);
     const logs: StepLogLine[] = [];
     const attempt = claimed.attempts;
     let renderedConfig: unknown;
@@ -189,7 +205,7 @@ export class StepRunner {
     }, leaseCheckMs);
     try {
       const outputsByStep: Record<string, { outputs: Record<string, unknown> }> = {};
-      for (const r of execution.stepRuns) if (r.status === 'succeeded') outputsByStep[r.stepName] = { outputs: r.outputs ?? {} };
+      for (const r of loaded.stepRuns) if (r.status === 'succeeded') outputsByStep[r.stepName] = { outputs: r.outputs ?? {} };
       const context = this.templateContext(execution, document.name, outputsByStep);
       const { refs, resolved } = await this.resolveSecrets(execution, step);
       for (const s of resolved.values()) scrub.push(s.value);
@@ -225,16 +241,19 @@ export class StepRunner {
       if (result.status === 'waiting') {
         if (!result.waitingFor) throw new Error(`handler for ${step.step_type} returned waiting without waitingFor`);
         log(`waiting for ${result.waitingFor}`);
-        const parked = await this.storeOutcome(claimed, owner, () => store.parkStepRun(claimed.id, owner, { outputs, renderedConfig: stored, logs: toStorable(logs), waitingFor: result.waitingFor! }));
+        const parked = await this.storeOutcome(claimed, owner, async () => ({
+          recorded: await store.parkStepRun(claimed.id, owner, { outputs, renderedConfig: stored, logs: toStorable(logs), waitingFor: result.waitingFor! }),
+          finished: false,
+        }));
         if (parked === 'unstorable') return this.unstorable(execution.id, step.name);
         this.opts.changes?.notify(changeOf(execution, 'waiting', { name: step.name, status: 'running' }));
-        return { kind: 'done', detail: parked ? `step "${step.name}" waits for ${result.waitingFor}` : `lost the lease of step "${step.name}"` };
+        return { kind: 'done', detail: parked.recorded ? `step "${step.name}" waits for ${result.waitingFor}` : `lost the lease of step "${step.name}"` };
       }
-      const ok = await this.storeOutcome(claimed, owner, () => store.completeStepRun(claimed.id, owner, { outputs, renderedConfig: stored, logs: toStorable(logs) }));
-      if (ok === 'unstorable') return this.unstorable(execution.id, step.name);
-      if (!ok) return { kind: 'done', detail: `lost the lease of step "${step.name}" before completing it` };
-      this.opts.changes?.notify(changeOf(execution, 'running', { name: step.name, status: 'succeeded' }));
-      await advancer.advance(execution.id);
+      const plan = this.fastPlan(document, loaded.stepRuns, step.name, { status: 'succeeded', outputs });
+      const recorded = await this.storeOutcome(claimed, owner, () => store.completeAndAdvance(claimed.id, owner, { outputs, renderedConfig: stored, logs: toStorable(logs) }, plan));
+      if (recorded === 'unstorable') return this.unstorable(execution.id, step.name);
+      if (!recorded.recorded) return { kind: 'done', detail: `lost the lease of step "${step.name}" before completing it` };
+      await this.moveOn(execution, document, step.name, 'succeeded', plan, recorded.finished);
       return { kind: 'done', detail: `step "${step.name}" succeeded` };
     } catch (e) {
       if (stop.signal.aborted && stop.signal.reason instanceof LeaseLostError) {
@@ -253,35 +272,83 @@ export class StepRunner {
         logs: toStorable(logs),
         willRetry,
       };
-      const ok = await this.storeOutcome(claimed, owner, () => store.failStepRun(claimed.id, owner, toStorable(failure)));
-      if (ok === 'unstorable') return this.unstorable(execution.id, step.name);
-      if (!ok) return { kind: 'done', detail: `lost the lease of step "${step.name}" before recording its failure` };
-      this.opts.changes?.notify(changeOf(execution, 'running', { name: step.name, status: willRetry ? 'pending' : 'failed' }));
-      if (willRetry) return { kind: 'retry', error: new StepError(message, code, true, err instanceof StepError ? err.retryAfterMs : undefined) };
-      await advancer.advance(execution.id);
+      const plan = willRetry ? undefined : this.fastPlan(document, loaded.stepRuns, step.name, { status: 'failed', error: message });
+      const recorded = await this.storeOutcome(claimed, owner, () => store.failAndAdvance(claimed.id, owner, toStorable(failure), plan));
+      if (recorded === 'unstorable') return this.unstorable(execution.id, step.name);
+      if (!recorded.recorded) return { kind: 'done', detail: `lost the lease of step "${step.name}" before recording its failure` };
+      if (willRetry) {
+        this.opts.changes?.notify(changeOf(execution, 'running', { name: step.name, status: 'pending' }));
+        return { kind: 'retry', error: new StepError(message, code, true, err instanceof StepError ? err.retryAfterMs : undefined) };
+      }
+      await this.moveOn(execution, document, step.name, 'failed', plan, recorded.finished);
       return { kind: 'failed', error: new Error(message) };
     } finally {
       clearInterval(lease);
+      clearTimeout(runningNotice);
     }
+  }
+
+  /**
+   * The plan after this step's outcome, decided from the states read at the claim, when that is safe:
+   * only if no other step of the execution was running or could start while this one ran. Then nothing
+   * but a cancel could have changed the other steps since (the store applies the plan only to pending
+   * steps and to a live execution), so the outcome, the skips and the execution's end are recorded in
+   * one statement. Otherwise (parallel branches, a parked step) undefined: the execution is advanced
+   * from a fresh read after the outcome is recorded, as the ExecutionAdvancer always does.
+   */
+  private fastPlan(
+    document: PipelineDocument,
+    runs: RunnerStepRun[],
+    stepName: string,
+    outcome: { status: 'succeeded'; outputs: Record<string, unknown> } | { status: 'failed'; error: string },
+  ): FastPlan | undefined {
+    const states: Record<string, { status: StepRunStatus }> = {};
+    for (const r of runs) {
+      if (r.stepName === stepName) continue;
+      if (r.status === 'running') return undefined;
+      states[r.stepName] = { status: r.status };
+    }
+    states[stepName] = { status: 'running' };
+    if (planExecution(document.definition, states).runnable.some((n) => n !== stepName)) return undefined;
+    states[stepName] = { status: outcome.status };
+    const plan = planExecution(document.definition, states);
+    if (!plan.finished) return { skip: plan.toSkip, next: plan.runnable.filter((n) => states[n]?.status === 'pending') };
+    const failedStep = plan.failedStep;
+    const error =
+      failedStep === undefined
+        ? null
+        : `step "${failedStep}" failed: ${failedStep === stepName && outcome.status === 'failed' ? outcome.error : (runs.find((r) => r.stepName === failedStep)?.error ?? 'unknown error')}`;
+    return { skip: plan.toSkip, next: [], finish: { status: plan.status, error } };
+  }
+
+  /** After an outcome is recorded: dispatch what the fast plan says runs next, or advance from a fresh read. */
+  private async moveOn(execution: RunnerExecution, document: PipelineDocument, stepName: string, status: 'succeeded' | 'failed', plan: FastPlan | undefined, finished: boolean): Promise<void> {
+    if (!plan) {
+      this.opts.changes?.notify(changeOf(execution, 'running', { name: stepName, status }));
+      await this.opts.advancer.advance(execution.id);
+      return;
+    }
+    if (plan.next.length) await this.opts.advancer.dispatchSteps(execution.id, document, plan.next, execution.runAttempt ?? 1);
+    this.opts.changes?.notify(changeOf(execution, finished && plan.finish ? plan.finish.status : 'running', { name: stepName, status }));
   }
 
   /**
    * Records an outcome. A value Postgres refuses would fail the same way on every retry (and a retry
    * would repeat the step's side effect): the step is failed for good with a plain message instead.
    */
-  private async storeOutcome(run: RunnerStepRun, owner: string, write: () => Promise<boolean>): Promise<boolean | 'unstorable'> {
+  private async storeOutcome(run: RunnerStepRun, owner: string, write: () => Promise<OutcomeRecorded>): Promise<OutcomeRecorded | 'unstorable'> {
     try {
       return await write();
     } catch (e) {
       if (!isDataError(e)) throw e;
       this.opts.logger.error(`step run ${run.id}: its outcome cannot be stored: ${(e as Error).message}`);
-      const recorded = await this.opts.store.failStepRun(run.id, owner, {
+      const { recorded } = await this.opts.store.failAndAdvance(run.id, owner, {
         error: 'the step ran, but its result could not be stored (the database refused a value); it is not retried, so its side effect is not repeated',
         errorCode: 'RESULT_NOT_STORABLE',
         logs: [],
         willRetry: false,
       });
-      return recorded ? 'unstorable' : false;
+      return recorded ? 'unstorable' : { recorded: false, finished: false };
     }
   }
 

@@ -4,8 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * What a step already did, kept across its attempts (e.g. the Slack channels a message reached), so
  * that a retry does only what is missing. Cleared when the execution is re-run.
  */
-export class StepProgress1764400000000 implements MigrationInterface {
-  name = 'StepProgress1764400000000';
+export class StepProgress1764450000000 implements MigrationInterface {
+  name = 'StepProgress1764450000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE ${schemaOf(queryRunner)}."step_runs" ADD COLUMN "progress" jsonb`);
