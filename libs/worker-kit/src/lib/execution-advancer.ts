@@ -3,6 +3,7 @@ import { changeOf, type ExecutionChangeSink } from '@mockops/event-stream';
 import type { StepDispatcher } from './dispatcher';
 import type { RunnerStore } from './runner-store';
 import type { RevisionCache } from './revision-cache';
+import type { ExecutionObserver } from './step-observer';
 
 export interface AdvanceOutcome {
   finished: boolean;
@@ -23,6 +24,7 @@ export class ExecutionAdvancer {
     private readonly revisions: RevisionCache,
     private readonly dispatcher: StepDispatcher,
     private readonly changes?: ExecutionChangeSink,
+    private readonly observer?: ExecutionObserver,
   ) {}
 
   async advance(executionId: string): Promise<AdvanceOutcome> {
@@ -40,12 +42,13 @@ export class ExecutionAdvancer {
     if (plan.finished) {
       const failed = plan.failedStep ? execution.stepRuns.find((r) => r.stepName === plan.failedStep) : undefined;
       const error = failed ? `step "${failed.stepName}" failed: ${failed.error ?? 'unknown error'}` : null;
-      await this.store.finishExecution(executionId, plan.status, error);
+      const finished = await this.store.finishExecution(executionId, plan.status, error);
+      if (finished) this.observer?.executionFinished(plan.status);
       this.changes?.notify(changeOf(execution, plan.status));
       return { finished: true, status: plan.status, dispatched: [], skipped: plan.toSkip };
     }
     const toDispatch = plan.runnable.filter((name) => states[name]?.status === 'pending');
-    await this.dispatchSteps(executionId, document, toDispatch, execution.runAttempt ?? 1);
+    if (toDispatch.length) await this.dispatchMany([{ executionId, document, stepNames: toDispatch, runAttempt: execution.runAttempt ?? 1, traceparent: execution.traceparent }]);
     this.changes?.notify(changeOf(execution, plan.status));
     return { finished: false, status: plan.status, dispatched: toDispatch, skipped: plan.toSkip };
   }
@@ -55,12 +58,12 @@ export class ExecutionAdvancer {
   }
 
   /** Enqueues the given steps of many executions at once (one addBulk per queue: the matcher's batch). */
-  async dispatchMany(list: { executionId: string; document: PipelineDocument; stepNames: string[]; runAttempt?: number }[]): Promise<void> {
-    const items = list.flatMap(({ executionId, document, stepNames, runAttempt }) => {
+  async dispatchMany(list: { executionId: string; document: PipelineDocument; stepNames: string[]; runAttempt?: number; traceparent?: string | null }[]): Promise<void> {
+    const items = list.flatMap(({ executionId, document, stepNames, runAttempt, traceparent }) => {
       const steps = document.definition.steps;
       return stepNames.map((name) => {
         const stepIndex = steps.findIndex((s) => s.name === name);
-        return { executionId, stepIndex, step: steps[stepIndex], runAttempt: runAttempt ?? 1 };
+        return { executionId, stepIndex, step: steps[stepIndex], runAttempt: runAttempt ?? 1, traceparent };
       });
     });
     if (items.length) await this.dispatcher.dispatch(items);

@@ -25,6 +25,7 @@ import type { StepJobData } from './queues';
 import { redactConfig, scrubText, sensitiveValues, toStorable } from './redaction';
 import type { ResolvedSecret, SecretResolver } from './secrets';
 import { changeOf, type ExecutionChangeSink } from '@mockops/event-stream';
+import { NO_STEP_OBSERVER, type StepAttemptInfo, type StepAttemptOutcome, type StepObserver } from './step-observer';
 
 export interface StepRunnerOptions {
   store: RunnerStore;
@@ -44,6 +45,8 @@ export interface StepRunnerOptions {
   workerId?: string;
   /** Told when a step starts and ends (live views); optional, fire-and-forget. */
   changes?: ExecutionChangeSink;
+  /** Told about each job and attempt (metrics, traces, log fields); optional. */
+  observer?: StepObserver;
 }
 
 /** What the queue adapter must do with the job after `run`. */
@@ -101,6 +104,11 @@ export class StepRunner {
     this.handlers = indexHandlers(opts.handlers);
     this.renderer = opts.renderer ?? new TemplateRenderer();
     this.workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  }
+
+  /** The observer of this runner's steps (the queue adapter runs each job inside `observer.job`). */
+  get observer(): StepObserver {
+    return this.opts.observer ?? NO_STEP_OBSERVER;
   }
 
   get stepTypes(): string[] {
@@ -171,6 +179,20 @@ export class StepRunner {
     // Every value that must never be stored or logged in clear; grows as secrets are resolved.
     const scrub: string[] = [...this.opts.secrets.operatorValues];
     const log = (message: string) => logs.push({ at: new Date().toISOString(), attempt, message: scrubText(message, scrub) });
+    const observer = this.observer;
+    const info: StepAttemptInfo = {
+      executionId: execution.id,
+      pipelineId: execution.pipelineId,
+      workspaceId: execution.workspaceId,
+      stepName: step.name,
+      stepType: step.step_type,
+      attempt,
+      maxAttempts: claimed.maxAttempts,
+    };
+    observer.attemptStarted(info, (text) => scrubText(text, scrub));
+    let handlerStarted: number | undefined;
+    const finished = (outcome: StepAttemptOutcome, error?: string) =>
+      observer.attemptFinished(info, outcome, handlerStarted === undefined ? undefined : (performance.now() - handlerStarted) / 1000, error);
 
     // The lease is renewed while the handler runs; a renewal that finds the run no longer ours (the
     // execution was cancelled, or another worker took over an expired lease) aborts the handler.
@@ -199,6 +221,7 @@ export class StepRunner {
       const handlerConfig = checkRenderedConfig(step.step_type, renderedConfig);
       log(`attempt ${attempt}/${claimed.maxAttempts} on ${this.workerId}`);
       const credentials = refs.map((r) => ({ field: r.field, name: r.name, origin: resolved.get(r.name)!.origin }));
+      handlerStarted = performance.now();
       const result = await this.withTimeout(runtime.timeoutMs, stop.signal, (signal) =>
         handler.run(
           this.handlerContext(execution, document.name, outputsByStep, step, claimed, handlerConfig, runtime.timeoutMs, log, signal, credentials, async (name) => {
@@ -208,25 +231,31 @@ export class StepRunner {
           }),
         ),
       );
-      if (stop.signal.aborted) return { kind: 'done', detail: `step "${step.name}" stopped: ${(stop.signal.reason as Error).message}` };
+      if (stop.signal.aborted) {
+        finished('cancelled');
+        return { kind: 'done', detail: `step "${step.name}" stopped: ${(stop.signal.reason as Error).message}` };
+      }
       const stored = toStorable(redactConfig(step.step_type, renderedConfig, scrub));
       const outputs = toStorable(JSON.parse(scrubText(JSON.stringify(result.outputs ?? {}), scrub))) as Record<string, unknown>;
       if (result.status === 'waiting') {
         if (!result.waitingFor) throw new Error(`handler for ${step.step_type} returned waiting without waitingFor`);
         log(`waiting for ${result.waitingFor}`);
         const parked = await this.storeOutcome(claimed, owner, () => store.parkStepRun(claimed.id, owner, { outputs, renderedConfig: stored, logs: toStorable(logs), waitingFor: result.waitingFor! }));
-        if (parked === 'unstorable') return this.unstorable(execution.id, step.name);
+        if (parked === 'unstorable') return this.unstorable(execution.id, step.name, finished);
+        if (parked) finished('waiting');
         this.opts.changes?.notify(changeOf(execution, 'waiting', { name: step.name, status: 'running' }));
         return { kind: 'done', detail: parked ? `step "${step.name}" waits for ${result.waitingFor}` : `lost the lease of step "${step.name}"` };
       }
       const ok = await this.storeOutcome(claimed, owner, () => store.completeStepRun(claimed.id, owner, { outputs, renderedConfig: stored, logs: toStorable(logs) }));
-      if (ok === 'unstorable') return this.unstorable(execution.id, step.name);
+      if (ok === 'unstorable') return this.unstorable(execution.id, step.name, finished);
       if (!ok) return { kind: 'done', detail: `lost the lease of step "${step.name}" before completing it` };
+      finished('succeeded');
       this.opts.changes?.notify(changeOf(execution, 'running', { name: step.name, status: 'succeeded' }));
       await advancer.advance(execution.id);
       return { kind: 'done', detail: `step "${step.name}" succeeded` };
     } catch (e) {
       if (stop.signal.aborted && stop.signal.reason instanceof LeaseLostError) {
+        finished('cancelled');
         return { kind: 'done', detail: `step "${step.name}" stopped: ${stop.signal.reason.message}` };
       }
       const err = e instanceof Error ? e : new Error(String(e));
@@ -243,8 +272,9 @@ export class StepRunner {
         willRetry,
       };
       const ok = await this.storeOutcome(claimed, owner, () => store.failStepRun(claimed.id, owner, toStorable(failure)));
-      if (ok === 'unstorable') return this.unstorable(execution.id, step.name);
+      if (ok === 'unstorable') return this.unstorable(execution.id, step.name, finished);
       if (!ok) return { kind: 'done', detail: `lost the lease of step "${step.name}" before recording its failure` };
+      finished(willRetry ? 'retried' : 'failed', message);
       this.opts.changes?.notify(changeOf(execution, 'running', { name: step.name, status: willRetry ? 'pending' : 'failed' }));
       if (willRetry) return { kind: 'retry', error: new StepError(message, code, true, err instanceof StepError ? err.retryAfterMs : undefined) };
       await advancer.advance(execution.id);
@@ -274,7 +304,8 @@ export class StepRunner {
     }
   }
 
-  private async unstorable(executionId: string, stepName: string): Promise<RunOutcome> {
+  private async unstorable(executionId: string, stepName: string, finished: (outcome: StepAttemptOutcome) => void): Promise<RunOutcome> {
+    finished('failed');
     await this.opts.advancer.advance(executionId);
     return { kind: 'failed', error: new Error(`step "${stepName}": its result could not be stored`) };
   }
