@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Inject, Logger, Module, type DynamicModule, type INestApplicationContext, type LogLevel, type OnApplicationBootstrap, type OnApplicationShutdown, type Type } from '@nestjs/common';
+import { Inject, Logger, Module, RequestMethod, type DynamicModule, type INestApplicationContext, type LogLevel, type OnApplicationBootstrap, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig, type MockopsConfig } from '@mockops/config';
@@ -116,6 +116,7 @@ export function serviceModule(spec: ServiceSpec, infra: Infrastructure, rootLogg
     if (rootLogger) {
       imports.push(
         LoggerModule.forRoot({
+          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
           pinoHttp: { logger: rootLogger, autoLogging: { ignore: (req) => QUIET_PATHS.has((req.url ?? '').split('?')[0]) } },
         }),
       );
