@@ -7,18 +7,21 @@ const impure = ['@nestjs/*', 'ioredis', 'bullmq', 'typeorm', 'pg', 'pg-*', '@ele
 
 // The layers, bottom to top (ARCHITECTURE.md "Layers"): each library scope and the scopes it may import.
 // Step libs sit below the runtime and the gateway: they get ports and typed deps, never Infrastructure.
+// Telemetry (metrics, trace context, logs) sits just above the pure core so that the libraries where
+// things happen can count them; the step path's worker base reports through its StepObserver port.
 const LAYERS = {
   'scope:core': [],
+  'scope:telemetry': ['scope:core'],
   'scope:sdk': [],
-  'scope:egress': [],
+  'scope:egress': ['scope:telemetry'],
   'scope:config': ['scope:core', 'scope:egress'],
-  'scope:stream': ['scope:core'],
-  'scope:store': ['scope:core'],
+  'scope:stream': ['scope:core', 'scope:telemetry'],
+  'scope:store': ['scope:core', 'scope:telemetry'],
   'scope:worker-kit': ['scope:core', 'scope:egress', 'scope:stream'],
-  'scope:matcher': ['scope:core', 'scope:stream'],
+  'scope:matcher': ['scope:core', 'scope:stream', 'scope:telemetry'],
   'scope:steps': ['scope:core', 'scope:worker-kit', 'scope:egress', 'scope:stream', 'scope:sdk'],
-  'scope:gateway': ['scope:core', 'scope:config', 'scope:egress', 'scope:stream', 'scope:store', 'scope:steps'],
-  'scope:runtime': ['scope:core', 'scope:sdk', 'scope:egress', 'scope:config', 'scope:stream', 'scope:store', 'scope:worker-kit', 'scope:matcher', 'scope:steps', 'scope:gateway'],
+  'scope:gateway': ['scope:core', 'scope:telemetry', 'scope:config', 'scope:egress', 'scope:stream', 'scope:store', 'scope:steps'],
+  'scope:runtime': ['scope:core', 'scope:telemetry', 'scope:sdk', 'scope:egress', 'scope:config', 'scope:stream', 'scope:store', 'scope:worker-kit', 'scope:matcher', 'scope:steps', 'scope:gateway'],
 };
 const layerConstraints = Object.entries(LAYERS).map(([sourceTag, below]) => ({ sourceTag, onlyDependOnLibsWithTags: below }));
 

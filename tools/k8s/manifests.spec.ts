@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { matchesLabels, render, type K8sObject } from './kustomize';
-import { fromGrafana, parseMetricsDoc, promqlProblems } from './promql';
+import { REGISTRY_SETS, fromGrafana, parseMetricsDoc, promqlProblems } from './promql';
 import { schemaProblems } from './schemas';
 
 const repo = join(__dirname, '..', '..');
 const k8s = (p: string) => join(repo, 'k8s', p);
-const metrics = parseMetricsDoc(readFileSync(join(repo, 'docs', 'metrics.md'), 'utf8'));
+const metrics = parseMetricsDoc(readFileSync(join(repo, 'docs', 'metrics.md'), 'utf8'), REGISTRY_SETS);
 
 const VARIANTS: Record<string, () => K8sObject[]> = {
   base: () => render(k8s('base')),

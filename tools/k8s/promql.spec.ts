@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromGrafana, parseMetricsDoc, promqlProblems } from './promql';
+import { STEP_TYPES } from '@mockops/pipeline-core';
+import { REGISTRY_SETS, fromGrafana, parseMetricsDoc, promqlProblems } from './promql';
 
 const CONTRACT = `
 | name | type | labels | meaning |
@@ -28,6 +29,10 @@ describe('metric contract', () => {
 
   it('refuses a labels cell it cannot read', () => {
     expect(() => parseMetricsDoc('| `x` | gauge | queue, state | x |')).toThrow(/cannot read the labels of x/);
+    expect(() => parseMetricsDoc('| `x` | gauge | `queue` (NO_SUCH_SET) | x |')).toThrow(/no value set named NO_SUCH_SET/);
+    const named = parseMetricsDoc('| `x_total` | counter | `step_type` (STEP_TYPES) | x |', { STEP_TYPES: ['a', 'b'] });
+    expect(promqlProblems('x_total{step_type="a"}', named)).toEqual([]);
+    expect(promqlProblems('x_total{step_type="c"}', named).join()).toMatch(/c/);
   });
 
   it.each([
@@ -61,9 +66,12 @@ describe('metric contract', () => {
   });
 
   it('docs/metrics.md declares the contract of issue 14', () => {
-    const doc = parseMetricsDoc(readFileSync(join(__dirname, '..', '..', 'docs', 'metrics.md'), 'utf8'));
-    expect(doc.get('mockops_queue_jobs')!.labels.get('queue')).toEqual(['step-notify', 'step-create-pr', 'step-regenerate-sdk', 'step-auto-promote']);
-    expect(doc.get('mockops_events_dead_lettered_total')!.labels.get('reason')).toEqual(['no_event_field', 'invalid_json', 'invalid_event', 'too_large', 'processing_failed']);
+    const doc = parseMetricsDoc(readFileSync(join(__dirname, '..', '..', 'docs', 'metrics.md'), 'utf8'), REGISTRY_SETS);
+    // Step types and queues are the registry's: a step type added to pipeline-core is a label value at once.
+    expect(doc.get('mockops_queue_jobs')!.labels.get('queue')).toEqual(STEP_TYPES.map((t) => `step-${t.replace(/_/g, '-')}`));
+    expect(doc.get('mockops_queue_jobs')!.labels.get('queue')).toEqual(expect.arrayContaining(['step-notify', 'step-create-pr', 'step-regenerate-sdk', 'step-auto-promote']));
+    expect(doc.get('mockops_step_runs_total')!.labels.get('step_type')).toEqual([...STEP_TYPES]);
+    expect(doc.get('mockops_events_dead_lettered_total')!.labels.get('reason')).toEqual(['no_event_field', 'invalid_utf8', 'invalid_json', 'invalid_event', 'too_large', 'processing_failed']);
     expect(doc.get('mockops_step_duration_seconds')!.type).toBe('histogram');
     expect(doc.get('mockops_matcher_lag_entries')!.labels).toEqual(new Map([['partition', null]]));
     expect(doc.size).toBeGreaterThanOrEqual(19);

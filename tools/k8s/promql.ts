@@ -3,6 +3,7 @@
 // them — label values. Parsing is Prometheus' own lezer grammar (the one its web UI uses).
 import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
+import { STEP_TYPES } from '@mockops/pipeline-core';
 
 export interface MetricSpec {
   name: string;
@@ -11,13 +12,22 @@ export interface MetricSpec {
   labels: Map<string, string[] | null>;
 }
 
+/** The value sets docs/metrics.md names instead of listing: the step-type registry's types and their queues. */
+export const REGISTRY_SETS: Record<string, readonly string[]> = {
+  STEP_TYPES,
+  STEP_QUEUES: STEP_TYPES.map((t) => `step-${t.replace(/_/g, '-')}`),
+};
+
 /** Labels that scraping adds to every series (docs/metrics.md, "Endpoints"). */
 export const SCRAPE_LABELS = ['app', 'namespace', 'pod', 'job', 'instance'];
 /** Series Prometheus records itself; queries may use them although no app exports them. */
 export const PROMETHEUS_SERIES = ['up'];
 
-/** Reads the metrics table of docs/metrics.md: `| \`name\` | type | labels | meaning |`. */
-export function parseMetricsDoc(markdown: string): Map<string, MetricSpec> {
+/**
+ * Reads the metrics table of docs/metrics.md: `| \`name\` | type | labels | meaning |`. A value list that
+ * is one upper-case name (`(STEP_TYPES)`) stands for a set given in `sets` (the step-type registry's).
+ */
+export function parseMetricsDoc(markdown: string, sets: Record<string, readonly string[]> = {}): Map<string, MetricSpec> {
   const metrics = new Map<string, MetricSpec>();
   for (const line of markdown.split('\n')) {
     const m = /^\|\s*`([a-z_:][a-z0-9_:]*)`\s*\|\s*(counter|gauge|histogram)\s*\|([^|]*)\|/.exec(line);
@@ -26,7 +36,9 @@ export function parseMetricsDoc(markdown: string): Map<string, MetricSpec> {
     for (const part of m[3].split(';').map((p) => p.trim()).filter(Boolean)) {
       const l = /^`([a-z_][a-z0-9_]*)`(?:\s*\(([^)]*)\))?$/.exec(part);
       if (!l) throw new Error(`docs/metrics.md: cannot read the labels of ${m[1]}: "${part}"`);
-      labels.set(l[1], l[2] ? l[2].split(',').map((v) => v.trim()) : null);
+      const named = l[2] && /^[A-Z_]+$/.test(l[2].trim()) ? l[2].trim() : undefined;
+      if (named && !sets[named]) throw new Error(`docs/metrics.md: ${m[1]}: no value set named ${named}`);
+      labels.set(l[1], named ? [...sets[named]] : l[2] ? l[2].split(',').map((v) => v.trim()) : null);
     }
     if (metrics.has(m[1])) throw new Error(`docs/metrics.md: ${m[1]} is listed twice`);
     metrics.set(m[1], { name: m[1], type: m[2] as MetricSpec['type'], labels });

@@ -46,6 +46,9 @@ describe('module boundaries', () => {
     ['libs/worker-kit/src/lib/probe.ts', '@mockops/config', 'the worker base gets options, not the config'],
     ['libs/execution-store/src/lib/probe.ts', '@mockops/event-stream', 'the store knows no stream'],
     ['libs/gateway-api/src/lib/probe.ts', '@mockops/runtime', 'the gateway below the runtime'],
+    ['libs/pipeline-core/src/lib/probe.ts', '@mockops/telemetry', 'the pure model records nothing'],
+    ['libs/telemetry/src/lib/probe.ts', '@mockops/worker-kit', 'telemetry implements the worker base\'s port without importing it'],
+    ['libs/telemetry/src/lib/probe.ts', '@mockops/config', 'telemetry gets settings, not the config'],
   ])('refuses %s importing %s (%s)', (file, lib) => {
     const messages = boundaryErrors(`import * as x from '${lib}';\nexport const y = x;\n`, file);
     expect(messages.join('\n')).toMatch(/can only depend on libs tagged with|Circular dependency/);
@@ -56,6 +59,9 @@ describe('module boundaries', () => {
     ['libs/steps/regenerate-sdk/src/lib/probe.ts', '@mockops/sdk-generator'],
     ['libs/runtime/src/lib/probe.ts', '@mockops/step-notify'],
     ['libs/gateway-api/src/lib/probe.ts', '@mockops/execution-store'],
+    ['libs/egress/src/lib/probe.ts', '@mockops/telemetry'],
+    ['libs/matcher/src/lib/probe.ts', '@mockops/telemetry'],
+    ['libs/execution-store/src/lib/probe.ts', '@mockops/telemetry'],
   ])('allows %s importing %s', (file, lib) => {
     expect(boundaryErrors(`import * as x from '${lib}';\nexport const y = x;\n`, file)).toEqual([]);
   });

@@ -1,6 +1,7 @@
 // The gateway alone: the REST API (/api/v1), probes (/healthz, /readyz), the OpenAPI document
 // (/api/docs) and the web app (/). Database: DATABASE_URL, else the embedded Postgres; Redis:
 // REDIS_URL (default redis://127.0.0.1:6379); listens on HOST (default 127.0.0.1) and PORT (3000).
+import './instrument';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '@mockops/config';
 import { assertSafeBinding, webUiDir } from '@mockops/gateway-api';

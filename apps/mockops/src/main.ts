@@ -1,6 +1,7 @@
 // One-process mode (`npm start`): the gateway, the trigger-matcher and every step worker in one Node
 // process, with the embedded Postgres when DATABASE_URL is unset and a local redis-server when no
 // Redis answers and REDIS_URL is unset. `main.js migrate` applies pending migrations and exits.
+import './instrument';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

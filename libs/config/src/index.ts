@@ -1,2 +1,3 @@
 export * from './lib/config';
 export * from './lib/api-keys';
+export * from './lib/telemetry-config';

@@ -15,3 +15,4 @@ export { canSeeExecution } from './lib/executions/execution-access';
 export { ExecutionLiveService } from './lib/run-view/execution-live.service';
 export { replayedDeadLettersKeyOf } from './lib/run-view/dead-letters.service';
 export { WebUiModule, webUiDir } from './lib/web-ui/web-ui.module';
+export { queueDashboardModules, adminOnly, QUEUE_DASHBOARD_ROUTE } from './lib/ops/queue-dashboard.module';

@@ -7,3 +7,4 @@ export * from './lib/matcher.module';
 export * from './lib/run-service';
 export * from './lib/step-handlers';
 export * from './lib/gateway-wiring';
+export * from './lib/shared-state-sampler';

@@ -11,3 +11,4 @@ export * from './lib/step-runner';
 export * from './lib/bull-adapter';
 export * from './lib/secrets';
 export * from './lib/step-reconciler';
+export * from './lib/step-observer';

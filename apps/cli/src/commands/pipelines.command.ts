@@ -96,6 +96,7 @@ export function renderExecution(e: ApiExecution): string {
     ['Started', e.started_at],
     ['Finished', e.finished_at],
     ['Duration', formatDuration(e.duration_ms)],
+    ['Trace', e.trace_id],
     ...(e.error ? ([['Error', e.error]] as [string, unknown][]) : []),
   ]);
   return `${head}\n${renderTable(e.steps ?? [], STEP_COLUMNS)}`;

@@ -59,6 +59,8 @@ export interface ApiExecution {
   started_at: string | null;
   finished_at: string | null;
   duration_ms: number | null;
+  /** The OpenTelemetry trace of the event that started it; null (or absent from older gateways) when untraced. */
+  trace_id?: string | null;
   steps?: ApiStepRun[];
 }
 

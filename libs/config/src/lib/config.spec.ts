@@ -126,3 +126,21 @@ describe('gateway settings', () => {
     expect(c.gateway.apiKeys).toEqual([{ key: 'a-long-key-1', workspaces: null }]);
   });
 });
+
+describe('telemetry section', () => {
+  it('defaults: metrics on 9464, sampled every 15 s, tracing off, JSON logs unless stdout is a terminal', () => {
+    const c = loadConfig({}, { stdoutIsTTY: false });
+    expect(c.telemetry).toEqual({ metricsPort: 9464, sampleMs: 15_000, tracing: { endpoint: undefined, serviceName: undefined }, logFormat: 'json' });
+    expect(loadConfig({}, { stdoutIsTTY: true }).telemetry.logFormat).toBe('pretty');
+    expect(loadConfig({ MOCKOPS_LOG_FORMAT: 'json' }, { stdoutIsTTY: true }).telemetry.logFormat).toBe('json');
+  });
+
+  it('reads the OTLP endpoint and service name, and refuses bad values with the rest', () => {
+    const c = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318', OTEL_SERVICE_NAME: 'gw-1', MOCKOPS_METRICS_PORT: '0' });
+    expect(c.telemetry.tracing).toEqual({ endpoint: 'http://otel-collector:4318', serviceName: 'gw-1' });
+    expect(c.telemetry.metricsPort).toBe(0);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://x', MOCKOPS_METRICS_PORT: '70000', MOCKOPS_LOG_FORMAT: 'xml', MOCKOPS_METRICS_SAMPLE_MS: '60000' })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT[\s\S]*MOCKOPS_LOG_FORMAT[\s\S]*MOCKOPS_METRICS_PORT[\s\S]*MOCKOPS_METRICS_SAMPLE_MS/,
+    );
+  });
+});

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { EgressAllowList, EgressError } from '@mockops/egress';
 import { STEP_TYPES, type StepType } from '@mockops/pipeline-core';
 import { parseApiKeys, type ApiKeyEntry, ApiKeyFormatError } from './api-keys';
+import { loadTelemetryConfig, type TelemetryConfig } from './telemetry-config';
 
 /** One AES-256 key for workspace secrets, with the id stored beside every value it encrypts. */
 export interface SecretsKey {
@@ -98,6 +99,8 @@ export interface MockopsConfig {
     };
     autoPromote: { promotionWebhookUrl?: string };
   };
+  /** Metrics port, tracing (OTLP) and log format. */
+  telemetry: TelemetryConfig;
   /** Local data: the embedded database, development keys, artifacts. */
   dataDir: string;
   logLevel: string;
@@ -116,7 +119,7 @@ type Env = Record<string, string | undefined>;
 export const WELL_KNOWN_CREDENTIALS = ['SLACK_WEBHOOK_URL', 'SMTP_URL', 'GITHUB_TOKEN', 'WEBHOOK_SECRET'] as const;
 const SECRET_PREFIX = 'MOCKOPS_SECRET_';
 
-export function loadConfig(env: Env = process.env): MockopsConfig {
+export function loadConfig(env: Env = process.env, opts: { stdoutIsTTY?: boolean } = { stdoutIsTTY: process.stdout.isTTY }): MockopsConfig {
   const problems: string[] = [];
   const str = (name: string, def?: string) => {
     const v = env[name];
@@ -205,6 +208,7 @@ export function loadConfig(env: Env = process.env): MockopsConfig {
       },
       autoPromote: { promotionWebhookUrl: url('MOCKOPS_PROMOTION_WEBHOOK_URL', ['https:', 'http:']) },
     },
+    telemetry: loadTelemetryConfig(env, { stdoutIsTTY: opts.stdoutIsTTY, problems }),
     dataDir,
     logLevel: str('LOG_LEVEL', 'log')!,
   };

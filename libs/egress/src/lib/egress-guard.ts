@@ -5,6 +5,7 @@ import { EgressDeniedError, EgressError } from './egress-errors';
 import { formatIp, parseIp } from './ip-address';
 import { classifyAddress } from './ip-ranges';
 import { maskUrl } from './mask-url';
+import { countEgressRefusal } from '@mockops/telemetry';
 
 export interface ResolvedAddress {
   address: string;
@@ -82,6 +83,7 @@ export function checkUrlShape(url: string | URL, protocols: readonly string[] = 
     throw new EgressError('not a valid URL', 'EGRESS_INVALID_URL');
   }
   if (!protocols.includes(parsed.protocol)) {
+    countEgressRefusal('scheme');
     const names = protocols.map((p) => p.replace(/:$/, '')).join(' and ');
     throw new EgressDeniedError(
       `egress to ${maskUrl(parsed)} is not allowed: only ${names} URLs may be called`,
@@ -100,6 +102,7 @@ export function assertAddressAllowed(hostname: string, address: string, allow: E
   const restricted = classifyAddress(address);
   if (!restricted) return;
   if (allow.allowsHost(hostname) || allow.allowsAddress(address)) return;
+  countEgressRefusal(restricted.range);
   const host = normaliseHost(hostname);
   const message =
     parseIp(host) !== null

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { LogSink } from '@mockops/pipeline-core';
+import { countDeadLetter } from '@mockops/telemetry';
 import { deadLetterStreamOf } from './wire';
 
 /** One stream entry as read: its fields, or null when it was trimmed away before it was read. */
@@ -168,7 +169,10 @@ export class StreamConsumer {
     const results = await tx.exec();
     const failed = results?.find(([err]) => err);
     if (failed) throw failed[0];
-    for (const d of dead) this.opts.logger.warn(`${group}: dead-lettered ${d.entryId}: ${d.reason}`);
+    for (const d of dead) {
+      countDeadLetter(d.code);
+      this.opts.logger.warn(`${group}: dead-lettered ${d.entryId}: ${d.reason}`);
+    }
   }
 
   private async nextBatch(): Promise<StreamEntry[]> {

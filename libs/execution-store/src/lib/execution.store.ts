@@ -37,8 +37,8 @@ export class ExecutionStore {
     const { executions, stepRuns } = this.t;
     return this.db.tx(async (sql) => {
       const inserted = await sql(
-        `INSERT INTO ${executions} (pipeline_id, revision_id, workspace_id, event_workspace_id, event_id, event_type, event)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::json[])
+        `INSERT INTO ${executions} (pipeline_id, revision_id, workspace_id, event_workspace_id, event_id, event_type, event, traceparent, trace_id)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::json[], $8::text[], $9::text[])
          ON CONFLICT (pipeline_id, event_workspace_id, event_id) DO NOTHING
          RETURNING *`,
         [
@@ -49,6 +49,8 @@ export class ExecutionStore {
           matches.map((m) => m.event.id),
           matches.map((m) => m.event.type),
           matches.map((m) => JSON.stringify(m.event)),
+          matches.map((m) => m.traceparent ?? null),
+          matches.map((m) => m.traceparent?.split('-')[1] ?? null),
         ],
       );
       // Producer event ids are unique per workspace: the same id from two workspaces is two events.
@@ -98,6 +100,12 @@ export class ExecutionStore {
       }
       return results;
     });
+  }
+
+  /** How many executions are in each status (the gateway's `mockops_executions` gauge samples it). */
+  async countExecutionsByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db.sql(`SELECT status, count(*)::int AS n FROM ${this.t.executions} GROUP BY status`);
+    return Object.fromEntries(rows.map((r) => [r.status as string, r.n as number]));
   }
 
   /** An execution with its step runs ordered by step index, or null. */

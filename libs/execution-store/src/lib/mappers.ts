@@ -60,6 +60,8 @@ export function toExecution(r: Row): ExecutionRecord {
     event: r.event,
     status: r.status,
     runAttempt: r.run_attempt ?? 1,
+    traceId: r.trace_id ?? null,
+    traceparent: r.traceparent ?? null,
     error: r.error,
     queuedAt: isoAt(r.queued_at),
     startedAt: iso(r.started_at),

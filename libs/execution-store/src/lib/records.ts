@@ -52,6 +52,9 @@ export interface ExecutionRecord {
   status: ExecutionStatus;
   /** 1 for the first run; each re-run adds one. */
   runAttempt: number;
+  /** The trace the execution belongs to (the event's), and the W3C context its steps continue; null untraced. */
+  traceId: string | null;
+  traceparent: string | null;
   error: string | null;
   queuedAt: string;
   startedAt: string | null;
@@ -128,6 +131,8 @@ export interface ExecutionMatch {
   revisionId: string;
   workspaceId: string | null;
   event: EventEnvelope;
+  /** W3C trace context the execution is created in (the matcher's span for it); its steps are its children. */
+  traceparent?: string | null;
   /** In pipeline order; the index of each becomes its step_index. */
   steps: { name: string; stepType: string; maxAttempts: number }[];
 }

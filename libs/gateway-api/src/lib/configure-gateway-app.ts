@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { DEFAULT_MAX_BODY_BYTES } from '@mockops/config';
+import { httpMetricsMiddleware } from '@mockops/telemetry';
 import { ApiKeyRegistry, isLoopbackHost } from './auth/api-keys';
 import { ApiErrorFilter, sendGatewayError } from './errors/api-error.filter';
 import { JSON_MEDIA_TYPES, YAML_MEDIA_TYPES } from './http/content-type.guard';
@@ -57,8 +58,13 @@ export function configureGatewayApp(app: INestApplication, options: ConfigureGat
     exclude: [
       { path: 'healthz', method: RequestMethod.GET },
       { path: 'readyz', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+      { path: 'admin/queues', method: RequestMethod.ALL },
+      { path: 'admin/queues/{*rest}', method: RequestMethod.ALL },
     ],
   });
+  // First, so every request is timed and counted under its route template.
+  express.use(httpMetricsMiddleware());
   // Registered before Nest's defaults, which it then skips (it checks the parser names).
   express.useBodyParser('json', { limit, type: JSON_MEDIA_TYPES, verify: verifyUtf8 });
   express.useBodyParser('text', { limit, type: YAML_MEDIA_TYPES, verify: verifyUtf8 });

@@ -11,6 +11,7 @@ import { ExecutionsController } from './executions/executions.controller';
 import { ExecutionsService } from './executions/executions.service';
 import { DEFAULT_RATE_LIMIT, GATEWAY_OPTIONS, GatewayModuleOptions, ResolvedGatewayOptions } from './gateway.options';
 import { HealthController } from './health/health.controller';
+import { MetricsController } from './ops/metrics.controller';
 import { ContentTypeGuard } from './http/content-type.guard';
 import { GatewayThrottlerGuard } from './http/gateway-throttler.guard';
 import { PipelinesController } from './pipelines/pipelines.controller';
@@ -84,6 +85,7 @@ export class GatewayApiModule {
         PromotionsController,
         WorkspaceEnvironmentsController,
         HealthController,
+        MetricsController,
       ],
       providers: [
         optionsProvider,

@@ -81,6 +81,7 @@ export function presentExecution(e: ExecutionRecord): ExecutionDto {
     event_type: e.eventType,
     status: e.status,
     run_attempt: e.runAttempt,
+    trace_id: e.traceId ?? null,
     error: e.error,
     queued_at: e.queuedAt,
     started_at: e.startedAt,

@@ -275,7 +275,8 @@ describe('gateway: what the run view needs (executions feed, live feed, dead let
       const missing = await request(gw.url).get(`${API}/no-such-thing`).expect(404);
       expect(missing.body).toMatchObject({ code: 'NOT_FOUND' });
       await request(gw.url).get('/healthz').expect(200, { status: 'ok' });
-      await request(gw.url).get('/metrics').expect(404);
+      // The API's own /metrics (Prometheus text), never the web app's index.html.
+      await request(gw.url).get('/metrics').expect(200).expect((r) => expect(r.text).toContain('# TYPE mockops_'));
       await request(gw.url).get('/.vite/manifest.json').expect(200).expect((r) => expect(r.text).toContain('<div id="root">'));
     });
   });

@@ -19,10 +19,11 @@ import {
   type PipelineChange,
   type StreamEntry,
 } from '@mockops/event-stream';
+import { BatchTrace } from '@mockops/telemetry';
 
 /** How the matcher starts executions moving (implemented by worker-kit's ExecutionAdvancer). */
 export interface MatcherDispatch {
-  dispatchMany(list: { executionId: string; document: IndexedPipeline['document']; stepNames: string[]; runAttempt?: number }[]): Promise<void>;
+  dispatchMany(list: { executionId: string; document: IndexedPipeline['document']; stepNames: string[]; runAttempt?: number; traceparent?: string | null }[]): Promise<void>;
   advance(executionId: string): Promise<unknown>;
 }
 
@@ -36,9 +37,15 @@ export interface MatcherStore {
       revisionId: string;
       workspaceId: string | null;
       event: EventEnvelope;
+      traceparent?: string | null;
       steps: { name: string; stepType: string; maxAttempts: number }[];
     }[],
   ): Promise<{ execution: { id: string; pipelineId: string; revisionId: string }; created: boolean }[]>;
+}
+
+/** Told what each batch did (metrics); optional. */
+export interface MatcherObserver {
+  batchHandled(stats: { read: number; matched: number; created: number }): void;
 }
 
 export interface TriggerMatcherOptions {
@@ -62,6 +69,7 @@ export interface TriggerMatcherOptions {
   logger: LogSink;
   /** Told about the executions each batch creates (live views); optional, fire-and-forget. */
   changes?: ExecutionChangeSink;
+  observer?: MatcherObserver;
 }
 
 /** A lookup that finds nothing: proves Postgres answers. */
@@ -96,7 +104,7 @@ export class TriggerMatcher {
       batchSize: opts.batchSize,
       blockMs: opts.blockMs,
       claimIdleMs: opts.claimIdleMs,
-      handleBatch: (entries) => this.handleBatch(entries),
+      handleBatch: (entries) => this.tracedBatch(entries),
       probe: () => opts.store.getIndexedPipeline(NIL_UUID),
       logger: opts.logger,
     });
@@ -185,14 +193,28 @@ export class TriggerMatcher {
     }
   }
 
+  private async tracedBatch(entries: StreamEntry[]): Promise<{ dead: DeadLetter[] }> {
+    const trace = new BatchTrace(this.opts.stream, entries.length);
+    try {
+      const { dead, matched, created } = await trace.run(() => this.handleBatch(entries, trace));
+      this.opts.observer?.batchHandled({ read: entries.length, matched, created });
+      trace.end();
+      return { dead };
+    } catch (e) {
+      trace.end(e);
+      throw e;
+    }
+  }
+
   /** Matches a batch: dead letters for malformed entries, one transaction of executions, then enqueue. */
-  private async handleBatch(entries: StreamEntry[]): Promise<{ dead: DeadLetter[] }> {
+  private async handleBatch(entries: StreamEntry[], trace: BatchTrace): Promise<{ dead: DeadLetter[]; matched: number; created: number }> {
     const { store, advancer } = this.opts;
     await this.catchUp();
     const now = new Date();
     const dead: DeadLetter[] = [];
     const matches: Parameters<MatcherStore['createExecutions']>[0] = [];
     const pipelinesOfMatch: IndexedPipeline[] = [];
+    let matched = 0;
 
     for (const entry of entries) {
       const parsed = parseEventEntry(entry, { maxBytes: this.opts.maxEventBytes, now });
@@ -201,9 +223,14 @@ export class TriggerMatcher {
         dead.push(parsed.dead);
         continue;
       }
-      for (const pipeline of this.index.match(parsed.event)) {
+      const found = this.index.match(parsed.event);
+      if (found.length === 0) continue;
+      matched++;
+      const executionTrace = trace.event(parsed.event);
+      for (const pipeline of found) {
         pipelinesOfMatch.push(pipeline);
         matches.push({
+          traceparent: executionTrace(pipeline),
           pipelineId: pipeline.id,
           revisionId: pipeline.revisionId,
           // An execution belongs to its pipeline's owner (global pipelines: none), never to the event.
@@ -225,11 +252,11 @@ export class TriggerMatcher {
     const fresh = results.flatMap((r, i) => {
       if (!r.created) return [];
       const doc = pipelinesOfMatch[i].document;
-      return [{ executionId: r.execution.id, document: doc, stepNames: firstSteps(doc.definition) }];
+      return [{ executionId: r.execution.id, document: doc, stepNames: firstSteps(doc.definition), traceparent: matches[i].traceparent }];
     });
     await advancer.dispatchMany(fresh);
     results.forEach((r, i) => r.created && this.opts.changes?.notify(changeOf({ ...r.execution, workspaceId: matches[i].workspaceId }, 'queued')));
     await Promise.all(results.filter((r) => !r.created).map((r) => advancer.advance(r.execution.id)));
-    return { dead };
+    return { dead, matched, created: fresh.length };
   }
 }

@@ -61,9 +61,17 @@ describe('validateEvent', () => {
   it('rejects envelope problems with clear messages', () => {
     expect(validateEvent('not json')).toEqual({ ok: false, errors: ['(event): must be a JSON object'] });
     expect(validateEvent({ id: 'e', payload: {} })).toEqual({ ok: false, errors: ['type: required'] });
+    expect(validateEvent({ id: 'e', type: 't', payload: {}, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' })).toMatchObject({
+      ok: true,
+      event: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+    });
+    expect(validateEvent({ id: 'e', type: 't', payload: {}, traceparent: '00-00000000000000000000000000000000-b7ad6b7169203331-01' })).toMatchObject({
+      ok: false,
+      errors: [expect.stringMatching(/^traceparent: must be a W3C traceparent/)],
+    });
     expect(validateEvent({ id: 'e', type: 't', payload: [], extra: 1, occurred_at: 'yesterday' })).toEqual({
       ok: false,
-      errors: ['extra: unknown key "extra"; allowed keys: id, type, workspace_id, workspace_name, occurred_at, source, payload', 'occurred_at: must be an ISO 8601 date-time (a real calendar date)', 'payload: must be a mapping, not a list'],
+      errors: ['extra: unknown key "extra"; allowed keys: id, type, workspace_id, workspace_name, occurred_at, source, traceparent, payload', 'occurred_at: must be an ISO 8601 date-time (a real calendar date)', 'payload: must be a mapping, not a list'],
     });
     expect(validateEvent({ type: 't', payload: {} })).toEqual({ ok: false, errors: ['id: required (no id and no fallback id)'] });
   });

@@ -14,6 +14,8 @@ export interface EventEnvelope {
   /** ISO 8601. */
   occurred_at: string;
   source?: string;
+  /** W3C trace context of the producer (`00-<trace id>-<span id>-<flags>`): the event's trace continues it. */
+  traceparent?: string;
   payload: Record<string, unknown>;
 }
 
@@ -107,6 +109,8 @@ const label =
     (typeof v === 'string' && /\p{Cc}/u.test(v) ? { message: 'must not contain control characters' } : null) ??
     (typeof v === 'string' && stringProblem(v) ? { message: stringProblem(v)! } : null);
 
+const TRACEPARENT = /^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
 class EnvelopeModel {
   @Field(label(512))
   id: unknown;
@@ -120,6 +124,8 @@ class EnvelopeModel {
   occurred_at: unknown;
   @Field(label(200))
   source: unknown;
+  @Field((v) => (typeof v === 'string' && TRACEPARENT.test(v) ? null : { message: 'must be a W3C traceparent: 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>' }))
+  traceparent: unknown;
   @Field(mapping, { required: true })
   payload: unknown;
 }
@@ -160,5 +166,6 @@ export function validateEvent(raw: unknown, opts: { fallbackId?: string; now?: D
   if (v.workspace_id !== undefined) event.workspace_id = v.workspace_id as string;
   if (v.workspace_name !== undefined) event.workspace_name = v.workspace_name as string;
   if (v.source !== undefined) event.source = v.source as string;
+  if (v.traceparent !== undefined) event.traceparent = v.traceparent as string;
   return { ok: true, event };
 }

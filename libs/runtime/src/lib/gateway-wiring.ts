@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { ArtifactStore, PromotionStore } from '@mockops/execution-store';
-import { GatewayApiModule, configureGatewayApp, type GatewayModuleOptions } from '@mockops/gateway-api';
+import { GatewayApiModule, configureGatewayApp, queueDashboardModules, type GatewayModuleOptions } from '@mockops/gateway-api';
 import { PROMOTION_WEBHOOK_SECRET } from '@mockops/step-auto-promote';
 import type { DynamicModule } from '@nestjs/common';
 import type { Infrastructure } from './infrastructure';
@@ -14,6 +14,13 @@ export interface GatewaySpec {
   rateLimit?: GatewayModuleOptions['rateLimit'];
   /** Serve the OpenAPI document (default true). */
   docs?: boolean;
+  /** Serve Bull Board at /admin/queues, for admin keys (default true). */
+  queueDashboard?: boolean;
+}
+
+/** Bull Board over this installation's step queues. */
+export function queueDashboard(infra: Infrastructure): DynamicModule[] {
+  return queueDashboardModules([...infra.queues.values()], infra.config.gateway.apiKeys);
 }
 
 /** The one REST API module, wired to the process's infrastructure (the gateway app and the one-process app alike). */

@@ -7,6 +7,8 @@ import { Queue } from 'bullmq';
 import { STEP_TYPES } from '@mockops/pipeline-core';
 import { ExecutionAdvancer, RevisionCache, SecretResolver, StepDispatcher, queueNameFor, type StepJobData } from '@mockops/worker-kit';
 import { connectRedis } from './redis';
+import { Logger } from '@nestjs/common';
+import { StepTelemetry } from '@mockops/telemetry';
 
 /**
  * Everything a MockOps process talks to, opened before Nest boots so that a bad URL, an unreachable
@@ -33,6 +35,8 @@ export interface Infrastructure {
   dispatcher: StepDispatcher;
   /** Moves executions forward (used by workers, the matcher, and the API for re-runs and approvals). */
   advancer: ExecutionAdvancer;
+  /** Metrics, trace spans and log fields of the step path (worker-kit's StepObserver and ExecutionObserver). */
+  stepTelemetry: StepTelemetry;
   /** The database URL in use (the embedded one when DATABASE_URL is unset). */
   databaseUrl: string;
   embeddedDatabase: boolean;
@@ -85,6 +89,7 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
       return queue;
     });
     const changes = new ExecutionChangeNotifier(redis, config.events.stream);
+    const stepTelemetry = new StepTelemetry(new Logger('StepRunner'));
     const infra: Infrastructure = {
       config,
       redis,
@@ -93,7 +98,8 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
       queues,
       revisions,
       dispatcher,
-      advancer: new ExecutionAdvancer(store, revisions, dispatcher, changes),
+      advancer: new ExecutionAdvancer(store, revisions, dispatcher, changes, stepTelemetry),
+      stepTelemetry,
       publisher: new EventPublisher(redis, { stream: config.events.stream, maxLen: config.events.maxLen, maxEventBytes: config.events.maxBytes }),
       notifier: new PipelineChangeNotifier(redis, config.events.stream),
       changes,

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { MockopsConfig } from '@mockops/config';
 import { ExecutionChangeNotifier } from '@mockops/event-stream';
 import { TriggerMatcher } from '@mockops/matcher';
+import { matcherMetrics } from '@mockops/telemetry';
 import type { ExecutionAdvancer } from '@mockops/worker-kit';
 import type { Store } from '@mockops/execution-store';
 import { EXECUTION_ADVANCER, EXECUTION_STORE, MOCKOPS_CONFIG, REDIS } from './tokens';
@@ -31,6 +32,7 @@ export class MatcherService implements OnApplicationBootstrap, OnApplicationShut
       maxEventBytes: config.events.maxBytes,
       logger: this.logger,
       changes: new ExecutionChangeNotifier(redis, config.events.stream),
+      observer: matcherMetrics,
     });
   }
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Inject, Logger, Module, type DynamicModule, type INestApplicationContext, type LogLevel, type OnApplicationBootstrap, type OnApplicationShutdown, type Type } from '@nestjs/common';
+import { Inject, Logger, Module, RequestMethod, type DynamicModule, type INestApplicationContext, type LogLevel, type OnApplicationBootstrap, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig, type MockopsConfig } from '@mockops/config';
@@ -8,8 +8,12 @@ import { ensureRedis } from './redis';
 import { RuntimeModule } from './runtime.module';
 import { MatcherModule } from './matcher.module';
 import { WorkersModule, type HandlerProvider } from './workers.module';
-import { configureGateway, gatewayApiModule, type GatewaySpec } from './gateway-wiring';
+import { configureGateway, gatewayApiModule, queueDashboard, type GatewaySpec } from './gateway-wiring';
 import type { BackgroundService } from './step-handlers';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger as PinoRoot } from 'pino';
+import { collectNodeMetrics, createRootLogger, nestLoggerFor, shutdownTracing, startMetricsServer, type MetricsServer } from '@mockops/telemetry';
+import { SharedStateSampler } from './shared-state-sampler';
 
 export interface ServiceSpec {
   name: string;
@@ -36,6 +40,10 @@ export interface RunningService {
   app: INestApplicationContext;
   infra: Infrastructure;
   url?: string;
+  /** Headless apps: where GET /metrics is served (MOCKOPS_METRICS_PORT); the gateway serves it at `${url}/metrics`. */
+  metricsUrl?: string;
+  /** Gateways: the background sampler of the shared-state gauges. */
+  sampler?: SharedStateSampler;
   stop(): Promise<void>;
 }
 
@@ -65,6 +73,8 @@ function installSignalHandlers(): void {
     process.once(signal, () => {
       logger.log(`${signal}: finishing in-flight work`);
       Promise.all([...running].map((stop) => stop()))
+        // The spans still buffered are exported before the process ends.
+        .then(() => shutdownTracing())
         .then(() => process.exit(0))
         .catch((e) => {
           logger.error(`shutdown failed: ${e}`);
@@ -90,13 +100,28 @@ class BackgroundLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
 
 const gatewaySpecOf = (spec: ServiceSpec): GatewaySpec | undefined => (spec.gateway === true ? {} : spec.gateway || undefined);
 
+/** Requests that are not logged one by one: scrapes and probes, every few seconds. */
+const QUIET_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
+
 /** Builds the Nest root module of a service from its spec. */
-export function serviceModule(spec: ServiceSpec, infra: Infrastructure): Type<unknown> {
+export function serviceModule(spec: ServiceSpec, infra: Infrastructure, rootLogger?: PinoRoot): Type<unknown> {
   const imports: (Type<unknown> | DynamicModule)[] = [RuntimeModule.forRoot(infra)];
   if (spec.matcher) imports.push(MatcherModule);
   if (spec.handlers === 'all' || spec.handlers?.length) imports.push(WorkersModule.forRoot(infra, spec.handlers));
   const gateway = gatewaySpecOf(spec);
-  if (gateway) imports.push(gatewayApiModule(infra, gateway));
+  if (gateway) {
+    imports.push(gatewayApiModule(infra, gateway));
+    if (gateway.queueDashboard ?? true) imports.push(...queueDashboard(infra));
+    // One JSON line per request (pino-http), credential headers redacted by the root logger.
+    if (rootLogger) {
+      imports.push(
+        LoggerModule.forRoot({
+          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+          pinoHttp: { logger: rootLogger, autoLogging: { ignore: (req) => QUIET_PATHS.has((req.url ?? '').split('?')[0]) } },
+        }),
+      );
+    }
+  }
   for (const m of spec.modules ?? []) imports.push(m(infra));
   const services = (spec.services ?? []).map((make) => make(infra));
   @Module({ imports, providers: [{ provide: BACKGROUND_SERVICES, useValue: services }, BackgroundLifecycle] })
@@ -110,9 +135,16 @@ export async function startService(
   opts: { config?: MockopsConfig; overrides?: InfrastructureOverrides } = {},
 ): Promise<RunningService> {
   const config = opts.config ?? loadConfig();
-  const logLevels = nestLogLevels(config.logLevel);
-  Logger.overrideLogger(logLevels);
+  const rootLogger = createRootLogger({ service: spec.name, level: config.logLevel, format: config.telemetry.logFormat });
+  const nestLogger = nestLoggerFor(rootLogger);
+  Logger.overrideLogger(nestLogger);
   const logger = new Logger(spec.name);
+  collectNodeMetrics();
+  const gateway = gatewaySpecOf(spec);
+  const serves = Boolean(spec.http || gateway);
+  // Headless apps serve /metrics on their own port from the start, before connecting anywhere.
+  let metricsServer: MetricsServer | undefined;
+  if (!serves) metricsServer = await startMetricsServer(config.telemetry.metricsPort);
   let stopRedis: (() => Promise<void>) | undefined;
   if (spec.startLocalRedis && !opts.overrides?.redis) {
     const ensured = await ensureRedis(config.redis.url, config.redis.explicit, config.dataDir);
@@ -124,27 +156,33 @@ export async function startService(
     infra = await openInfrastructure(config, opts.overrides);
   } catch (e) {
     await stopRedis?.();
+    await metricsServer?.close();
     throw e;
   }
   if (infra.embeddedDatabase) logger.warn(`DATABASE_URL is unset: using the embedded Postgres (pglite) under ${config.dataDir}`);
-  const module = serviceModule(spec, infra);
+  const module = serviceModule(spec, infra, rootLogger);
   let app: INestApplicationContext;
   let url: string | undefined;
+  let sampler: SharedStateSampler | undefined;
   try {
-    const gateway = gatewaySpecOf(spec);
-    if (spec.http || gateway) {
-      const httpApp = await NestFactory.create(module, { bodyParser: false, logger: logLevels });
+    if (serves) {
+      const httpApp = await NestFactory.create(module, { bodyParser: false, logger: nestLogger });
       if (gateway) configureGateway(httpApp, infra, gateway);
       await spec.http?.(httpApp, infra);
       await httpApp.listen(config.gateway.port, config.gateway.host);
       url = (await httpApp.getUrl()).replace('[::1]', 'localhost');
       app = httpApp;
     } else {
-      app = await NestFactory.createApplicationContext(module, { logger: logLevels });
+      app = await NestFactory.createApplicationContext(module, { logger: nestLogger });
+    }
+    if (gateway) {
+      sampler = new SharedStateSampler(infra, config.telemetry.sampleMs, new Logger('metrics'));
+      sampler.start();
     }
   } catch (e) {
     await infra.close();
     await stopRedis?.();
+    await metricsServer?.close();
     throw e;
   }
   let stopped = false;
@@ -152,19 +190,22 @@ export async function startService(
     if (stopped) return;
     stopped = true;
     running.delete(stop);
+    await sampler?.stop();
     await app.close();
     await infra.close();
     await stopRedis?.();
+    await metricsServer?.close();
   };
   running.add(stop);
   installSignalHandlers();
   logger.log(
     `${spec.name} started` +
       (url ? ` on ${url}` : '') +
+      (metricsServer ? `; metrics on :${metricsServer.port}/metrics` : '') +
       (spec.matcher ? '; matcher on' : '') +
       (spec.handlers === 'all' ? '; workers: all step types' : spec.handlers?.length ? `; workers: ${spec.handlers.length}` : ''),
   );
-  return { app, infra, url, stop };
+  return { app, infra, url, metricsUrl: metricsServer?.url, sampler, stop };
 }
 
 /** Entry point helper for apps' main.ts: start, or print why not and exit 1. */

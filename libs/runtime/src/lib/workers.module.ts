@@ -105,6 +105,7 @@ export class WorkersModule {
               leaseMs: config.workers.leaseMs,
               logger,
               changes: infra.changes,
+              observer: infra.stepTelemetry,
             }),
         },
         RunnerShutdown,

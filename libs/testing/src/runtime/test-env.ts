@@ -62,6 +62,8 @@ export async function createTestEnv(extra: Record<string, string> = {}): Promise
     MOCKOPS_DATA_DIR: `/tmp/mockops-test-${id}`,
     MOCKOPS_SECRETS_KEY: randomBytes(32).toString('base64'),
     PORT: '0',
+    // Headless services of parallel test files would all take 9464 otherwise.
+    MOCKOPS_METRICS_PORT: '0',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ...extra,
   };

@@ -8,7 +8,12 @@ import { stepBackoffStrategy } from './retry';
  * the backoff), a final failure is UnrecoverableError, and a step held by another live worker goes back
  * to the delayed set without using an attempt.
  */
-export async function processStepJob(runner: StepRunner, job: Job<StepJobData>, token?: string): Promise<string> {
+export function processStepJob(runner: StepRunner, job: Job<StepJobData>, token?: string): Promise<string> {
+  const { executionId, stepName, traceparent } = job.data;
+  return runner.observer.job({ stepType: job.name, executionId, stepName, traceparent }, () => settleJob(runner, job, token));
+}
+
+async function settleJob(runner: StepRunner, job: Job<StepJobData>, token?: string): Promise<string> {
   const outcome = await runner.run(job.data, job.id ?? 'job');
   switch (outcome.kind) {
     case 'done':

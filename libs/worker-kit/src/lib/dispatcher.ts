@@ -8,6 +8,8 @@ export interface DispatchItem {
   step: StepDefinition;
   /** The execution's run attempt (1 unless re-run). */
   runAttempt?: number;
+  /** The execution's trace context, carried in the job data. */
+  traceparent?: string | null;
 }
 
 /** Finds (or opens) the BullMQ queue of a step type. */
@@ -28,7 +30,9 @@ export class StepDispatcher {
       const list = byQueue.get(queueName) ?? [];
       list.push({
         name: item.step.step_type,
-        data: { executionId: item.executionId, stepName: item.step.name },
+        data: item.traceparent
+          ? { executionId: item.executionId, stepName: item.step.name, traceparent: item.traceparent }
+          : { executionId: item.executionId, stepName: item.step.name },
         opts: {
           jobId: stepJobId(item.executionId, item.stepIndex, item.runAttempt ?? 1),
           attempts: runtime.maxAttempts,

@@ -1,8 +1,9 @@
-import { isTerminalExecutionStatus, planExecution, type PipelineDocument, type StepRunStatus } from '@mockops/pipeline-core';
+import { isTerminalExecutionStatus, planExecution, type ExecutionStatus, type PipelineDocument, type StepRunStatus } from '@mockops/pipeline-core';
 import { changeOf, type ExecutionChangeSink } from '@mockops/event-stream';
 import type { StepDispatcher } from './dispatcher';
-import type { RunnerStore } from './runner-store';
+import type { RunnerExecution, RunnerStore } from './runner-store';
 import type { RevisionCache } from './revision-cache';
+import type { ExecutionObserver } from './step-observer';
 
 export interface AdvanceOutcome {
   finished: boolean;
@@ -23,6 +24,7 @@ export class ExecutionAdvancer {
     private readonly revisions: RevisionCache,
     private readonly dispatcher: StepDispatcher,
     private readonly changes?: ExecutionChangeSink,
+    private readonly observer?: ExecutionObserver,
   ) {}
 
   async advance(executionId: string): Promise<AdvanceOutcome> {
@@ -40,14 +42,34 @@ export class ExecutionAdvancer {
     if (plan.finished) {
       const failed = plan.failedStep ? execution.stepRuns.find((r) => r.stepName === plan.failedStep) : undefined;
       const error = failed ? `step "${failed.stepName}" failed: ${failed.error ?? 'unknown error'}` : null;
-      await this.store.finishExecution(executionId, plan.status, error);
+      const finished = await this.store.finishExecution(executionId, plan.status, error);
+      if (finished) this.observer?.executionFinished(plan.status);
       this.changes?.notify(changeOf(execution, plan.status));
       return { finished: true, status: plan.status, dispatched: [], skipped: plan.toSkip };
     }
     const toDispatch = plan.runnable.filter((name) => states[name]?.status === 'pending');
-    await this.dispatchSteps(executionId, document, toDispatch, execution.runAttempt ?? 1);
+    if (toDispatch.length) await this.dispatchMany([{ executionId, document, stepNames: toDispatch, runAttempt: execution.runAttempt ?? 1, traceparent: execution.traceparent }]);
     this.changes?.notify(changeOf(execution, plan.status));
     return { finished: false, status: plan.status, dispatched: toDispatch, skipped: plan.toSkip };
+  }
+
+  /**
+   * After a worker recorded a step's outcome together with the plan it decided from its own read
+   * (StepRunner's fast path): enqueue the steps that plan runs next, and tell live views and the
+   * observer, as advance() would have.
+   */
+  async planApplied(
+    execution: RunnerExecution,
+    document: PipelineDocument,
+    step: { name: string; status: StepRunStatus },
+    plan: { next: string[]; finish?: { status: ExecutionStatus } },
+    finished: boolean,
+  ): Promise<void> {
+    if (plan.next.length) {
+      await this.dispatchMany([{ executionId: execution.id, document, stepNames: plan.next, runAttempt: execution.runAttempt ?? 1, traceparent: execution.traceparent }]);
+    }
+    if (finished && plan.finish) this.observer?.executionFinished(plan.finish.status);
+    this.changes?.notify(changeOf(execution, finished && plan.finish ? plan.finish.status : 'running', step));
   }
 
   async dispatchSteps(executionId: string, document: PipelineDocument, stepNames: string[], runAttempt = 1): Promise<void> {
@@ -55,12 +77,12 @@ export class ExecutionAdvancer {
   }
 
   /** Enqueues the given steps of many executions at once (one addBulk per queue: the matcher's batch). */
-  async dispatchMany(list: { executionId: string; document: PipelineDocument; stepNames: string[]; runAttempt?: number }[]): Promise<void> {
-    const items = list.flatMap(({ executionId, document, stepNames, runAttempt }) => {
+  async dispatchMany(list: { executionId: string; document: PipelineDocument; stepNames: string[]; runAttempt?: number; traceparent?: string | null }[]): Promise<void> {
+    const items = list.flatMap(({ executionId, document, stepNames, runAttempt, traceparent }) => {
       const steps = document.definition.steps;
       return stepNames.map((name) => {
         const stepIndex = steps.findIndex((s) => s.name === name);
-        return { executionId, stepIndex, step: steps[stepIndex], runAttempt: runAttempt ?? 1 };
+        return { executionId, stepIndex, step: steps[stepIndex], runAttempt: runAttempt ?? 1, traceparent };
       });
     });
     if (items.length) await this.dispatcher.dispatch(items);

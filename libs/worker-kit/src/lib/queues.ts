@@ -9,6 +9,8 @@ export function queueNameFor(stepType: StepType | string): string {
 export interface StepJobData {
   executionId: string;
   stepName: string;
+  /** W3C trace context of the execution, so the step's span joins the event's trace (optional). */
+  traceparent?: string;
 }
 
 /**

@@ -13,6 +13,8 @@ export interface RunnerExecution {
   event: EventEnvelope;
   status: ExecutionStatus;
   runAttempt?: number;
+  /** W3C trace context the execution was created in (its steps' spans are its children), if traced. */
+  traceparent?: string | null;
   queuedAt: Date | string;
   startedAt: Date | string | null;
 }

@@ -28,6 +28,7 @@ import type { StepJobData } from './queues';
 import { redactConfig, scrubText, sensitiveValues, toStorable } from './redaction';
 import type { ResolvedSecret, SecretResolver } from './secrets';
 import { changeOf, type ExecutionChangeSink } from '@mockops/event-stream';
+import { NO_STEP_OBSERVER, type StepAttemptInfo, type StepAttemptOutcome, type StepObserver } from './step-observer';
 
 export interface StepRunnerOptions {
   store: RunnerStore;
@@ -47,6 +48,8 @@ export interface StepRunnerOptions {
   workerId?: string;
   /** Told when a step starts and ends (live views); optional, fire-and-forget. */
   changes?: ExecutionChangeSink;
+  /** Told about each job and attempt (metrics, traces, log fields); optional. */
+  observer?: StepObserver;
 }
 
 /** What the queue adapter must do with the job after `run`. */
@@ -117,6 +120,11 @@ export class StepRunner {
     this.workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   }
 
+  /** The observer of this runner's steps (the queue adapter runs each job inside `observer.job`). */
+  get observer(): StepObserver {
+    return this.opts.observer ?? NO_STEP_OBSERVER;
+  }
+
   get stepTypes(): string[] {
     return [...this.handlers.keys()];
   }
@@ -177,7 +185,9 @@ export class StepRunner {
     if (!step || !handler) {
       const why = step ? `this worker has no handler for step type "${step.step_type}"` : `revision ${execution.revisionId} has no step "${data.stepName}"`;
       const failure = { error: why, errorCode: 'NO_HANDLER', logs: [], willRetry: false };
-      await store.failAndAdvance(claimed.id, owner, failure, this.fastPlan(document, loaded.stepRuns, data.stepName, { status: 'failed', error: why }));
+      const plan = this.fastPlan(document, loaded.stepRuns, data.stepName, { status: 'failed', error: why });
+      const recorded = await store.failAndAdvance(claimed.id, owner, failure, plan);
+      if (recorded.recorded) await this.moveOn(execution, document, data.stepName, 'failed', plan, recorded.finished);
       return { kind: 'failed', error: new Error(why) };
     }
     const runtime = resolveStepRuntime(step);
@@ -190,6 +200,20 @@ export class StepRunner {
     // Every value that must never be stored or logged in clear; grows as secrets are resolved.
     const scrub: string[] = [...this.opts.secrets.operatorValues];
     const log = (message: string) => logs.push({ at: new Date().toISOString(), attempt, message: scrubText(message, scrub) });
+    const observer = this.observer;
+    const info: StepAttemptInfo = {
+      executionId: execution.id,
+      pipelineId: execution.pipelineId,
+      workspaceId: execution.workspaceId,
+      stepName: step.name,
+      stepType: step.step_type,
+      attempt,
+      maxAttempts: claimed.maxAttempts,
+    };
+    observer.attemptStarted(info, (text) => scrubText(text, scrub));
+    let handlerStarted: number | undefined;
+    const finished = (outcome: StepAttemptOutcome, error?: string) =>
+      observer.attemptFinished(info, outcome, handlerStarted === undefined ? undefined : (performance.now() - handlerStarted) / 1000, error);
 
     // The lease is renewed while the handler runs; a renewal that finds the run no longer ours (the
     // execution was cancelled, or another worker took over an expired lease) aborts the handler.
@@ -232,10 +256,14 @@ export class StepRunner {
         }
       };
       const extras = { log, credentials, secret, progress: claimed.progress ?? {}, saveProgress };
+      handlerStarted = performance.now();
       const result = await this.withTimeout(runtime.timeoutMs, stop.signal, (signal) =>
         handler.run(this.handlerContext(execution, document.name, outputsByStep, step, claimed, handlerConfig, runtime.timeoutMs, signal, extras)),
       );
-      if (stop.signal.aborted) return { kind: 'done', detail: `step "${step.name}" stopped: ${(stop.signal.reason as Error).message}` };
+      if (stop.signal.aborted) {
+        finished('cancelled');
+        return { kind: 'done', detail: `step "${step.name}" stopped: ${(stop.signal.reason as Error).message}` };
+      }
       const stored = toStorable(redactConfig(step.step_type, renderedConfig, scrub));
       const outputs = toStorable(JSON.parse(scrubText(JSON.stringify(result.outputs ?? {}), scrub))) as Record<string, unknown>;
       if (result.status === 'waiting') {
@@ -245,18 +273,21 @@ export class StepRunner {
           recorded: await store.parkStepRun(claimed.id, owner, { outputs, renderedConfig: stored, logs: toStorable(logs), waitingFor: result.waitingFor! }),
           finished: false,
         }));
-        if (parked === 'unstorable') return this.unstorable(execution.id, step.name);
+        if (parked === 'unstorable') return this.unstorable(execution.id, step.name, finished);
+        if (parked.recorded) finished('waiting');
         this.opts.changes?.notify(changeOf(execution, 'waiting', { name: step.name, status: 'running' }));
         return { kind: 'done', detail: parked.recorded ? `step "${step.name}" waits for ${result.waitingFor}` : `lost the lease of step "${step.name}"` };
       }
       const plan = this.fastPlan(document, loaded.stepRuns, step.name, { status: 'succeeded', outputs });
       const recorded = await this.storeOutcome(claimed, owner, () => store.completeAndAdvance(claimed.id, owner, { outputs, renderedConfig: stored, logs: toStorable(logs) }, plan));
-      if (recorded === 'unstorable') return this.unstorable(execution.id, step.name);
+      if (recorded === 'unstorable') return this.unstorable(execution.id, step.name, finished);
       if (!recorded.recorded) return { kind: 'done', detail: `lost the lease of step "${step.name}" before completing it` };
+      finished('succeeded');
       await this.moveOn(execution, document, step.name, 'succeeded', plan, recorded.finished);
       return { kind: 'done', detail: `step "${step.name}" succeeded` };
     } catch (e) {
       if (stop.signal.aborted && stop.signal.reason instanceof LeaseLostError) {
+        finished('cancelled');
         return { kind: 'done', detail: `step "${step.name}" stopped: ${stop.signal.reason.message}` };
       }
       const err = e instanceof Error ? e : new Error(String(e));
@@ -274,8 +305,9 @@ export class StepRunner {
       };
       const plan = willRetry ? undefined : this.fastPlan(document, loaded.stepRuns, step.name, { status: 'failed', error: message });
       const recorded = await this.storeOutcome(claimed, owner, () => store.failAndAdvance(claimed.id, owner, toStorable(failure), plan));
-      if (recorded === 'unstorable') return this.unstorable(execution.id, step.name);
+      if (recorded === 'unstorable') return this.unstorable(execution.id, step.name, finished);
       if (!recorded.recorded) return { kind: 'done', detail: `lost the lease of step "${step.name}" before recording its failure` };
+      finished(willRetry ? 'retried' : 'failed', message);
       if (willRetry) {
         this.opts.changes?.notify(changeOf(execution, 'running', { name: step.name, status: 'pending' }));
         return { kind: 'retry', error: new StepError(message, code, true, err instanceof StepError ? err.retryAfterMs : undefined) };
@@ -323,13 +355,9 @@ export class StepRunner {
 
   /** After an outcome is recorded: dispatch what the fast plan says runs next, or advance from a fresh read. */
   private async moveOn(execution: RunnerExecution, document: PipelineDocument, stepName: string, status: 'succeeded' | 'failed', plan: FastPlan | undefined, finished: boolean): Promise<void> {
-    if (!plan) {
-      this.opts.changes?.notify(changeOf(execution, 'running', { name: stepName, status }));
-      await this.opts.advancer.advance(execution.id);
-      return;
-    }
-    if (plan.next.length) await this.opts.advancer.dispatchSteps(execution.id, document, plan.next, execution.runAttempt ?? 1);
-    this.opts.changes?.notify(changeOf(execution, finished && plan.finish ? plan.finish.status : 'running', { name: stepName, status }));
+    if (plan) return this.opts.advancer.planApplied(execution, document, { name: stepName, status }, plan, finished);
+    this.opts.changes?.notify(changeOf(execution, 'running', { name: stepName, status }));
+    await this.opts.advancer.advance(execution.id);
   }
 
   /**
@@ -352,7 +380,8 @@ export class StepRunner {
     }
   }
 
-  private async unstorable(executionId: string, stepName: string): Promise<RunOutcome> {
+  private async unstorable(executionId: string, stepName: string, finished: (outcome: StepAttemptOutcome) => void): Promise<RunOutcome> {
+    finished('failed');
     await this.opts.advancer.advance(executionId);
     return { kind: 'failed', error: new Error(`step "${stepName}": its result could not be stored`) };
   }

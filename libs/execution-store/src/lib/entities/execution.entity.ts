@@ -51,6 +51,12 @@ export class ExecutionEntity {
   @Column('integer', { name: 'run_attempt', default: 1 })
   runAttempt: number;
 
+  @Column('text', { name: 'trace_id', nullable: true })
+  traceId: string | null;
+
+  @Column('text', { nullable: true })
+  traceparent: string | null;
+
   @Column('text', { nullable: true })
   error: string | null;
 

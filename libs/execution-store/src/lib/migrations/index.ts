@@ -4,6 +4,7 @@ import { Artifacts1764000000000 } from './1764000000000-artifacts.migration';
 import { Promotions1764100000000 } from './1764100000000-promotions.migration';
 import { Tenancy1764200000000 } from './1764200000000-tenancy.migration';
 import { ExecutionsQueuedIndex1764300000000 } from './1764300000000-executions-queued-index.migration';
+import { ExecutionTrace1764400000000 } from './1764400000000-execution-trace.migration';
 import { StepProgress1764450000000 } from './1764450000000-step-progress.migration';
 
 /** Registered as classes, not globs, so migrations work from a bundle or compiled output. */
@@ -14,5 +15,6 @@ export const STORE_MIGRATIONS = [
   Promotions1764100000000,
   Tenancy1764200000000,
   ExecutionsQueuedIndex1764300000000,
+  ExecutionTrace1764400000000,
   StepProgress1764450000000,
 ];

@@ -1,3 +1,4 @@
+import { countPromotion } from '@mockops/telemetry';
 import type { DataSource } from 'typeorm';
 import { decodeCursor, keysetPage, pageSize } from '../cursor';
 import type { Page } from '../records';
@@ -119,12 +120,18 @@ export class PromotionStore {
    * evaluated again (the author may have fixed what was missing).
    */
   async requestPromotion(req: PromotionRequest): Promise<PromotionRequestResult> {
+    const result = await this.evaluatePromotion(req);
+    if (result.evaluated) countPromotion(result.promotion.status);
+    return { promotion: result.promotion, created: result.created };
+  }
+
+  private async evaluatePromotion(req: PromotionRequest): Promise<PromotionRequestResult & { evaluated: boolean }> {
     checkRequest(req);
     const { promotions } = this.t;
     const byStep = req.executionId && req.stepName ? [req.executionId, req.stepName] : null;
     return this.db.tx(async (sql) => {
       const [existing] = byStep ? await sql(`SELECT * FROM ${promotions} WHERE execution_id = $1 AND step_name = $2 FOR UPDATE`, byStep) : [];
-      if (existing && existing.status !== 'failed') return { promotion: toPromotion(existing), created: false };
+      if (existing && existing.status !== 'failed') return { promotion: toPromotion(existing), created: false, evaluated: false };
 
       let failure: PromotionError | null = null;
       let version: string | null = null;
@@ -179,12 +186,12 @@ export class PromotionStore {
         if (!row && byStep) {
           // Another delivery of the same step inserted it first: that one is ours too.
           const [other] = await sql(`SELECT * FROM ${promotions} WHERE execution_id = $1 AND step_name = $2`, byStep);
-          return { promotion: toPromotion(other), created: false };
+          return { promotion: toPromotion(other), created: false, evaluated: false };
         }
       }
       if (!row) throw new Error('promotion row vanished inside its transaction');
       if (!failure && !req.requireApproval) row = await this.apply(sql, row);
-      return { promotion: toPromotion(row), created: !existing };
+      return { promotion: toPromotion(row), created: !existing, evaluated: true };
     });
   }
 
@@ -239,6 +246,12 @@ export class PromotionStore {
   // ---------------------------------------------------------------- plumbing
 
   private async decide(id: string, status: 'approved' | 'rejected', decision: PromotionDecision): Promise<PromotionDecisionResult> {
+    const result = await this.decideInTx(id, status, decision);
+    if (result.changed) countPromotion(result.promotion.status);
+    return result;
+  }
+
+  private async decideInTx(id: string, status: 'approved' | 'rejected', decision: PromotionDecision): Promise<PromotionDecisionResult> {
     if (decision.comments != null) checkText('comments', decision.comments, MAX_COMMENTS);
     if (decision.decidedBy != null) checkText('decided_by', decision.decidedBy);
     return this.db.tx(async (sql) => {

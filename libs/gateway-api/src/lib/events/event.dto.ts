@@ -9,6 +9,11 @@ export class PublishEventDto {
   @ApiPropertyOptional() workspace_name?: string;
   @ApiPropertyOptional({ format: 'date-time' }) occurred_at?: string;
   @ApiPropertyOptional({ example: 'registry' }) source?: string;
+  @ApiPropertyOptional({
+    example: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    description: 'W3C trace context to continue (else the request\'s own, from its traceparent header when tracing is on)',
+  })
+  traceparent?: string;
 }
 
 export class PublishedEventDto {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { validateEvent } from '@mockops/pipeline-core';
+import { traceparentOf } from '@mockops/telemetry';
 import { Principal } from '../auth/api-keys';
 import { ErrorDetail, GatewayError } from '../errors/gateway-error';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway.options';
@@ -51,6 +52,11 @@ export class EventsService {
     const result = validateEvent(raw, { fallbackId: randomUUID(), now: new Date() });
     if (!result.ok) {
       throw new GatewayError('VALIDATION_FAILED', `event is invalid: ${result.errors.join('; ')}`, result.errors.map(detailOf));
+    }
+    // The event's trace: the producer's own (`traceparent` in the envelope), else this request's.
+    if (!result.event.traceparent) {
+      const traceparent = traceparentOf();
+      if (traceparent) result.event.traceparent = traceparent;
     }
     const published = await this.options.publisher.publishEnvelope(result.event).catch((e: Error) => {
       // The same cap the matcher applies to entries on the stream (MOCKOPS_EVENT_MAX_BYTES).

@@ -60,6 +60,8 @@ export class ExecutionDto {
   @ApiProperty() event_type: string;
   @ApiProperty({ enum: EXECUTION_STATUSES }) status: string;
   @ApiProperty({ description: '1 for the first run; each re-run adds one' }) run_attempt: number;
+  @ApiProperty({ type: String, nullable: true, description: 'The OpenTelemetry trace of the event that started it (null when nothing was traced)' })
+  trace_id: string | null;
   @ApiProperty({ nullable: true, type: String }) error: string | null;
   @ApiProperty({ format: 'date-time' }) queued_at: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) started_at: string | null;

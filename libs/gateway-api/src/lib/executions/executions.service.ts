@@ -8,6 +8,7 @@ import { presentExecutionDetail } from '../presenters';
 import { EXECUTION_CHANGES } from '../run-view/run-view.tokens';
 import { canSeeExecution } from './execution-access';
 import type { ExecutionDetailDto } from './execution.dto';
+import { metrics } from '@mockops/telemetry';
 
 @Injectable()
 export class ExecutionsService {
@@ -25,6 +26,7 @@ export class ExecutionsService {
   async cancel(principal: Principal, id: string): Promise<ExecutionDetailDto> {
     await this.find(principal, id);
     const cancelled = await this.options.store.cancelExecution(id);
+    metrics.executionsFinished.inc({ status: 'cancelled' });
     this.logger.log(`execution ${id} cancelled`);
     this.changes?.notify({ execution_id: id, pipeline_id: cancelled.pipelineId, workspace_id: cancelled.workspaceId, status: cancelled.status });
     return presentExecutionDetail(cancelled);
