@@ -34,6 +34,11 @@ export interface MockopsConfig {
     schema: string;
     /** Apply pending migrations at boot; when false, pending migrations stop the boot. */
     autoMigrate: boolean;
+    /**
+     * Most connections this process opens (MOCKOPS_DB_POOL_SIZE). Unset: sized from what the process
+     * runs (one per step worker slot, plus the matcher's and the API's), see runtime's poolSizeFor.
+     */
+    poolSize?: number;
   };
   redis: {
     url: string;
@@ -162,6 +167,7 @@ export function loadConfig(env: Env = process.env, opts: { stdoutIsTTY?: boolean
       url: url('DATABASE_URL', ['postgres:', 'postgresql:']),
       schema: str('MOCKOPS_DB_SCHEMA', 'public')!,
       autoMigrate: bool('MOCKOPS_AUTO_MIGRATE', true),
+      poolSize: str('MOCKOPS_DB_POOL_SIZE') === undefined ? undefined : int('MOCKOPS_DB_POOL_SIZE', 10, 1, 1000),
     },
     redis: { url: url('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379')!, explicit: str('REDIS_URL') !== undefined },
     gateway: {

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -20,6 +22,13 @@ export interface EmbeddedPostgres {
 /** Room for a pool of 10 in each of a few processes on one machine. */
 const EMBEDDED_MAX_CONNECTIONS = 64;
 
+/**
+ * Postgres settings of the embedded server: a development database of a few MB does not need
+ * Postgres' 128 MB of shared buffers, which PGlite's WASM memory would hold for the process's life
+ * (measured: 272 → 175 MiB RSS for PGlite alone after a restart; docs/performance.md).
+ */
+const EMBEDDED_SETTINGS = ['shared_buffers=8MB', 'wal_buffers=1MB', 'work_mem=2MB', 'maintenance_work_mem=16MB'];
+
 // PGlite runs in a worker thread: its WASM Postgres executes queries synchronously, which would
 // otherwise stall the app's event loop, and it loads node built-ins with dynamic import(), which a
 // plain thread supports in every host (Jest's module sandbox does not).
@@ -28,7 +37,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 (async () => {
   const { PGlite } = require(workerData.pglite);
   const { PGLiteSocketServer } = require(workerData.socket);
-  const db = await PGlite.create({ dataDir: workerData.dataDir });
+  const db = await PGlite.create({ dataDir: workerData.dataDir, postgresqlconf: workerData.settings });
   const server = new PGLiteSocketServer({
     db, host: '127.0.0.1', port: workerData.port, maxConnections: workerData.maxConnections,
   });
@@ -59,24 +68,12 @@ const { parentPort, workerData } = require('node:worker_threads');
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const dataDir = resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: {
-      pglite: require.resolve('@electric-sql/pglite'),
-      socket: require.resolve('@electric-sql/pglite-socket'),
-      dataDir,
-      port: opts.port ?? 0,
-      maxConnections: opts.maxConnections ?? EMBEDDED_MAX_CONNECTIONS,
-    },
-  });
+  // initdb's memory would stay with the process that ran it: it runs in a short-lived process of its
+  // own before the server starts (measured: first start 877 → about 250 MiB; docs/performance.md).
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) await initDataDir(dataDir);
+  const { worker, ready } = startWorker({ dataDir, port: opts.port ?? 0, maxConnections: opts.maxConnections ?? EMBEDDED_MAX_CONNECTIONS, settings: EMBEDDED_SETTINGS });
   const exited = new Promise<void>((done) => worker.once('exit', () => done()));
-  const hostPort = await new Promise<string>((ready, fail) => {
-    worker.once('message', (m: { ready?: string; failed?: string }) =>
-      m.ready ? ready(m.ready) : fail(new Error(`embedded Postgres failed to start: ${m.failed}`)),
-    );
-    worker.once('error', (e) => fail(new Error(`embedded Postgres failed to start: ${e.message}`)));
-    worker.once('exit', (code) => fail(new Error(`embedded Postgres exited during start (code ${code})`)));
-  });
+  const hostPort = await ready;
   let stopping: Promise<void> | undefined;
   return {
     url: `postgres://postgres@${hostPort}/postgres`,
@@ -88,6 +85,34 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       return stopping;
     },
   };
+}
+
+function startWorker(data: Record<string, unknown>): { worker: Worker; ready: Promise<string> } {
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { pglite: require.resolve('@electric-sql/pglite'), socket: require.resolve('@electric-sql/pglite-socket'), ...data },
+  });
+  const ready = new Promise<string>((done, fail) => {
+    worker.once('message', (m: { ready?: string; failed?: string }) =>
+      m.ready ? done(m.ready) : fail(new Error(`embedded Postgres failed to start: ${m.failed}`)),
+    );
+    worker.once('error', (e) => fail(new Error(`embedded Postgres failed to start: ${e.message}`)));
+    worker.once('exit', (code) => fail(new Error(`embedded Postgres exited during start (code ${code})`)));
+  });
+  return { worker, ready };
+}
+
+/** Creates a database cluster in `dataDir` (PGlite's initdb) in a child process, which then exits. */
+async function initDataDir(dataDir: string): Promise<void> {
+  const script = `const { PGlite } = require(process.argv[1]); PGlite.create({ dataDir: process.argv[2] }).then((db) => db.close()).catch((e) => { console.error(e); process.exit(1); });`;
+  const child = spawn(process.execPath, ['-e', script, require.resolve('@electric-sql/pglite'), dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const code = await new Promise<number | null>((done, fail) => {
+    child.once('error', fail);
+    child.once('exit', done);
+  });
+  if (code !== 0) throw new Error(`embedded Postgres: creating the database in ${dataDir} failed (exit ${code}): ${stderr.trim()}`);
 }
 
 export interface ResolvedDatabase {

@@ -42,18 +42,64 @@ function asDataError(e: unknown): unknown {
   return e;
 }
 
-/** One statement on its own pooled connection, released afterwards. */
+/** The pg pool under TypeORM's Postgres driver: the hot paths talk to it directly (no query runner per statement). */
+interface PgPool {
+  query(text: string, params?: unknown[]): Promise<{ rows: Row[] }>;
+  connect(): Promise<{ query(text: string, params?: unknown[]): Promise<{ rows: Row[] }>; release(err?: Error | boolean): void }>;
+}
+
+function pgPool(ds: DataSource): PgPool | undefined {
+  const master = (ds.driver as unknown as { master?: PgPool }).master;
+  return master && typeof master.query === 'function' && typeof master.connect === 'function' ? master : undefined;
+}
+
+/** One statement on a pooled connection (one round trip; the pool's own checkout, no TypeORM query runner). */
 export async function runSql(ds: DataSource, text: string, params?: unknown[]): Promise<Row[]> {
-  const runner = ds.createQueryRunner();
+  const pool = pgPool(ds);
+  if (!pool) {
+    const runner = ds.createQueryRunner();
+    try {
+      return await query(runner)(text, params);
+    } finally {
+      await runner.release();
+    }
+  }
   try {
-    return await query(runner)(text, params);
-  } finally {
-    await runner.release();
+    return (await pool.query(text, params)).rows;
+  } catch (e) {
+    throw asDataError(e);
   }
 }
 
-/** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+/** Runs `fn` in one transaction on one pooled connection: committed when it resolves, rolled back when it throws. */
 export async function inTransaction<T>(ds: DataSource, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const pool = pgPool(ds);
+  if (!pool) return inTypeormTransaction(ds, fn);
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    try {
+      const result = await fn(async (text, params) => {
+        try {
+          return (await client.query(text, params)).rows;
+        } catch (e) {
+          throw asDataError(e);
+        }
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw e;
+    }
+  } finally {
+    // A connection whose rollback failed is not given back to the pool.
+    client.release(broken ?? false);
+  }
+}
+
+async function inTypeormTransaction<T>(ds: DataSource, fn: (sql: Sql) => Promise<T>): Promise<T> {
   const runner = ds.createQueryRunner();
   await runner.connect();
   await runner.startTransaction();

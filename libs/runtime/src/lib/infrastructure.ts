@@ -60,7 +60,7 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
       databaseUrl = db.url;
       embeddedDatabase = Boolean(db.embedded);
       if (db.embedded) closers.push(() => db.embedded!.stop());
-      dataSource = createDataSource({ url: db.url, schema: config.database.schema });
+      dataSource = createDataSource({ url: db.url, schema: config.database.schema, poolSize: config.database.poolSize });
       await dataSource.initialize();
       closers.push(() => dataSource!.destroy());
       if (config.database.autoMigrate) await runMigrations(dataSource);

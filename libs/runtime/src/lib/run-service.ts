@@ -3,6 +3,7 @@ import { Inject, Logger, Module, RequestMethod, type DynamicModule, type INestAp
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig, type MockopsConfig } from '@mockops/config';
+import { STEP_TYPES, isStepType } from '@mockops/pipeline-core';
 import { openInfrastructure, type Infrastructure, type InfrastructureOverrides } from './infrastructure';
 import { ensureRedis } from './redis';
 import { RuntimeModule } from './runtime.module';
@@ -129,6 +130,17 @@ export function serviceModule(spec: ServiceSpec, infra: Infrastructure, rootLogg
   return ServiceModule;
 }
 
+/**
+ * The Postgres pool a process needs: a step holds one connection at a time, so one per worker slot of
+ * the step types it runs, plus two for the matcher and four for the API (lease renewals and probes
+ * share them). Measured: a pool smaller than the worker slots makes each step wait for a connection.
+ */
+export function poolSizeFor(spec: Pick<ServiceSpec, 'handlers' | 'matcher' | 'gateway' | 'http'>, config: MockopsConfig): number {
+  const types = spec.handlers === 'all' ? STEP_TYPES : (spec.handlers ?? []).map((h) => (typeof h === 'string' ? h : typeof h === 'function' ? undefined : h.stepType));
+  const slots = types.reduce((n, t) => n + (t && isStepType(t) ? config.workers.concurrency[t] : 4), 0);
+  return Math.max(4, slots + (spec.matcher ? 2 : 0) + (spec.gateway || spec.http ? 4 : 0));
+}
+
 /** Boots one service (or all of them, in one-process mode) and wires graceful shutdown. */
 export async function startService(
   spec: ServiceSpec,
@@ -153,7 +165,8 @@ export async function startService(
   }
   let infra: Infrastructure;
   try {
-    infra = await openInfrastructure(config, opts.overrides);
+    const poolSize = config.database.poolSize ?? poolSizeFor(spec, config);
+    infra = await openInfrastructure({ ...config, database: { ...config.database, poolSize } }, opts.overrides);
   } catch (e) {
     await stopRedis?.();
     await metricsServer?.close();
