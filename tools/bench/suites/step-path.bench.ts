@@ -161,6 +161,8 @@ function productEnv(ctx: Ctx, tag: string, concurrency: number): Record<string, 
     MOCKOPS_DATA_DIR: `/tmp/mockops-bench-${ctx.id}-${tag}`,
     MOCKOPS_SECRETS_KEY: randomBytes(32).toString('base64'),
     MOCKOPS_RATE_LIMIT: 'off',
+    // Each app its own free metrics port (the separate-apps run starts six on one host).
+    MOCKOPS_METRICS_PORT: '0',
     // Everything else at its production default (leases, matcher block/claim times, batch size, pool).
     LOG_LEVEL: 'log',
     PGAPPNAME: `mockops-bench-${tag}`,
@@ -1207,7 +1209,7 @@ function tables(ctx: Ctx, phases: PhaseResult[], apps: AppsResult | undefined, p
     out.push({
       title: `Postgres statements per event under the one-step burst (c=${mid.concurrency}), client-side latency`,
       rows: stmts,
-      notes: [`mean ms: from the query call to its result in the app (queueing on the connection included); pool size 10 (TypeORM default), MOCKOPS_WORKER_CONCURRENCY=${mid.concurrency}`],
+      notes: [`mean ms: from the query call to its result in the app (queueing on the connection included); pool sized from the worker slots (runtime poolSizeFor), MOCKOPS_WORKER_CONCURRENCY=${mid.concurrency}`],
     });
   }
 

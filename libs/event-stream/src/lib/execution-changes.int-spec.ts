@@ -32,6 +32,33 @@ describe('ExecutionChangeNotifier (real Redis pub/sub)', () => {
     await unsubscribe();
   });
 
+  it('sends nothing for a while after a notice reached nobody, and again once someone listens', async () => {
+    const quiet = `${stream}:quiet`;
+    const sent: string[] = [];
+    let clock = 1_000;
+    const counting = { publish: (channel: string, message: string) => (sent.push(message), publisher.publish(channel, message)) };
+    const notifier = new ExecutionChangeNotifier(counting as never, quiet, 250, () => clock);
+    const change = (id: string): ExecutionChange => ({ execution_id: id, pipeline_id: 'p', workspace_id: null, status: 'running' });
+    const settle = () => new Promise((r) => setTimeout(r, 50));
+
+    notifier.notify(change('nobody-1'));
+    await settle();
+    notifier.notify(change('skipped-1'));
+    notifier.notify(change('skipped-2'));
+    expect(sent.map((m) => JSON.parse(m).execution_id)).toEqual(['nobody-1']);
+
+    const received: ExecutionChange[] = [];
+    const unsubscribe = await subscribeExecutionChanges(subscriber, quiet, (c) => received.push(c));
+    clock += 251;
+    notifier.notify(change('heard-1'));
+    await settle();
+    notifier.notify(change('heard-2'));
+    const deadline = Date.now() + 5000;
+    while (received.length < 2 && Date.now() < deadline) await settle();
+    expect(received.map((c) => c.execution_id)).toEqual(['heard-1', 'heard-2']);
+    await unsubscribe();
+  });
+
   it('never throws nor rejects when Redis is gone: a notice is only a hint', async () => {
     const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
     const unhandled: unknown[] = [];

@@ -41,21 +41,33 @@ export function executionChangesChannelOf(stream: string): string {
 
 /**
  * Publishes execution changes on Redis pub/sub, fire-and-forget: the notice is a hint for live
- * views, Postgres stays the truth, so a failed PUBLISH is ignored and never fails a step.
+ * views, Postgres stays the truth, so a failed PUBLISH is ignored and never fails a step. When a
+ * PUBLISH reaches nobody (no live view open), the next `quietMs` of notices are not sent at all:
+ * with nobody watching, a busy worker sends about four PUBLISHes a second instead of one per step,
+ * and a live view that opens hears of changes within `quietMs` (it reads the current state on open).
  */
 export class ExecutionChangeNotifier implements ExecutionChangeSink {
   private readonly channel: string;
+  private quietUntil = 0;
 
   constructor(
     private readonly redis: Pick<Redis, 'publish'>,
     stream = DEFAULT_EVENTS_STREAM,
+    private readonly quietMs = 250,
+    private readonly now: () => number = Date.now,
   ) {
     this.channel = executionChangesChannelOf(stream);
   }
 
   notify(change: ExecutionChange): void {
+    if (this.quietMs > 0 && this.now() < this.quietUntil) return;
     try {
-      this.redis.publish(this.channel, JSON.stringify(change)).catch(() => undefined);
+      this.redis
+        .publish(this.channel, JSON.stringify(change))
+        .then((receivers) => {
+          if (receivers === 0) this.quietUntil = this.now() + this.quietMs;
+        })
+        .catch(() => undefined);
     } catch {
       // A closed connection can throw synchronously; the notice is only a hint.
     }

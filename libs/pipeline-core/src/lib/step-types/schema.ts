@@ -23,7 +23,7 @@ import { validateSection, type SectionIssue } from '../validation/section';
 
 /**
  * One schema per step type, from which everything else is derived: the TypeScript config type, the
- * save-time validator (class-validator models with line/column through the parser), the check of
+ * save-time validator (decorated section models with line/column through the parser), the check of
  * the *rendered* config the worker runs before the handler (with the coercions a rendered template
  * needs: "5" → 5, "a, b" → [a, b]), the JSON Schema, the docs table and the credential fields.
  */
@@ -217,7 +217,7 @@ let nextFieldsId = 1;
 
 const requiredOf = (fields: Fields) => Object.entries(fields).filter(([, s]) => s.props.required).map(([k]) => k);
 
-/** A class-validator model for these fields (made once): `@Field(check, {required})` per field. */
+/** A section model for these fields (made once): `@Field(check, {required})` per field. */
 function modelOf(fields: Fields, required: readonly string[]): new () => object {
   if (!fieldsIds.has(fields)) fieldsIds.set(fields, nextFieldsId++);
   const key = `${fieldsIds.get(fields)}:${Object.keys(fields).join(',')}:${required.join(',')}`;

@@ -1,44 +1,53 @@
-import { ValidateBy, isEmail } from 'class-validator';
+import { isEmail } from 'class-validator';
 import { DIAGNOSTIC_CODES } from '../diagnostics';
 
 /**
  * Field checks for the decorated section classes. Each property carries exactly one `@Field` so that
- * "required", "wrong type" and "bad value" come out as one precise message (class-validator's own
- * decorators would report several constraints for one missing value).
+ * "required", "wrong type" and "bad value" come out as one precise message.
  */
 
 /** Returns null when the value is fine, else the error; `code` defaults to INVALID_VALUE. */
 export type Check = (value: unknown) => { code?: string; message: string } | null;
 
-const SEP = '\u0000';
+type Evaluate = (value: unknown) => { code?: string; message: string } | null;
 
-/** The message class-validator carries is `code \0 text`; the parser splits it back. */
-export function decodeMessage(raw: string): { code: string; message: string } {
-  const at = raw.indexOf(SEP);
-  return at < 0 ? { code: DIAGNOSTIC_CODES.invalidValue, message: raw } : { code: raw.slice(0, at), message: raw.slice(at + 1) };
-}
+/** Each section class's fields and their checks, by prototype (a class's own; see fieldChecksOf). */
+const FIELD_CHECKS = new WeakMap<object, Map<string, Evaluate>>();
+const resolvedChecks = new WeakMap<object, Map<string, Evaluate>>();
 
 /**
  * The one decorator of a section property. `null` counts as absent (an empty YAML value) so an
  * optional `description:` with nothing after it is not an error.
  */
 export function Field(check: Check, opts: { required?: boolean } = {}): PropertyDecorator {
-  const evaluate = (value: unknown) => {
+  const evaluate: Evaluate = (value) => {
     if (value === undefined || value === null) {
       return opts.required ? { code: DIAGNOSTIC_CODES.required, message: 'required' } : null;
     }
     return check(value);
   };
-  return ValidateBy({
-    name: 'field',
-    validator: {
-      validate: (value) => evaluate(value) === null,
-      defaultMessage: (args) => {
-        const r = evaluate(args?.value);
-        return `${r?.code ?? DIAGNOSTIC_CODES.invalidValue}${SEP}${r?.message ?? 'invalid value'}`;
-      },
-    },
-  });
+  return (target, key) => {
+    let own = FIELD_CHECKS.get(target);
+    if (!own) FIELD_CHECKS.set(target, (own = new Map()));
+    own.set(String(key), evaluate);
+  };
+}
+
+/**
+ * The fields of a section class with their checks, inherited ones first, in declaration order. The
+ * checks are plain functions (validation runs on every event and every rendered step config, so no
+ * reflection per call).
+ */
+export function fieldChecksOf(model: new () => object): Map<string, Evaluate> {
+  let checks = resolvedChecks.get(model);
+  if (!checks) {
+    const chain: object[] = [];
+    for (let proto = model.prototype as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) chain.unshift(proto);
+    checks = new Map();
+    for (const proto of chain) for (const [k, v] of FIELD_CHECKS.get(proto) ?? []) checks.set(k, v);
+    resolvedChecks.set(model, checks);
+  }
+  return checks;
 }
 
 export function isTemplate(value: unknown): value is string {

@@ -1,6 +1,5 @@
-import { getMetadataStorage, validateSync } from 'class-validator';
 import { DIAGNOSTIC_CODES, type PathSegment } from '../diagnostics';
-import { decodeMessage, describe, isPlainObject } from './checks';
+import { describe, fieldChecksOf, isPlainObject } from './checks';
 
 export interface SectionIssue {
   path: PathSegment[];
@@ -16,17 +15,9 @@ export interface SectionResult {
   issues: SectionIssue[];
 }
 
-const knownKeysCache = new Map<new () => object, string[]>();
-
 /** The properties a section class declares (its `@Field`s, inherited ones included). */
 export function knownKeys(model: new () => object): string[] {
-  let keys = knownKeysCache.get(model);
-  if (!keys) {
-    const metas = getMetadataStorage().getTargetValidationMetadatas(model, '', true, false);
-    keys = [...new Set(metas.map((m) => m.propertyName))];
-    knownKeysCache.set(model, keys);
-  }
-  return keys;
+  return [...fieldChecksOf(model).keys()];
 }
 
 /** Edit distance counting a swap of two neighbours as one edit (`nmae` → `name`). */
@@ -50,9 +41,8 @@ export function unknownKeyHint(key: string, allowed: string[]): string {
 }
 
 /**
- * Validates one mapping against a decorated section class with class-validator (whitelist: unknown
- * keys are errors). Nested sections are validated by the caller with their own class, so every
- * issue gets an exact path.
+ * Validates one mapping against a decorated section class (unknown keys are errors). Nested sections
+ * are validated by the caller with their own class, so every issue gets an exact path.
  */
 export function validateSection(model: new () => object, input: unknown, path: PathSegment[], noun = 'a mapping'): SectionResult {
   const issues: SectionIssue[] = [];
@@ -62,32 +52,21 @@ export function validateSection(model: new () => object, input: unknown, path: P
     issues.push({ path, code: DIAGNOSTIC_CODES.invalidValue, message: `must be ${noun}, not ${describe(input)}` });
     return { value, invalid: new Set(['*']), issues };
   }
-  const allowed = knownKeys(model);
-  const instance = new model() as Record<string, unknown>;
+  const checks = fieldChecksOf(model);
   for (const key of Object.keys(input)) {
-    // Checked here rather than by the whitelist: assigning `__proto__` would replace the prototype.
-    if (!allowed.includes(key)) {
-      issues.push({ path: [...path, key], code: DIAGNOSTIC_CODES.unknownKey, message: `unknown key "${key}"${unknownKeyHint(key, allowed)}` });
-      continue;
-    }
-    instance[key] = input[key];
-  }
-  const errors = validateSync(instance, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: false,
-    stopAtFirstError: true,
-    validationError: { target: false, value: false },
-  });
-  for (const err of errors) {
-    invalid.add(err.property);
-    for (const raw of Object.values(err.constraints ?? {})) {
-      const { code, message } = decodeMessage(raw);
-      issues.push({ path: [...path, err.property], code, message });
+    if (!checks.has(key)) {
+      issues.push({ path: [...path, key], code: DIAGNOSTIC_CODES.unknownKey, message: `unknown key "${key}"${unknownKeyHint(key, [...checks.keys()])}` });
     }
   }
-  for (const key of allowed) {
-    if (instance[key] !== undefined && instance[key] !== null) value[key] = instance[key];
+  for (const [key, evaluate] of checks) {
+    // Own entries only: `__proto__` or `constructor` in the input is an unknown key, never a field.
+    const entry = Object.prototype.hasOwnProperty.call(input, key) ? input[key] : undefined;
+    const problem = evaluate(entry);
+    if (problem) {
+      invalid.add(key);
+      issues.push({ path: [...path, key], code: problem.code ?? DIAGNOSTIC_CODES.invalidValue, message: problem.message });
+    }
+    if (entry !== undefined && entry !== null) value[key] = entry;
   }
   return { value, invalid, issues };
 }
