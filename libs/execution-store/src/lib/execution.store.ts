@@ -22,9 +22,9 @@ export class ExecutionStore {
 
   /**
    * Creates one execution per match (status queued) with all its step runs (pending), in one
-   * transaction and one multi-row INSERT per table. At most one execution exists per
-   * (pipeline, event workspace, event id): a duplicate, also within the batch, returns the existing
-   * execution with created=false. Results are in input order. `workspaceId` is the pipeline's owner.
+   * statement (one round trip, one transaction). At most one execution exists per (pipeline, event
+   * workspace, event id): a duplicate, also within the batch, returns the existing execution with
+   * created=false. Results are in input order. `workspaceId` is the pipeline's owner.
    */
   async createExecutions(matches: ExecutionMatch[]): Promise<CreatedExecution[]> {
     if (matches.length === 0) return [];
@@ -35,70 +35,85 @@ export class ExecutionStore {
       }
     }
     const { executions, stepRuns } = this.t;
-    return this.db.tx(async (sql) => {
-      const inserted = await sql(
-        `INSERT INTO ${executions} (pipeline_id, revision_id, workspace_id, event_workspace_id, event_id, event_type, event, traceparent, trace_id)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::json[], $8::text[], $9::text[])
+    // Step runs of match i, for the execution this statement creates for it (the first match of a key owns them).
+    const steps = { ord: [] as number[], index: [] as number[], name: [] as string[], type: [] as string[], max: [] as number[] };
+    matches.forEach((m, i) =>
+      m.steps.forEach((st, index) => {
+        steps.ord.push(i + 1);
+        steps.index.push(index);
+        steps.name.push(st.name);
+        steps.type.push(st.stepType);
+        steps.max.push(Math.max(1, Math.floor(st.maxAttempts || 1)));
+      }),
+    );
+    const rows = await this.db.sql(
+      `WITH m AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::json[], $8::text[], $9::text[]) WITH ORDINALITY
+           AS m(pipeline_id, revision_id, workspace_id, event_workspace_id, event_id, event_type, event, traceparent, trace_id, ord)
+       ), firsts AS (
+         SELECT DISTINCT ON (pipeline_id, event_workspace_id, event_id) * FROM m ORDER BY pipeline_id, event_workspace_id, event_id, ord
+       ), ins AS (
+         INSERT INTO ${executions} (pipeline_id, revision_id, workspace_id, event_workspace_id, event_id, event_type, event, traceparent, trace_id)
+         SELECT pipeline_id, revision_id, workspace_id, event_workspace_id, event_id, event_type, event, traceparent, trace_id FROM firsts ORDER BY ord
          ON CONFLICT (pipeline_id, event_workspace_id, event_id) DO NOTHING
-         RETURNING *`,
-        [
-          matches.map((m) => m.pipelineId),
-          matches.map((m) => m.revisionId),
-          matches.map((m) => m.workspaceId ?? null),
-          matches.map((m) => m.event.workspace_id ?? ''),
-          matches.map((m) => m.event.id),
-          matches.map((m) => m.event.type),
-          matches.map((m) => JSON.stringify(m.event)),
-          matches.map((m) => m.traceparent ?? null),
-          matches.map((m) => m.traceparent?.split('-')[1] ?? null),
-        ],
+         RETURNING *
+       ), steps AS (
+         INSERT INTO ${stepRuns} (execution_id, step_index, step_name, step_type, max_attempts)
+         SELECT i.id, s.step_index, s.step_name, s.step_type, s.max_attempts
+         FROM unnest($10::int[], $11::int[], $12::text[], $13::text[], $14::int[]) AS s(ord, step_index, step_name, step_type, max_attempts)
+         JOIN firsts f ON f.ord = s.ord
+         JOIN ins i ON i.pipeline_id = f.pipeline_id AND i.event_workspace_id = f.event_workspace_id AND i.event_id = f.event_id
+       )
+       SELECT true AS created_now, ins.* FROM ins
+       UNION ALL
+       SELECT false AS created_now, e.* FROM ${executions} e JOIN firsts f
+         ON e.pipeline_id = f.pipeline_id AND e.event_workspace_id = f.event_workspace_id AND e.event_id = f.event_id`,
+      [
+        matches.map((m) => m.pipelineId),
+        matches.map((m) => m.revisionId),
+        matches.map((m) => m.workspaceId ?? null),
+        matches.map((m) => m.event.workspace_id ?? ''),
+        matches.map((m) => m.event.id),
+        matches.map((m) => m.event.type),
+        matches.map((m) => JSON.stringify(m.event)),
+        matches.map((m) => m.traceparent ?? null),
+        matches.map((m) => m.traceparent?.split('-')[1] ?? null),
+        steps.ord,
+        steps.index,
+        steps.name,
+        steps.type,
+        steps.max,
+      ],
+    );
+    // Producer event ids are unique per workspace: the same id from two workspaces is two events.
+    const key = (pipelineId: string, eventWorkspace: string, eventId: string) => `${pipelineId}\u0000${eventWorkspace}\u0000${eventId}`;
+    const keyOf = (m: ExecutionMatch) => key(m.pipelineId, m.event.workspace_id ?? '', m.event.id);
+    // The statement's snapshot predates its own inserts, so the existing-row half only holds executions
+    // committed before it; a created row wins over any stale copy.
+    const byKey = new Map<string, Row>();
+    for (const row of rows) {
+      const k = key(row.pipeline_id, row.event_workspace_id, row.event_id);
+      if (row.created_now || !byKey.has(k)) byKey.set(k, row);
+    }
+    // A duplicate another matcher committed while this statement waited on it: read it now.
+    const missing = matches.filter((m) => !byKey.has(keyOf(m)));
+    if (missing.length) {
+      const late = await this.db.sql(
+        `SELECT false AS created_now, e.* FROM ${executions} e
+         JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(pipeline_id, event_workspace_id, event_id)
+           ON e.pipeline_id = k.pipeline_id AND e.event_workspace_id = k.event_workspace_id AND e.event_id = k.event_id`,
+        [missing.map((m) => m.pipelineId), missing.map((m) => m.event.workspace_id ?? ''), missing.map((m) => m.event.id)],
       );
-      // Producer event ids are unique per workspace: the same id from two workspaces is two events.
-      const key = (pipelineId: string, eventWorkspace: string, eventId: string) => `${pipelineId}\u0000${eventWorkspace}\u0000${eventId}`;
-      const keyOf = (m: ExecutionMatch) => key(m.pipelineId, m.event.workspace_id ?? '', m.event.id);
-      const byKey = new Map<string, Row>();
-      const createdIds = new Set<string>();
-      for (const row of inserted) {
-        byKey.set(key(row.pipeline_id, row.event_workspace_id, row.event_id), row);
-        createdIds.add(row.id);
-      }
-      const missing = matches.filter((m) => !byKey.has(keyOf(m)));
-      if (missing.length) {
-        const existing = await sql(
-          `SELECT e.* FROM ${executions} e
-           JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(pipeline_id, event_workspace_id, event_id)
-             ON e.pipeline_id = k.pipeline_id AND e.event_workspace_id = k.event_workspace_id AND e.event_id = k.event_id`,
-          [missing.map((m) => m.pipelineId), missing.map((m) => m.event.workspace_id ?? ''), missing.map((m) => m.event.id)],
-        );
-        for (const row of existing) byKey.set(key(row.pipeline_id, row.event_workspace_id, row.event_id), row);
-      }
-
-      // Step runs only for executions this call created; the first match of a key owns them.
-      const steps = { executionId: [] as string[], index: [] as number[], name: [] as string[], type: [] as string[], max: [] as number[] };
-      const results: CreatedExecution[] = [];
-      for (const m of matches) {
-        const row = byKey.get(keyOf(m));
-        if (!row) throw new StoreError('CONFLICT', `execution for event ${m.event.id} vanished while it was being created`);
-        const created = createdIds.delete(row.id);
-        if (created) {
-          m.steps.forEach((s, index) => {
-            steps.executionId.push(row.id);
-            steps.index.push(index);
-            steps.name.push(s.name);
-            steps.type.push(s.stepType);
-            steps.max.push(Math.max(1, Math.floor(s.maxAttempts || 1)));
-          });
-        }
-        results.push({ execution: toExecution(row), created });
-      }
-      if (steps.executionId.length) {
-        await sql(
-          `INSERT INTO ${stepRuns} (execution_id, step_index, step_name, step_type, max_attempts)
-           SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[])`,
-          [steps.executionId, steps.index, steps.name, steps.type, steps.max],
-        );
-      }
-      return results;
+      for (const row of late) byKey.set(key(row.pipeline_id, row.event_workspace_id, row.event_id), row);
+    }
+    const owned = new Set<string>();
+    return matches.map((m) => {
+      const row = byKey.get(keyOf(m));
+      if (!row) throw new StoreError('CONFLICT', `execution for event ${m.event.id} vanished while it was being created`);
+      // Only the first match of a key reports created=true.
+      const created = Boolean(row.created_now) && !owned.has(row.id);
+      owned.add(row.id);
+      return { execution: toExecution(row), created };
     });
   }
 
