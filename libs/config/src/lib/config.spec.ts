@@ -1,4 +1,4 @@
-import { isSharedWith } from '@mockops/pipeline-core';
+import { STEP_TYPES, isSharedWith, stepTypeDefinition } from '@mockops/pipeline-core';
 import { ConfigError, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT, loadConfig, operatorSecrets, parseMaxBody, parseRateLimit, parseSecretsKeys, parseSharedSecrets } from './config';
 
 describe('loadConfig', () => {
@@ -10,7 +10,12 @@ describe('loadConfig', () => {
     expect(c.events.stream).toBe('mockops:events');
     expect(c.queues.prefix).toBe('mockops');
     expect(c.matcher.startId).toBe('$');
-    expect(c.workers.concurrency).toEqual({ regenerate_sdk: 4, auto_promote: 4, notify: 4, create_pr: 4 });
+    // Each step type's default from the registry: 4, and 1 for the CPU-bound SDK generation.
+    expect(c.workers.concurrency).toEqual(Object.fromEntries(STEP_TYPES.map((t) => [t, stepTypeDefinition(t)!.defaultConcurrency])));
+    expect(c.workers.concurrency).toMatchObject({ regenerate_sdk: 1, notify: 4 });
+    // One number for all, then one per type.
+    const set = loadConfig({ MOCKOPS_WORKER_CONCURRENCY: '8', MOCKOPS_CONCURRENCY_NOTIFY: '16' }).workers.concurrency;
+    expect(set).toMatchObject({ regenerate_sdk: 8, notify: 16, create_pr: 8 });
   });
 
   it('lists every bad variable at once', () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EgressAllowList, EgressError } from '@mockops/egress';
-import { STEP_TYPES, type StepType } from '@mockops/pipeline-core';
+import { STEP_TYPES, stepTypeDefinition, type StepType } from '@mockops/pipeline-core';
 import { parseApiKeys, type ApiKeyEntry, ApiKeyFormatError } from './api-keys';
 import { loadTelemetryConfig, type TelemetryConfig } from './telemetry-config';
 
@@ -161,7 +161,8 @@ export function loadConfig(env: Env = process.env, opts: { stdoutIsTTY?: boolean
   };
 
   const dataDir = resolve(str('MOCKOPS_DATA_DIR', '.mockops')!);
-  const workerConcurrency = int('MOCKOPS_WORKER_CONCURRENCY', 4, 1, 256);
+  // One number for every step type, else each type's default from the registry.
+  const workerConcurrency = str('MOCKOPS_WORKER_CONCURRENCY') === undefined ? undefined : int('MOCKOPS_WORKER_CONCURRENCY', 4, 1, 256);
   const config: MockopsConfig = {
     database: {
       url: url('DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -193,7 +194,7 @@ export function loadConfig(env: Env = process.env, opts: { stdoutIsTTY?: boolean
     workers: {
       leaseMs: int('MOCKOPS_STEP_LEASE_MS', 30_000, 1_000, 3_600_000),
       concurrency: Object.fromEntries(
-        STEP_TYPES.map((type) => [type, int(`MOCKOPS_CONCURRENCY_${type.toUpperCase()}`, workerConcurrency, 1, 256)]),
+        STEP_TYPES.map((type) => [type, int(`MOCKOPS_CONCURRENCY_${type.toUpperCase()}`, workerConcurrency ?? stepTypeDefinition(type)!.defaultConcurrency, 1, 256)]),
       ) as Record<StepType, number>,
       shutdownGraceMs: int('MOCKOPS_SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),
     },

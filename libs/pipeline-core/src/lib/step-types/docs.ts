@@ -17,6 +17,7 @@ export function stepTypesMarkdown(): string {
     const policy = RETRY_POLICIES[d.spec.retryPolicy];
     out.push(`## \`${d.type}\``, '', d.spec.summary, '');
     out.push(`Retries by default: policy \`${d.spec.retryPolicy}\` (${policy.maxAttempts} attempts, ${policy.backoffType} backoff from ${policy.backoffMs} ms).`);
+    out.push(`Jobs at a time per worker process: ${d.defaultConcurrency} (\`MOCKOPS_CONCURRENCY_${d.type.toUpperCase()}\`).`);
     const bound = Object.entries(d.spec.boundCredentials ?? {});
     if (bound.length) out.push(`Operator credentials bound to this step type: ${bound.map(([name, field]) => `\`${name}\` → \`${field}\``).join(', ')}.`);
     out.push('', '| field | type | required | credential | meaning |', '|---|---|---|---|---|');

@@ -12,6 +12,9 @@ export const regenerateSdkStepType = defineStepType({
   type: 'regenerate_sdk',
   summary: 'Generates TypeScript, Python and Rust SDKs from a spec (file, URL or the event), stores them as an artifact and lists them as outputs.files.',
   retryPolicy: 'default',
+  // CPU-bound: one generation keeps a core busy (GitHub's description, three languages: about 2 s) and
+  // its thread may take MOCKOPS_SDK_MAX_HEAP_MB; two at once on a 2-core worker only slow both down.
+  concurrency: 1,
   fields: {
     languages: f
       .enumList(SDK_LANGUAGES, 'language', 'Which SDKs to generate.')

@@ -30,6 +30,9 @@ import { validateSection, type SectionIssue } from '../validation/section';
 
 export type JsonSchema = Record<string, unknown>;
 
+/** Jobs at a time per worker process of a step type that does not say (docs/performance.md). */
+export const DEFAULT_STEP_CONCURRENCY = 4;
+
 /** A value written as a Liquid template; its type is only known once rendered. */
 export type TemplateText = string;
 
@@ -246,6 +249,11 @@ export interface StepTypeSpec<N extends string, F extends Fields, V extends Reco
   type: N;
   summary: string;
   retryPolicy: RetryPolicyName;
+  /**
+   * Jobs of this type a worker process runs at once unless configured (MOCKOPS_WORKER_CONCURRENCY for
+   * every type, MOCKOPS_CONCURRENCY_<TYPE> for one). Default 4: steps that wait on the network.
+   */
+  concurrency?: number;
   fields: F;
   variants?: { key: keyof F & string; noun: string; of: V };
   /** The operator's well-known credentials this step type may use, each bound to one of its fields. */
@@ -267,6 +275,11 @@ export type StepConfigOf<F extends Fields, V extends Record<string, Fields>> = C
 export class StepTypeDefinition<N extends string = string, F extends Fields = Fields, V extends Record<string, Fields> = Record<string, Fields>> {
   declare readonly _config: StepConfigOf<F, V>;
   private readonly allFields: Fields;
+
+  /** Jobs at a time per worker process when not configured. */
+  get defaultConcurrency(): number {
+    return this.spec.concurrency ?? DEFAULT_STEP_CONCURRENCY;
+  }
 
   constructor(readonly spec: StepTypeSpec<N, F, V>) {
     this.allFields = { ...spec.fields };
