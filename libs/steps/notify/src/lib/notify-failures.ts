@@ -1,20 +1,13 @@
-import { EgressDeniedError, EgressError } from '@mockops/egress';
+import { EgressDeniedError, EgressError, parseRetryAfter } from '@mockops/egress';
 import { PermanentStepError, StepError, TransientStepError, scrubText as scrub } from '@mockops/worker-kit';
+
+// Defined once in egress (http_request reads Retry-After too).
+export { parseRetryAfter };
 
 /** A short, single-line excerpt of a response body for outputs and messages. */
 export function excerpt(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}
-
-/** Retry-After as milliseconds: delta-seconds or an HTTP date. Undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, now: Date = new Date()): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now.getTime());
 }
 
 /**
