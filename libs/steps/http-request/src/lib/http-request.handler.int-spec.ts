@@ -1,4 +1,4 @@
-import { EgressAllowList, verifyWebhookSignature } from '@mockops/egress';
+import { EgressAllowList, verifyWebhookSignature, type EgressResolver } from '@mockops/egress';
 import { buildStepRunContext, startHttpSink, type HttpSink } from '@mockops/testing';
 import { PermanentStepError, StepError, TransientStepError } from '@mockops/worker-kit';
 import type { HttpRequestConfig } from './http-request-config';
@@ -157,7 +157,7 @@ describe('http_request: the egress guard', () => {
 
   it('checks every redirect hop: an allowed host cannot bounce the call to a private one', async () => {
     // Only "public.test" (resolved to the peer) is allowed; the peer redirects to 127.0.0.1 by address.
-    const resolver = async (host: string) => (host === 'public.test' ? [{ address: '127.0.0.1', family: 4 }] : []);
+    const resolver: EgressResolver = async (host) => (host === 'public.test' ? [{ address: '127.0.0.1', family: 4 }] : []);
     const onlyName = createHttpRequestHandler({ egressAllow: EgressAllowList.parse('public.test'), resolver });
     peer.respondWith((req) => (req.pathname === '/start' ? { status: 307, headers: { location: `${peer.url}/admin` } } : 200));
     const err = await rejection(onlyName.run(ctxFor({ url: `http://public.test:${peer.port}/start` })));

@@ -88,7 +88,7 @@ export function createHttpRequestHandler(deps: HttpRequestDeps = {}): StepHandle
       }
       const outputs: HttpRequestOutputs = {
         status: res.status,
-        headers: Object.fromEntries(config.responseHeaders.flatMap((name) => (res.headers.has(name) ? [[name, res.headers.get(name)!]] : []))),
+        headers: selectedHeaders(res.headers, config.responseHeaders),
         body: text.length > bodyChars ? text.slice(0, bodyChars) : text,
         body_truncated: text.length > bodyChars,
       };
@@ -118,6 +118,15 @@ function requestHeaders(config: ValidHttpRequestConfig, ctx: StepRunContext<unkn
     headers[SIGNATURE_HEADER] = signWebhookBody(config.body?.text ?? '', config.signingSecret);
   }
   return headers;
+}
+
+function selectedHeaders(headers: Headers, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = headers.get(name);
+    if (value !== null) out[name] = value;
+  }
+  return out;
 }
 
 function isJson(contentType: string | null): boolean {
