@@ -87,7 +87,7 @@ describe('http_request against a real HTTP server', () => {
     expect([limited.code, limited.retryable, limited.retryAfterMs]).toEqual(['HTTP_RATE_LIMITED', true, 7000]);
     const rejected = await rejection(handler.run(ctxFor({ url: peer.url })));
     expect(rejected).toBeInstanceOf(PermanentStepError);
-    expect([rejected.code, rejected.message]).toEqual(['HTTP_REJECTED', `GET ${peer.url} answered 404, not an expected status: no such item`]);
+    expect([rejected.code, rejected.message]).toEqual(['HTTP_REJECTED', `GET ${peer.url} answered 404: no such item`]);
     const expected = await handler.run(ctxFor({ url: peer.url, expect_status: ['2xx', 404] }));
     expect(expected.outputs).toMatchObject({ status: 404, body: 'gone' });
   });

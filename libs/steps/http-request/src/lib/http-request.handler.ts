@@ -1,17 +1,15 @@
-import {
-  EgressAllowList,
-  EgressDeniedError,
-  EgressError,
-  SIGNATURE_HEADER,
-  TIMESTAMP_HEADER,
-  egressFetch,
-  maskUrl,
-  parseRetryAfter,
-  signWebhookBody,
-  type EgressResolver,
-} from '@mockops/egress';
+import { EgressAllowList, SIGNATURE_HEADER, TIMESTAMP_HEADER, egressFetch, maskUrl, signWebhookBody, type EgressResolver } from '@mockops/egress';
 import { statusExpected } from '@mockops/pipeline-core';
-import { PermanentStepError, StepError, TransientStepError, scrubText, type StepHandler, type StepResult, type StepRunContext } from '@mockops/worker-kit';
+import {
+  egressStepError,
+  excerpt,
+  httpStatusFailure,
+  scrubText,
+  type HttpFailureCodes,
+  type StepHandler,
+  type StepResult,
+  type StepRunContext,
+} from '@mockops/worker-kit';
 import { normalizeHttpRequestConfig, type HttpRequestConfig, type ValidHttpRequestConfig } from './http-request-config';
 
 /** What the http_request step needs, given by whoever builds it (the runtime, from the config's sections). */
@@ -38,6 +36,18 @@ export interface HttpRequestOutputs extends Record<string, unknown> {
   /** The body parsed, when the response says it is JSON and it parses. */
   json?: unknown;
 }
+
+/** Error codes of the step's failures (the mapping is worker-kit's, shared with notify). */
+export const HTTP_REQUEST_FAILURE_CODES: HttpFailureCodes = {
+  rateLimited: 'HTTP_RATE_LIMITED',
+  unavailable: 'HTTP_UNAVAILABLE',
+  redirect: 'HTTP_REDIRECT',
+  rejected: 'HTTP_REJECTED',
+  timeout: 'HTTP_TIMEOUT',
+  network: 'HTTP_NETWORK',
+  config: 'HTTP_CONFIG_INVALID',
+  tooLarge: 'HTTP_RESPONSE_TOO_LARGE',
+};
 
 // Set by the step; the config's headers cannot replace them (the receiver relies on them).
 const RESERVED = new Set(['content-length', 'host', 'transfer-encoding', 'connection', SIGNATURE_HEADER.toLowerCase(), TIMESTAMP_HEADER.toLowerCase()]);
@@ -79,12 +89,14 @@ export function createHttpRequestHandler(deps: HttpRequestDeps = {}): StepHandle
         });
         raw = Buffer.from(await res.arrayBuffer());
       } catch (e) {
-        throw egressFailure(what, e, secrets);
+        throw egressStepError(what, e, secrets, HTTP_REQUEST_FAILURE_CODES);
       }
       const text = raw.toString('utf8');
       ctx.log(`http_request: ${what} answered ${res.status} (${raw.length} bytes)`);
       if (!statusExpected(res.status, config.expectStatus)) {
-        throw statusFailure(what, res.status, scrubText(excerpt(text, 500), secrets), res.headers.get('retry-after'), now());
+        // 5xx, 408 and 429 (after its Retry-After) are retried; any other status is final.
+        const answer = { status: res.status, body: scrubText(excerpt(text, 500), secrets), retryAfter: res.headers.get('retry-after') };
+        throw httpStatusFailure(what, answer, HTTP_REQUEST_FAILURE_CODES, 'follow_redirects is false: follow it, or add it to expect_status', now());
       }
       const outputs: HttpRequestOutputs = {
         status: res.status,
@@ -132,46 +144,4 @@ function selectedHeaders(headers: Headers, names: readonly string[]): Record<str
 function isJson(contentType: string | null): boolean {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   return type === 'application/json' || type.endsWith('+json');
-}
-
-function excerpt(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}
-
-/** A status outside expect_status: 5xx, 408 and 429 (after Retry-After) are retried, any other is final. */
-function statusFailure(what: string, status: number, body: string, retryAfter: string | null, now: Date): StepError {
-  const detail = body ? `: ${body}` : '';
-  if (status === 429) {
-    const retryAfterMs = parseRetryAfter(retryAfter, now);
-    const when = retryAfterMs !== undefined ? ` (retry after ${Math.ceil(retryAfterMs / 1000)} s)` : '';
-    return new TransientStepError(`${what} answered 429 Too Many Requests${when}${detail}`, 'HTTP_RATE_LIMITED', retryAfterMs);
-  }
-  if (status >= 500 || status === 408) return new TransientStepError(`${what} answered ${status}${detail}`, 'HTTP_UNAVAILABLE');
-  if (status >= 300 && status < 400) {
-    return new PermanentStepError(`${what} answered ${status} (redirect, not followed: follow_redirects is false); add it to expect_status or follow it`, 'HTTP_REDIRECT');
-  }
-  return new PermanentStepError(`${what} answered ${status}, not an expected status${detail}`, 'HTTP_REJECTED');
-}
-
-/** An egress failure as a step error: denied, too large and bad URLs are final; timeouts and network errors retried. */
-function egressFailure(what: string, e: unknown, secrets: readonly string[]): Error {
-  if (e instanceof StepError) return e;
-  if (e instanceof EgressDeniedError) return new PermanentStepError(scrubText(e.message, secrets), 'EGRESS_DENIED');
-  const message = scrubText(`${what}: ${(e as Error)?.message ?? String(e)}`, secrets);
-  if (e instanceof EgressError) {
-    switch (e.code) {
-      case 'EGRESS_TOO_LARGE':
-        return new PermanentStepError(`${message} (max_response_bytes)`, 'HTTP_RESPONSE_TOO_LARGE');
-      case 'EGRESS_TIMEOUT':
-        return new TransientStepError(message, 'HTTP_TIMEOUT');
-      case 'EGRESS_CONFIG':
-      case 'EGRESS_INVALID_URL':
-      case 'EGRESS_REDIRECT':
-        return new PermanentStepError(message, 'HTTP_CONFIG_INVALID');
-      default:
-        return new TransientStepError(message, 'HTTP_NETWORK');
-    }
-  }
-  return new TransientStepError(message, 'HTTP_NETWORK');
 }
