@@ -82,7 +82,7 @@ const STEP_COLUMNS = [
   { header: 'STATUS', value: (s: ApiStepRun) => s.status },
   { header: 'ATTEMPTS', value: (s: ApiStepRun) => `${s.attempts}/${s.max_attempts}`, right: true },
   { header: 'DURATION', value: (s: ApiStepRun) => formatDuration(s.duration_ms), right: true },
-  { header: 'ERROR', value: (s: ApiStepRun) => s.error },
+  { header: 'ERROR', value: (s: ApiStepRun) => s.error ?? (s.status === 'skipped' && s.skip_reason ? `skipped: ${s.skip_reason.message}` : null) },
 ];
 
 export function renderExecution(e: ApiExecution): string {
@@ -125,7 +125,7 @@ function stepChanges(previous: Map<string, string>, e: ApiExecution): string[] {
     previous.set(s.name, key);
     if (s.status === 'pending' && s.attempts === 0) continue;
     const attempt = s.attempts > 1 || s.status === 'running' ? ` (attempt ${s.attempts}/${s.max_attempts})` : '';
-    const extra = s.status === 'failed' && s.error ? `: ${s.error}` : s.duration_ms != null && s.status === 'succeeded' ? ` in ${formatDuration(s.duration_ms)}` : '';
+    const extra = s.status === 'failed' && s.error ? `: ${s.error}` : s.status === 'skipped' && s.skip_reason ? ` (${s.skip_reason.message})` : s.duration_ms != null && s.status === 'succeeded' ? ` in ${formatDuration(s.duration_ms)}` : '';
     lines.push(`${s.name}: ${s.status}${attempt}${extra}`);
   }
   return lines;
