@@ -6,6 +6,7 @@ import { formatDuration, json, renderFields, renderTable } from '../lib/output';
 import type { ApiDiagnostic, ApiExecution, ApiPage, ApiPipeline, ApiRevision, ApiStepRun } from '../lib/resources';
 import { TERMINAL_STATUSES } from '../lib/resources';
 import { validateFile } from './validate.command';
+import { testPipelineFile } from './pipeline-test.command';
 
 type OutputFormat = 'table' | 'json';
 
@@ -348,6 +349,16 @@ export function pipelinesCommand(ctx: CliContext): Command {
     .argument('<file>')
     .addOption(outputOption())
     .action((file: string, opts: { output: OutputFormat }) => validateFile(ctx, file, opts.output));
+
+  cmd
+    .command('test')
+    .description('dry run, offline: would this event start the pipeline (which filter fails), and what would each step do (exit 0: it matches, 1: it does not, 2: invalid input)')
+    .argument('<file>', 'pipeline file (YAML or JSON)')
+    .requiredOption('--event <file>', 'the event envelope as JSON: {"type", "payload", "workspace_id"?, "id"?, ...}')
+    .option('--workspace <id>', "the pipeline's owner workspace (default: a global pipeline)")
+    .option('--pipeline-id <id>', 'the saved pipeline id, for {{pipeline.id}} in templates and keys')
+    .addOption(outputOption())
+    .action((file: string, opts: { event: string; workspace?: string; pipelineId?: string; output: OutputFormat }) => testPipelineFile(ctx, file, opts));
 
   return cmd;
 }
