@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import {
   PipelineIndex,
-  firstSteps,
   resolveStepRuntime,
   type EventEnvelope,
+  type ExecutionStatus,
   type IndexedPipeline,
   type LogSink,
 } from '@mockops/pipeline-core';
@@ -25,6 +25,8 @@ import { BatchTrace } from '@mockops/telemetry';
 export interface MatcherDispatch {
   dispatchMany(list: { executionId: string; document: IndexedPipeline['document']; stepNames: string[]; runAttempt?: number; traceparent?: string | null }[]): Promise<void>;
   advance(executionId: string): Promise<unknown>;
+  /** The steps to enqueue for a new execution, or null when it must be advanced (its plan skips steps). */
+  startingSteps(document: IndexedPipeline['document'], execution: { event: EventEnvelope; workspaceId: string | null; status: ExecutionStatus }): string[] | null;
 }
 
 /** The part of the execution store the matcher uses. */
@@ -249,14 +251,19 @@ export class TriggerMatcher {
     const results = matches.length ? await store.createExecutions(matches) : [];
     // New executions: their first steps, all enqueued together. Existing ones (a redelivered event):
     // re-planned from Postgres so only what is still pending is enqueued again.
+    // A new execution whose plan skips steps from the start (an `if:` false on the event) is advanced
+    // instead, which records the skips with their reasons.
+    const toAdvance = results.filter((r) => !r.created).map((r) => r.execution.id);
     const fresh = results.flatMap((r, i) => {
       if (!r.created) return [];
       const doc = pipelinesOfMatch[i].document;
-      return [{ executionId: r.execution.id, document: doc, stepNames: firstSteps(doc.definition), traceparent: matches[i].traceparent }];
+      const stepNames = advancer.startingSteps(doc, { event: matches[i].event, workspaceId: matches[i].workspaceId, status: 'queued' });
+      if (stepNames === null) toAdvance.push(r.execution.id);
+      return stepNames === null ? [] : [{ executionId: r.execution.id, document: doc, stepNames, traceparent: matches[i].traceparent }];
     });
     await advancer.dispatchMany(fresh);
     results.forEach((r, i) => r.created && this.opts.changes?.notify(changeOf({ ...r.execution, workspaceId: matches[i].workspaceId }, 'queued')));
-    await Promise.all(results.filter((r) => !r.created).map((r) => advancer.advance(r.execution.id)));
-    return { dead, matched, created: fresh.length };
+    await Promise.all(toAdvance.map((id) => advancer.advance(id)));
+    return { dead, matched, created: results.filter((r) => r.created).length };
   }
 }
