@@ -66,6 +66,9 @@ export function toExecution(r: Row): ExecutionRecord {
     queuedAt: isoAt(r.queued_at),
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
+    concurrencyKey: r.concurrency_key ?? null,
+    concurrencyGroup: r.concurrency_group ?? null,
+    concurrencyAdmitted: r.concurrency_admitted ?? null,
   };
 }
 

@@ -59,6 +59,12 @@ export interface ExecutionRecord {
   queuedAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** Its concurrency group's scoped key (null: no group); the runtime gates its start on it. */
+  concurrencyKey?: string | null;
+  /** The group as rendered from the event. */
+  concurrencyGroup?: string | null;
+  /** The run attempt the group let start (equal to runAttempt once it holds the group). */
+  concurrencyAdmitted?: number | null;
 }
 
 export interface StepRunRecord {

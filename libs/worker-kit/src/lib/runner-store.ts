@@ -17,6 +17,9 @@ export interface RunnerExecution {
   traceparent?: string | null;
   queuedAt: Date | string;
   startedAt: Date | string | null;
+  /** Its concurrency group's key (null: none); it starts only once the group admitted its current run attempt. */
+  concurrencyKey?: string | null;
+  concurrencyAdmitted?: number | null;
 }
 
 export interface RunnerStepRun {
