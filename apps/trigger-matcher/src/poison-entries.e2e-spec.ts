@@ -48,6 +48,7 @@ describe('TriggerMatcher with entries that keep failing (real Redis and Postgres
     const stream = `${env.config.events.stream}:poison`;
     for (const id of ['ok-1', 'poison-1', 'ok-2']) await publish(stream, id);
     const store: MatcherStore = {
+      ...infra.store,
       loadEnabledPipelines: () => infra.store.loadEnabledPipelines(),
       getIndexedPipeline: (id) => infra.store.getIndexedPipeline(id),
       createExecutions: (matches) =>
@@ -77,6 +78,7 @@ describe('TriggerMatcher with entries that keep failing (real Redis and Postgres
     for (const id of ['o-1', 'o-2']) await publish(stream, id);
     let down = true;
     const store: MatcherStore = {
+      ...infra.store,
       loadEnabledPipelines: () => infra.store.loadEnabledPipelines(),
       getIndexedPipeline: (id) => (down ? Promise.reject(new Error('connection refused')) : infra.store.getIndexedPipeline(id)),
       createExecutions: (matches) => (down ? Promise.reject(new Error('connection refused')) : infra.store.createExecutions(matches)),

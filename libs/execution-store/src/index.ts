@@ -7,6 +7,8 @@ export * from './lib/pipeline.store';
 export * from './lib/execution.store';
 export * from './lib/step-run.store';
 export * from './lib/stats.store';
+export * from './lib/concurrency.store';
+export * from './lib/debounce.store';
 export * from './lib/store';
 export * from './lib/artifact.store';
 export * from './lib/promotions';

@@ -7,6 +7,7 @@ export * from './lib/runner-store';
 export * from './lib/revision-cache';
 export * from './lib/dispatcher';
 export * from './lib/execution-advancer';
+export * from './lib/concurrency-groups';
 export * from './lib/step-runner';
 export * from './lib/bull-adapter';
 export * from './lib/secrets';

@@ -66,6 +66,9 @@ export function toExecution(r: Row): ExecutionRecord {
     queuedAt: isoAt(r.queued_at),
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
+    concurrencyKey: r.concurrency_key ?? null,
+    concurrencyGroup: r.concurrency_group ?? null,
+    concurrencyAdmitted: r.concurrency_admitted ?? null,
   };
 }
 
@@ -83,6 +86,7 @@ export function toStepRun(r: Row): StepRunRecord {
     outputs: r.outputs,
     progress: r.progress ?? null,
     logs: r.logs ?? [],
+    skipReason: r.skip_reason ?? null,
     error: r.error,
     errorCode: r.error_code,
     leaseOwner: r.lease_owner,

@@ -46,6 +46,7 @@ describe('store migrations (real Postgres, own schema)', () => {
     expect(rows.map((r) => r.table_name)).toEqual([
         MIGRATIONS_TABLE,
         'artifacts',
+        'debounce_bursts',
         'entity_versions',
         'executions',
         'pipeline_revisions',

@@ -10,13 +10,13 @@ const SOURCE_FORMATS: readonly SourceFormat[] = ['yaml', 'json'];
 
 /** Pipelines and their revisions: create, revise, enable, soft-delete, list, and what the matcher indexes. */
 export class PipelineStore {
-  private readonly t: { pipelines: string; revisions: string };
+  private readonly t: { pipelines: string; revisions: string; executions: string; stepRuns: string };
 
   private readonly db: SqlRunner;
 
   constructor(ds: DataSource) {
     this.db = new SqlRunner(ds);
-    this.t = tableNames(ds, { pipelines: 'pipelines', revisions: 'pipeline_revisions' });
+    this.t = tableNames(ds, { pipelines: 'pipelines', revisions: 'pipeline_revisions', executions: 'executions', stepRuns: 'step_runs' });
   }
 
   /** Creates a pipeline and its revision 1 in one transaction. A live pipeline of that name in the same workspace: CONFLICT. */
@@ -106,13 +106,28 @@ export class PipelineStore {
     return pipeline;
   }
 
-  /** Soft delete: the pipeline stops matching and frees its name; its executions and revisions stay readable. */
+  /**
+   * Soft delete: the pipeline stops matching and frees its name; its executions and revisions stay
+   * readable. In the same statement, its executions still waiting in a concurrency group are
+   * cancelled (running ones finish); a waiting one never held its group, so no group is released.
+   */
   async deletePipeline(id: string): Promise<void> {
-    const rows = await this.db.sql(
-      `UPDATE ${this.t.pipelines} SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
+    const { pipelines, executions, stepRuns } = this.t;
+    const [row] = await this.db.sql(
+      `WITH p AS (
+         UPDATE ${pipelines} SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id
+       ), w AS (
+         UPDATE ${executions} SET status = 'cancelled', error = 'the pipeline was deleted while this execution waited in its concurrency group', finished_at = now()
+         WHERE pipeline_id = (SELECT id FROM p) AND status = 'queued' AND concurrency_key IS NOT NULL
+           AND concurrency_admitted IS DISTINCT FROM run_attempt
+         RETURNING id
+       ), s AS (
+         UPDATE ${stepRuns} SET status = 'cancelled', finished_at = now() WHERE execution_id IN (SELECT id FROM w) AND status = 'pending' RETURNING id
+       )
+       SELECT (SELECT count(*) FROM p)::int AS deleted, (SELECT count(*) FROM s)::int AS steps`,
       [idOrNull(id)],
     );
-    if (!rows[0]) throw notFound('pipeline', id);
+    if (!row?.deleted) throw notFound('pipeline', id);
   }
 
   /** All revisions of a live pipeline, oldest first. */

@@ -59,6 +59,12 @@ export interface ExecutionRecord {
   queuedAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** Its concurrency group's scoped key (null: no group); the runtime gates its start on it. */
+  concurrencyKey?: string | null;
+  /** The group as rendered from the event. */
+  concurrencyGroup?: string | null;
+  /** The run attempt the group let start (equal to runAttempt once it holds the group). */
+  concurrencyAdmitted?: number | null;
 }
 
 export interface StepRunRecord {
@@ -76,6 +82,8 @@ export interface StepRunRecord {
   /** What the step recorded as done across its attempts (StepRunContext.saveProgress); null before any. */
   progress: Record<string, unknown> | null;
   logs: StepLogEntry[];
+  /** Why the step was skipped (pipeline-core's SkipReason: `code`, `message`, ...); null unless skipped. */
+  skipReason: { code: string; message: string; [k: string]: unknown } | null;
   error: string | null;
   errorCode: string | null;
   leaseOwner: string | null;

@@ -1,9 +1,14 @@
 import type { Redis } from 'ioredis';
 import {
   PipelineIndex,
-  firstSteps,
+  concurrencyGroupKey,
+  debounceConfig,
+  debounceKey,
+  eventOrderFromStreamId,
   resolveStepRuntime,
+  type DebounceConfig,
   type EventEnvelope,
+  type ExecutionStatus,
   type IndexedPipeline,
   type LogSink,
 } from '@mockops/pipeline-core';
@@ -25,6 +30,10 @@ import { BatchTrace } from '@mockops/telemetry';
 export interface MatcherDispatch {
   dispatchMany(list: { executionId: string; document: IndexedPipeline['document']; stepNames: string[]; runAttempt?: number; traceparent?: string | null }[]): Promise<void>;
   advance(executionId: string): Promise<unknown>;
+  /** The steps to enqueue for a new execution, or null when it must be advanced (its plan skips steps). */
+  startingSteps(document: IndexedPipeline['document'], execution: { event: EventEnvelope; workspaceId: string | null; status: ExecutionStatus }): string[] | null;
+  /** A new execution of a pipeline with `concurrency:` joins its group, which starts or queues it. */
+  admit(executionId: string, document: IndexedPipeline['document'], group: { key: string; name: string; order: number[] }): Promise<unknown>;
 }
 
 /** The part of the execution store the matcher uses. */
@@ -41,6 +50,13 @@ export interface MatcherStore {
       steps: { name: string; stepType: string; maxAttempts: number }[];
     }[],
   ): Promise<{ execution: { id: string; pipelineId: string; revisionId: string }; created: boolean }[]>;
+  /** Fails a new execution that cannot start (its concurrency group could not be rendered). */
+  failUnstartedExecution(executionId: string, error: string): Promise<boolean>;
+  /** Debounce bursts (docs/language.md): an event joins its key's burst; due bursts are claimed, started, marked fired. */
+  addToBurst(arrival: { key: string; pipelineId: string; triggerIndex: number; event: EventEnvelope; order: number[]; config: DebounceConfig }): Promise<unknown>;
+  claimDueBursts(leaseMs: number, limit?: number): Promise<{ id: string; pipelineId: string; event: EventEnvelope; order: number[]; count: number }[]>;
+  markBurstFired(id: string, executionId: string | null): Promise<boolean>;
+  pruneFiredBursts(olderThanMs: number): Promise<number>;
 }
 
 /** Told what each batch did (metrics); optional. */
@@ -70,7 +86,23 @@ export interface TriggerMatcherOptions {
   /** Told about the executions each batch creates (live views); optional, fire-and-forget. */
   changes?: ExecutionChangeSink;
   observer?: MatcherObserver;
+  /** How often due debounce bursts are looked for (ms); default 250. */
+  debouncePollMs?: number;
 }
+
+type Match = Parameters<MatcherStore['createExecutions']>[0][number];
+
+/** What a matched event starts: the pipeline, the execution row to create, and the event's stream position. */
+interface Start {
+  pipeline: IndexedPipeline;
+  match: Match;
+  order: number[];
+}
+
+/** A claimed debounce burst is someone else's again after this long (its matcher died before marking it fired). */
+const BURST_CLAIM_MS = 30_000;
+/** Fired bursts are kept this long, so a redelivered event of theirs is recognised and not debounced again. */
+const FIRED_BURST_RETENTION_MS = 24 * 3600 * 1000;
 
 /** A lookup that finds nothing: proves Postgres answers. */
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
@@ -92,6 +124,9 @@ export class TriggerMatcher {
   /** Every pipeline change up to this number is in the index; `appliedAbove` holds later ones applied out of order. */
   private applied = 0;
   private readonly appliedAbove = new Set<number>();
+  private debounceTimer?: NodeJS.Timeout;
+  private debouncing?: Promise<void>;
+  private lastPrune = 0;
 
   constructor(private readonly opts: TriggerMatcherOptions) {
     this.consumer = new StreamConsumer({
@@ -122,12 +157,15 @@ export class TriggerMatcher {
       this.changes = this.changes.then(() => this.reload()).catch((e) => this.opts.logger.error(`reload failed: ${e}`));
     }, this.opts.reloadMs);
     await this.consumer.start();
+    this.debounceTimer = setInterval(() => void this.fireDueBursts(), this.opts.debouncePollMs ?? 250);
     this.opts.logger.log(`consuming ${stream} as ${this.opts.group ?? MATCHER_GROUP}/${this.consumer.consumer}; ${this.index.size} enabled pipelines`);
   }
 
   /** Stops reading; the batch in hand is finished (and acked) before this resolves. */
   async stop(): Promise<void> {
     clearInterval(this.reloadTimer);
+    clearInterval(this.debounceTimer);
+    await this.debouncing;
     await this.consumer.stop();
     await this.changes.catch(() => undefined);
     await this.unsubscribe?.().catch(() => undefined);
@@ -206,14 +244,13 @@ export class TriggerMatcher {
     }
   }
 
-  /** Matches a batch: dead letters for malformed entries, one transaction of executions, then enqueue. */
+  /** Matches a batch: dead letters for malformed entries, one transaction of executions, then enqueue; debounced events join their bursts. */
   private async handleBatch(entries: StreamEntry[], trace: BatchTrace): Promise<{ dead: DeadLetter[]; matched: number; created: number }> {
-    const { store, advancer } = this.opts;
     await this.catchUp();
     const now = new Date();
     const dead: DeadLetter[] = [];
-    const matches: Parameters<MatcherStore['createExecutions']>[0] = [];
-    const pipelinesOfMatch: IndexedPipeline[] = [];
+    const starts: Start[] = [];
+    const debounced: Parameters<MatcherStore['addToBurst']>[0][] = [];
     let matched = 0;
 
     for (const entry of entries) {
@@ -223,40 +260,126 @@ export class TriggerMatcher {
         dead.push(parsed.dead);
         continue;
       }
-      const found = this.index.match(parsed.event);
+      const found = this.index.matchTriggers(parsed.event);
       if (found.length === 0) continue;
       matched++;
+      const order = eventOrderFromStreamId(entry.id) ?? [Date.parse(parsed.event.occurred_at) || now.getTime(), 0];
       const executionTrace = trace.event(parsed.event);
-      for (const pipeline of found) {
-        pipelinesOfMatch.push(pipeline);
-        matches.push({
-          traceparent: executionTrace(pipeline),
-          pipelineId: pipeline.id,
-          revisionId: pipeline.revisionId,
-          // An execution belongs to its pipeline's owner (global pipelines: none), never to the event.
-          workspaceId: pipeline.workspaceId ?? null,
-          event: parsed.event,
-          steps: pipeline.document.definition.steps.map((s) => ({
-            name: s.name,
-            stepType: s.step_type,
-            maxAttempts: resolveStepRuntime(s).maxAttempts,
-          })),
-        });
+      for (const { pipeline, triggerIndex } of found) {
+        const debounce = pipeline.document.definition.triggers[triggerIndex]?.debounce;
+        if (debounce) {
+          const key = debounceKey(debounce, triggerIndex, { event: parsed.event, ownerWorkspaceId: pipeline.workspaceId, pipeline });
+          if (key.ok) {
+            debounced.push({ key: key.key, pipelineId: pipeline.id, triggerIndex, event: parsed.event, order, config: debounceConfig(debounce) });
+            continue;
+          }
+          // No event is lost: one whose key cannot be rendered starts its execution at once.
+          this.opts.logger.warn(`pipeline ${pipeline.id}: event ${parsed.event.id} is not debounced: ${key.error}`);
+        }
+        starts.push({ pipeline, order, match: this.matchOf(pipeline, parsed.event, executionTrace(pipeline)) });
       }
     }
 
+    const created = (await this.startExecutions(starts)).filter((r) => r.created).length;
+    // Bursts are recorded before the batch is acked: a crash replays the events, and a replayed
+    // event (not newer than its burst's last) changes nothing.
+    for (const arrival of debounced) await this.opts.store.addToBurst(arrival);
+    return { dead, matched, created };
+  }
+
+  private matchOf(pipeline: IndexedPipeline, event: EventEnvelope, traceparent: string | null | undefined): Match {
+    return {
+      traceparent,
+      pipelineId: pipeline.id,
+      revisionId: pipeline.revisionId,
+      // An execution belongs to its pipeline's owner (global pipelines: none), never to the event.
+      workspaceId: pipeline.workspaceId ?? null,
+      event,
+      steps: pipeline.document.definition.steps.map((s) => ({
+        name: s.name,
+        stepType: s.step_type,
+        maxAttempts: resolveStepRuntime(s).maxAttempts,
+      })),
+    };
+  }
+
+  /**
+   * Creates the executions (one statement), then starts them: new ones get their first steps
+   * enqueued together, or join their concurrency group; existing ones (a redelivered event) are
+   * re-planned from Postgres so only what is still pending is enqueued again.
+   */
+  private async startExecutions(starts: Start[]): Promise<{ execution: { id: string }; created: boolean }[]> {
+    const { store, advancer } = this.opts;
+    if (starts.length === 0) return [];
     // Postgres before Redis: the executions exist before any job that names them.
-    const results = matches.length ? await store.createExecutions(matches) : [];
-    // New executions: their first steps, all enqueued together. Existing ones (a redelivered event):
-    // re-planned from Postgres so only what is still pending is enqueued again.
-    const fresh = results.flatMap((r, i) => {
-      if (!r.created) return [];
-      const doc = pipelinesOfMatch[i].document;
-      return [{ executionId: r.execution.id, document: doc, stepNames: firstSteps(doc.definition), traceparent: matches[i].traceparent }];
+    const results = await store.createExecutions(starts.map((s) => s.match));
+    const fresh: Parameters<MatcherDispatch['dispatchMany']>[0] = [];
+    const later: (() => Promise<unknown>)[] = [];
+    results.forEach((r, i) => {
+      const { pipeline, match, order } = starts[i];
+      const doc = pipeline.document;
+      if (r.created) this.opts.changes?.notify(changeOf({ ...r.execution, workspaceId: match.workspaceId }, 'queued'));
+      const concurrency = doc.definition.concurrency;
+      if (concurrency) {
+        const group = concurrencyGroupKey(concurrency, { event: match.event, ownerWorkspaceId: pipeline.workspaceId, pipeline });
+        if (!group.ok) {
+          if (r.created) later.push(() => store.failUnstartedExecution(r.execution.id, group.error));
+          else later.push(() => advancer.advance(r.execution.id));
+          return;
+        }
+        // In stream order, one at a time: a group's queue follows the events.
+        later.push(() => advancer.admit(r.execution.id, doc, { key: group.key, name: group.group, order }));
+      } else if (r.created) {
+        // A new execution whose plan skips steps from the start (an `if:` false on the event) is
+        // advanced instead, which records the skips with their reasons.
+        const stepNames = advancer.startingSteps(doc, { event: match.event, workspaceId: match.workspaceId, status: 'queued' });
+        if (stepNames === null) later.push(() => advancer.advance(r.execution.id));
+        else fresh.push({ executionId: r.execution.id, document: doc, stepNames, traceparent: match.traceparent });
+      } else {
+        later.push(() => advancer.advance(r.execution.id));
+      }
     });
     await advancer.dispatchMany(fresh);
-    results.forEach((r, i) => r.created && this.opts.changes?.notify(changeOf({ ...r.execution, workspaceId: matches[i].workspaceId }, 'queued')));
-    await Promise.all(results.filter((r) => !r.created).map((r) => advancer.advance(r.execution.id)));
-    return { dead, matched, created: fresh.length };
+    for (const run of later) await run();
+    return results;
+  }
+
+  /**
+   * Starts the debounce bursts whose quiet period is over (any replica: the claim is a
+   * compare-and-set), each as one execution with the burst's last event, then marks them fired. A
+   * burst of a pipeline disabled or deleted meanwhile is dropped.
+   */
+  private fireDueBursts(): Promise<void> {
+    this.debouncing ??= this.fireDueBurstsOnce()
+      .catch((e) => this.opts.logger.error(`firing debounce bursts: ${(e as Error).message}`))
+      .finally(() => (this.debouncing = undefined));
+    return this.debouncing;
+  }
+
+  private async fireDueBurstsOnce(): Promise<void> {
+    const { store } = this.opts;
+    if (Date.now() - this.lastPrune > 600_000) {
+      this.lastPrune = Date.now();
+      await store.pruneFiredBursts(FIRED_BURST_RETENTION_MS);
+    }
+    const due = await store.claimDueBursts(BURST_CLAIM_MS);
+    if (due.length === 0) return;
+    await this.catchUp();
+    const starts: Start[] = [];
+    const burstOf: string[] = [];
+    for (const burst of due) {
+      const pipeline = this.index.get(burst.pipelineId);
+      if (!pipeline) {
+        this.opts.logger.warn(`debounce burst of pipeline ${burst.pipelineId} dropped (${burst.count} events): the pipeline is disabled or deleted`);
+        await store.markBurstFired(burst.id, null);
+        continue;
+      }
+      starts.push({ pipeline, order: burst.order, match: this.matchOf(pipeline, burst.event, undefined) });
+      burstOf.push(burst.id);
+    }
+    if (starts.length === 0) return;
+    // Created (or found, after a crash: unique per pipeline and event), started as a matched event is.
+    const results = await this.startExecutions(starts);
+    for (let i = 0; i < burstOf.length; i++) await store.markBurstFired(burstOf[i], results[i].execution.id);
   }
 }

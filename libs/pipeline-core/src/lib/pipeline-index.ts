@@ -16,6 +16,8 @@ interface Entry {
   pipeline: IndexedPipeline;
   /** One filter list per trigger of this bucket's event type: any trigger matching is a match. */
   triggers: CompiledFilter[][];
+  /** Each of those triggers' index in the definition's `triggers`. */
+  triggerIndexes: number[];
 }
 
 interface Bucket {
@@ -54,18 +56,21 @@ export class PipelineIndex {
     if (definition.enabled === false) return;
     const ws = pipeline.workspaceId ?? GLOBAL;
     const byType = new Map<string, CompiledFilter[][]>();
-    for (const trigger of definition.triggers) {
+    const indexesByType = new Map<string, number[]>();
+    definition.triggers.forEach((trigger, index) => {
       const list = byType.get(trigger.event) ?? [];
       list.push(compileFilters(trigger.filters));
       byType.set(trigger.event, list);
-    }
+      indexesByType.set(trigger.event, [...(indexesByType.get(trigger.event) ?? []), index]);
+    });
     const keys: [string, string][] = [];
     for (const [type, triggers] of byType) {
+      const triggerIndexes = indexesByType.get(type) ?? [];
       let perWs = this.buckets.get(type);
       if (!perWs) this.buckets.set(type, (perWs = new Map()));
       let bucket = perWs.get(ws);
       if (!bucket) perWs.set(ws, (bucket = { entries: new Map(), list: null }));
-      bucket.entries.set(pipeline.id, { pipeline, triggers });
+      bucket.entries.set(pipeline.id, { pipeline, triggers, triggerIndexes });
       bucket.list = null;
       keys.push([type, ws]);
     }
@@ -95,23 +100,31 @@ export class PipelineIndex {
 
   /** The pipelines an event starts, each at most once however many of its triggers match. */
   match(event: EventEnvelope): IndexedPipeline[] {
+    return this.matchTriggers(event).map((m) => m.pipeline);
+  }
+
+  /**
+   * As match(), with the first trigger (in document order) that matched: its `debounce:` decides
+   * whether the event starts an execution now or joins a burst.
+   */
+  matchTriggers(event: EventEnvelope): { pipeline: IndexedPipeline; triggerIndex: number }[] {
     const perWs = this.buckets.get(event.type);
     if (!perWs) return [];
-    const out: IndexedPipeline[] = [];
+    const out: { pipeline: IndexedPipeline; triggerIndex: number }[] = [];
     this.collect(perWs.get(GLOBAL), event, out);
     const ws = eventWorkspaceId(event);
     if (ws !== undefined) this.collect(perWs.get(ws), event, out);
     return out;
   }
 
-  private collect(bucket: Bucket | undefined, event: EventEnvelope, out: IndexedPipeline[]): void {
+  private collect(bucket: Bucket | undefined, event: EventEnvelope, out: { pipeline: IndexedPipeline; triggerIndex: number }[]): void {
     if (!bucket) return;
     const list = (bucket.list ??= [...bucket.entries.values()]);
     for (let i = 0; i < list.length; i++) {
       const entry = list[i];
       for (let t = 0; t < entry.triggers.length; t++) {
         if (matchFilters(entry.triggers[t], event)) {
-          out.push(entry.pipeline);
+          out.push({ pipeline: entry.pipeline, triggerIndex: entry.triggerIndexes[t] });
           break;
         }
       }

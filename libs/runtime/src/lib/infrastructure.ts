@@ -5,7 +5,7 @@ import { EventPublisher, ExecutionChangeNotifier, PipelineChangeNotifier } from 
 import { SecretCipher, SecretStore, createDataSource, pendingMigrations, resolveDatabase, runMigrations, openStore, type Store } from '@mockops/execution-store';
 import { Queue } from 'bullmq';
 import { STEP_TYPES } from '@mockops/pipeline-core';
-import { ExecutionAdvancer, RevisionCache, SecretResolver, StepDispatcher, queueNameFor, type StepJobData } from '@mockops/worker-kit';
+import { ConcurrencyGroups, ExecutionAdvancer, RevisionCache, SecretResolver, StepDispatcher, queueNameFor, type StepJobData } from '@mockops/worker-kit';
 import { connectRedis } from './redis';
 import { Logger } from '@nestjs/common';
 import { StepTelemetry } from '@mockops/telemetry';
@@ -35,6 +35,8 @@ export interface Infrastructure {
   dispatcher: StepDispatcher;
   /** Moves executions forward (used by workers, the matcher, and the API for re-runs and approvals). */
   advancer: ExecutionAdvancer;
+  /** Concurrency groups (attached to the advancer); workers and matchers sweep them for what a crash left behind. */
+  concurrency: ConcurrencyGroups;
   /** Metrics, trace spans and log fields of the step path (worker-kit's StepObserver and ExecutionObserver). */
   stepTelemetry: StepTelemetry;
   /** The database URL in use (the embedded one when DATABASE_URL is unset). */
@@ -90,6 +92,9 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
     });
     const changes = new ExecutionChangeNotifier(redis, config.events.stream);
     const stepTelemetry = new StepTelemetry(new Logger('StepRunner'));
+    const advancer = new ExecutionAdvancer(store, revisions, dispatcher, changes, stepTelemetry);
+    const concurrency = new ConcurrencyGroups({ store, logger: new Logger('ConcurrencyGroups'), stalledAfterMs: Math.max(5000, config.workers.leaseMs) });
+    advancer.useConcurrency(concurrency);
     const infra: Infrastructure = {
       config,
       redis,
@@ -98,7 +103,8 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
       queues,
       revisions,
       dispatcher,
-      advancer: new ExecutionAdvancer(store, revisions, dispatcher, changes, stepTelemetry),
+      advancer,
+      concurrency,
       stepTelemetry,
       publisher: new EventPublisher(redis, { stream: config.events.stream, maxLen: config.events.maxLen, maxEventBytes: config.events.maxBytes }),
       notifier: new PipelineChangeNotifier(redis, config.events.stream),

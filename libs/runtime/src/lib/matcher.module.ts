@@ -6,7 +6,8 @@ import { TriggerMatcher } from '@mockops/matcher';
 import { matcherMetrics } from '@mockops/telemetry';
 import type { ExecutionAdvancer } from '@mockops/worker-kit';
 import type { Store } from '@mockops/execution-store';
-import { EXECUTION_ADVANCER, EXECUTION_STORE, MOCKOPS_CONFIG, REDIS } from './tokens';
+import type { Infrastructure } from './infrastructure';
+import { EXECUTION_ADVANCER, EXECUTION_STORE, INFRASTRUCTURE, MOCKOPS_CONFIG, REDIS } from './tokens';
 
 @Injectable()
 export class MatcherService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -18,6 +19,7 @@ export class MatcherService implements OnApplicationBootstrap, OnApplicationShut
     @Inject(REDIS) redis: Redis,
     @Inject(EXECUTION_STORE) store: Store,
     @Inject(EXECUTION_ADVANCER) advancer: ExecutionAdvancer,
+    @Inject(INFRASTRUCTURE) private readonly infra: Infrastructure,
   ) {
     this.matcher = new TriggerMatcher({
       redis,
@@ -36,12 +38,15 @@ export class MatcherService implements OnApplicationBootstrap, OnApplicationShut
     });
   }
 
-  onApplicationBootstrap(): Promise<void> {
-    return this.matcher.start();
+  async onApplicationBootstrap(): Promise<void> {
+    await this.matcher.start();
+    // Groups a crash left without a running execution get their next one started (also done by workers).
+    this.infra.concurrency.startSweeping();
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.matcher.stop();
+  async onApplicationShutdown(): Promise<void> {
+    await this.infra.concurrency.stopSweeping();
+    await this.matcher.stop();
   }
 }
 

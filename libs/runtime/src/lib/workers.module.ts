@@ -17,7 +17,7 @@ import {
 } from '@mockops/worker-kit';
 import type { Infrastructure } from './infrastructure';
 import { ALL_STEP_HANDLERS } from './step-handlers';
-import { EXECUTION_ADVANCER, MOCKOPS_CONFIG, REVISION_CACHE, STEP_RUNNER } from './tokens';
+import { EXECUTION_ADVANCER, INFRASTRUCTURE, MOCKOPS_CONFIG, REVISION_CACHE, STEP_RUNNER } from './tokens';
 
 /** A step type (its handler from ALL_STEP_HANDLERS), a handler, or a factory for one that needs the infrastructure. */
 export type HandlerProvider = StepType | StepHandler<any> | ((infra: Infrastructure) => StepHandler<any>);
@@ -60,13 +60,18 @@ class RunnerShutdown implements OnApplicationShutdown {
 const STEP_RECONCILER = Symbol('STEP_RECONCILER');
 
 class ReconcilerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(STEP_RECONCILER) private readonly reconciler: StepReconciler) {}
+  constructor(
+    @Inject(STEP_RECONCILER) private readonly reconciler: StepReconciler,
+    @Inject(INFRASTRUCTURE) private readonly infra: Infrastructure,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.reconciler.start();
+    this.infra.concurrency.startSweeping();
   }
 
-  onApplicationShutdown(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
+    await this.infra.concurrency.stopSweeping();
     return this.reconciler.stop();
   }
 }

@@ -17,6 +17,9 @@ export interface RunnerExecution {
   traceparent?: string | null;
   queuedAt: Date | string;
   startedAt: Date | string | null;
+  /** Its concurrency group's key (null: none); it starts only once the group admitted its current run attempt. */
+  concurrencyKey?: string | null;
+  concurrencyAdmitted?: number | null;
 }
 
 export interface RunnerStepRun {
@@ -46,6 +49,10 @@ export interface StepLogLine {
  */
 export interface StepAdvance {
   skip: string[];
+  /** Why each skipped step is skipped (pipeline-core's SkipReason), stored with it. */
+  skipReasons?: Record<string, unknown>;
+  /** Pending steps to fail without running (their `if:` could not be evaluated): step name -> error. */
+  fail?: Record<string, string>;
   finish?: { status: ExecutionStatus; error: string | null };
 }
 
@@ -79,6 +86,7 @@ export interface RunnerStore {
     owner: string,
     park: { outputs: Record<string, unknown>; renderedConfig: unknown; logs: StepLogLine[]; waitingFor: string },
   ): Promise<boolean>;
-  skipStepRuns(executionId: string, stepNames: string[]): Promise<void>;
+  /** Skips (with reasons) and fails (undecidable conditions) pending step runs; compare-and-set on pending. */
+  applyStepDecisions(executionId: string, decisions: Omit<StepAdvance, 'finish'>): Promise<void>;
   finishExecution(executionId: string, status: ExecutionStatus, error?: string | null): Promise<boolean>;
 }

@@ -8,6 +8,7 @@ import { PipelineRevisionEntity } from './pipeline-revision.entity';
 @Index('ix_executions_pipeline_queued', { synchronize: false })
 @Index('ix_executions_queued', { synchronize: false })
 @Index('ix_executions_status', ['status'])
+@Index('ix_executions_concurrency_active', { synchronize: false })
 @Check('ck_executions_status', `"status" IN ('queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled')`)
 export class ExecutionEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_executions' })
@@ -68,4 +69,27 @@ export class ExecutionEntity {
 
   @Column('timestamptz', { name: 'finished_at', nullable: true })
   finishedAt: Date | null;
+
+  /** Its concurrency group, scoped to the pipeline's owner (pipeline-core concurrencyGroupKey); null: none. */
+  @Column('text', { name: 'concurrency_key', nullable: true })
+  concurrencyKey: string | null;
+
+  /** The group as rendered from the event (what users see). */
+  @Column('text', { name: 'concurrency_group', nullable: true })
+  concurrencyGroup: string | null;
+
+  /** Its place in the group's queue: the event's stream position `[ms, seq]` (a re-run's: when it was re-run). */
+  @Column('bigint', { name: 'concurrency_order', array: true, nullable: true })
+  concurrencyOrder: string[] | null;
+
+  /** The run attempt for which it joined the group's queue (the admission decision was taken). */
+  @Column('integer', { name: 'concurrency_joined', nullable: true })
+  concurrencyJoined: number | null;
+
+  /** The run attempt for which the group let it start; it holds the group while that attempt is active. */
+  @Column('integer', { name: 'concurrency_admitted', nullable: true })
+  concurrencyAdmitted: number | null;
+
+  @Column('timestamptz', { name: 'concurrency_admitted_at', nullable: true })
+  concurrencyAdmittedAt: Date | null;
 }

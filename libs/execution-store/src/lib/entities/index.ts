@@ -1,4 +1,5 @@
 import { ArtifactEntity } from './artifact.entity';
+import { DebounceBurstEntity } from './debounce-burst.entity';
 import { ExecutionEntity } from './execution.entity';
 import { PipelineRevisionEntity } from './pipeline-revision.entity';
 import { PipelineEntity } from './pipeline.entity';
@@ -6,6 +7,6 @@ import { StepRunEntity } from './step-run.entity';
 import { PROMOTION_ENTITIES } from './promotion-entities';
 import { WorkspaceSecretEntity } from './workspace-secret.entity';
 
-export { ArtifactEntity, ExecutionEntity, PipelineEntity, PipelineRevisionEntity, StepRunEntity, WorkspaceSecretEntity };
-export const STORE_ENTITIES = [PipelineEntity, PipelineRevisionEntity, ExecutionEntity, StepRunEntity, ArtifactEntity, WorkspaceSecretEntity, ...PROMOTION_ENTITIES];
+export { ArtifactEntity, DebounceBurstEntity, ExecutionEntity, PipelineEntity, PipelineRevisionEntity, StepRunEntity, WorkspaceSecretEntity };
+export const STORE_ENTITIES = [PipelineEntity, PipelineRevisionEntity, ExecutionEntity, StepRunEntity, ArtifactEntity, WorkspaceSecretEntity, DebounceBurstEntity, ...PROMOTION_ENTITIES];
 export * from './promotion-entities';

@@ -29,6 +29,8 @@ export class ExecutionsService {
     metrics.executionsFinished.inc({ status: 'cancelled' });
     this.logger.log(`execution ${id} cancelled`);
     this.changes?.notify({ execution_id: id, pipeline_id: cancelled.pipelineId, workspace_id: cancelled.workspaceId, status: cancelled.status });
+    // An ended execution releases its concurrency group: the next waiting one starts.
+    await this.options.advancer?.advance(id).catch((e: Error) => this.logger.warn(`execution ${id}: releasing its concurrency group: ${e.message}`));
     return presentExecutionDetail(cancelled);
   }
 
