@@ -80,7 +80,7 @@ const EXECUTION_COLUMNS = [
 const STEP_COLUMNS = [
   { header: 'STEP', value: (s: ApiStepRun) => s.name },
   { header: 'TYPE', value: (s: ApiStepRun) => s.step_type },
-  { header: 'STATUS', value: (s: ApiStepRun) => s.status },
+  { header: 'STATUS', value: (s: ApiStepRun) => (s.reused_from_attempt ? `${s.status} (kept from run ${s.reused_from_attempt})` : s.status) },
   { header: 'ATTEMPTS', value: (s: ApiStepRun) => `${s.attempts}/${s.max_attempts}`, right: true },
   { header: 'DURATION', value: (s: ApiStepRun) => formatDuration(s.duration_ms), right: true },
   { header: 'ERROR', value: (s: ApiStepRun) => s.error ?? (s.status === 'skipped' && s.skip_reason ? `skipped: ${s.skip_reason.message}` : null) },
@@ -91,6 +91,7 @@ export function renderExecution(e: ApiExecution): string {
     ['Execution', e.id],
     ['Pipeline', e.pipeline_id],
     ['Status', e.status],
+    ...(e.run_attempt && e.run_attempt > 1 ? ([['Run attempt', e.run_attempt]] as [string, unknown][]) : []),
     ['Event', `${e.event_type} (${e.event_id})`],
     ['Workspace', e.workspace_id],
     ['Queued', e.queued_at],
@@ -336,11 +337,13 @@ export function pipelinesCommand(ctx: CliContext): Command {
     .command('rerun')
     .description('run a finished execution again (same revision and event, a new run attempt)')
     .argument('<execution-id>')
+    .option('--from-failed', 'keep the steps that succeeded (and their outputs); run only the failed, skipped and cancelled ones again')
     .addOption(outputOption())
-    .action(async (executionId: string, opts: { output: OutputFormat }) => {
-      const e = await ctx.client().request<ApiExecution & { run_attempt: number }>('POST', `executions/${pathId(executionId)}/rerun`);
+    .action(async (executionId: string, opts: { fromFailed?: boolean; output: OutputFormat }) => {
+      const e = await ctx.client().request<ApiExecution>('POST', `executions/${pathId(executionId)}/rerun`, { query: { from: opts.fromFailed ? 'failed' : undefined } });
       if (opts.output === 'json') return ctx.io.out(json(e));
-      ctx.io.out(`Execution ${e.id} ${e.status} (run attempt ${e.run_attempt})\n`);
+      ctx.io.out(`Execution ${e.id} ${e.status} (run attempt ${e.run_attempt ?? '?'})\n`);
+      for (const r of e.lineage?.reused ?? []) ctx.io.out(`  ${r.step}: kept from run attempt ${r.from_attempt}\n`);
     });
 
   cmd

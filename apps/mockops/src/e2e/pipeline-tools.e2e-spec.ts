@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { startService, type RunningService } from '@mockops/runtime';
-import { createTestEnv, startHttpSink, TEST_REDIS_URL, type HttpSink, type TestEnv } from '@mockops/testing';
+import { MatcherService, startService, type RunningService } from '@mockops/runtime';
+import { createTestEnv, eventually, startHttpSink, TEST_REDIS_URL, type HttpSink, type TestEnv } from '@mockops/testing';
 
 // The tools around runs (dry run, re-run from the failure, backtest, replay) on the real runtime,
 // through the REST API, as two workspaces' keys: neither may see or use the other's pipelines,
@@ -12,6 +14,52 @@ const OTHER = 'other-key-tools-e2e-0003';
 const WS = 'ws-tools';
 const OTHER_WS = 'ws-rival';
 const HOOK_SECRET_VALUE = 'whsec_TOOLS_secret_value_9931';
+
+const ROOT = resolve(__dirname, '../../../..');
+const BIN = join(ROOT, 'apps/cli/bin/mockforge.js');
+
+/** Runs `mockforge` as a user would (its own process), against the running gateway. */
+function mockforge(url: string, key: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, MOCKFORGE_API_URL: url, MOCKFORGE_API_KEY: key } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+function flakyPipeline(sink: string): string {
+  return `name: flaky-deploy
+definition:
+  triggers:
+    - event: drift.threshold_exceeded
+      filters:
+        workspace_id: ${WS}
+        endpoint: /flaky
+  steps:
+    - name: announce
+      step_type: notify
+      config:
+        type: webhook
+        webhook_url: "${sink}/announce"
+        message: "deploying {{event.endpoint}}"
+    - name: deploy
+      step_type: notify
+      config:
+        type: webhook
+        webhook_url: "${sink}/deploy"
+        message: "deploy after announce answered {{steps.announce.outputs.status}}"
+    - name: verify
+      step_type: notify
+      config:
+        type: webhook
+        webhook_url: "${sink}/verify"
+        message: "verify {{event.endpoint}}"
+`;
+}
 
 function hookPipeline(name: string, sink: string, workspace = WS): string {
   return `name: ${name}
@@ -58,8 +106,11 @@ describe('pipeline tools on the real runtime', () => {
     return { status: res.status, body: text ? JSON.parse(text) : null, text };
   };
 
+  /** /deploy fails (400, permanent) while this is true. */
+  let deployBroken = true;
+
   beforeAll(async () => {
-    sink = await startHttpSink();
+    sink = await startHttpSink({ respond: (req) => (req.pathname === '/deploy' && deployBroken ? { status: 400, body: 'deploy target refused' } : 200) });
     env = await createTestEnv({ MOCKOPS_API_KEYS: `${ADMIN}:admin,${TEAM}:ws=${WS},${OTHER}:ws=${OTHER_WS}` });
     service = await startService({ name: 'tools-e2e', matcher: true, handlers: ['notify'], gateway: true }, { config: env.config });
     redis = new Redis(TEST_REDIS_URL);
@@ -138,6 +189,69 @@ describe('pipeline tools on the real runtime', () => {
       expect(badEvent.body.message).toMatch(/event is invalid: payload\.drift_count/);
       const badPipeline = await api('POST', 'pipelines/test', { pipeline: 'name: x\ndefinition:\n  triggers: []\n  steps: []\n', event: driftEvent('/pets', 1) });
       expect(badPipeline.status).toBe(400);
+    });
+  });
+
+  describe('re-run from the failed step', () => {
+    jest.setTimeout(120_000);
+
+    const detail = async (id: string, key = TEAM) => (await api('GET', `executions/${id}`, undefined, key)).body;
+    const finished = (id: string, attempt: number) =>
+      eventually(async () => {
+        const e = await detail(id);
+        return e.run_attempt === attempt && ['succeeded', 'failed', 'cancelled'].includes(e.status) ? e : undefined;
+      }, `execution ${id} attempt ${attempt} to finish`, 30_000);
+
+    it('keeps the steps that succeeded with their outputs, runs the rest, and shows the lineage (API and CLI)', async () => {
+      const created = await api('POST', 'pipelines', flakyPipeline(sink.url));
+      expect(created.status).toBe(201);
+      await eventually(async () => service.app.get(MatcherService).matcher.index.size === 1, 'the pipeline to be indexed');
+      sink.reset();
+      await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify(driftEvent('/flaky', 3, WS, 'flaky-1')));
+      const first = await eventually(async () => (await service.infra.store.listExecutions({ pipelineId: created.body.id })).items[0], 'the execution');
+      const failed = await finished(first.id, 1);
+      expect(failed.status).toBe('failed');
+      expect(failed.steps.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([
+        ['announce', 'succeeded'],
+        ['deploy', 'failed'],
+        ['verify', 'skipped'],
+      ]);
+      const announcedOutputs = failed.steps[0].outputs;
+
+      // Another workspace cannot re-run it, nor learn that it exists.
+      expect((await api('POST', `executions/${first.id}/rerun?from=failed`, undefined, OTHER)).status).toBe(404);
+      expect((await api('POST', `executions/${first.id}/rerun?from=everything`)).status).toBe(400);
+
+      deployBroken = false;
+      const cli = await mockforge(service.url!, TEAM, ['pipelines', 'rerun', first.id, '--from-failed']);
+      expect(cli.stderr).toBe('');
+      expect(cli.code).toBe(0);
+      expect(cli.stdout).toMatch(new RegExp(`^Execution ${first.id} (queued|running|succeeded) \\(run attempt 2\\)\n  announce: kept from run attempt 1\n$`));
+
+      const done = await finished(first.id, 2);
+      expect(done.status).toBe('succeeded');
+      expect(done.steps.map((s: { name: string; status: string; reused_from_attempt: number | null }) => [s.name, s.status, s.reused_from_attempt])).toEqual([
+        ['announce', 'succeeded', 1],
+        ['deploy', 'succeeded', null],
+        ['verify', 'succeeded', null],
+      ]);
+      expect(done.lineage).toEqual({ run_attempt: 2, reused: [{ step: 'announce', from_attempt: 1 }] });
+      expect(done.steps[0].outputs).toEqual(announcedOutputs);
+      // announce ran once, in attempt 1; deploy read its kept outputs in attempt 2.
+      expect(sink.requests.filter((r) => r.pathname === '/announce')).toHaveLength(1);
+      const deploys = sink.requests.filter((r) => r.pathname === '/deploy');
+      expect(deploys.map((r) => (r.json as { message: string }).message)).toEqual(['deploy after announce answered 200', 'deploy after announce answered 200']);
+
+      const shown = await mockforge(service.url!, TEAM, ['execution', first.id]);
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toMatch(/Run attempt:\s+2/);
+      expect(shown.stdout).toMatch(/announce\s+notify\s+succeeded \(kept from run 1\)/);
+
+      // Nothing failed any more: from=failed has nothing to start from.
+      const again = await api('POST', `executions/${first.id}/rerun?from=failed`);
+      expect(again.status).toBe(409);
+      expect(again.body.message).toMatch(/every step .* succeeded/);
+      await api('DELETE', `pipelines/${created.body.id}`);
     });
   });
 });

@@ -205,28 +205,46 @@ export class ExecutionStore {
    * run_attempt + 1, every step run back to pending with its attempts, outputs and error cleared (logs
    * are kept). Compare-and-set on a terminal status: a running execution is a CONFLICT. The caller
    * then advances the execution to enqueue its first steps.
+   *
+   * `fromFailed` ("re-run failed jobs"): the steps that succeeded keep their status, outputs and logs
+   * and are not run again; each records the run attempt it ran in (`reusedFromAttempt`, kept across
+   * several re-runs). Only the others go back to pending. A CONFLICT when every step succeeded.
    */
-  async rerunExecution(executionId: string): Promise<ExecutionWithSteps> {
+  async rerunExecution(executionId: string, opts: { fromFailed?: boolean } = {}): Promise<ExecutionWithSteps> {
     if (!UUID_RE.test(executionId)) throw new StoreError('NOT_FOUND', `execution ${executionId} not found`);
-    const updated = await this.db.tx(async (sql) => {
-      const rows = await sql(
+    const fromFailed = opts.fromFailed === true;
+    const outcome = await this.db.tx(async (sql) => {
+      const [current] = await sql(`SELECT status, run_attempt FROM ${this.t.executions} WHERE id = $1 FOR UPDATE`, [executionId]);
+      if (!current || !['succeeded', 'failed', 'cancelled'].includes(current.status)) return 'not-finished';
+      if (fromFailed) {
+        const [left] = await sql(`SELECT count(*)::int AS n FROM ${this.t.stepRuns} WHERE execution_id = $1 AND status <> 'succeeded'`, [executionId]);
+        if (left.n === 0) return 'nothing-failed';
+      }
+      await sql(
         `UPDATE ${this.t.executions} SET status = 'queued', run_attempt = run_attempt + 1, error = NULL,
            started_at = NULL, finished_at = NULL, queued_at = now()
-         WHERE id = $1 AND status IN ('succeeded', 'failed', 'cancelled') RETURNING id`,
+         WHERE id = $1`,
         [executionId],
       );
-      if (rows.length === 0) return false;
+      if (fromFailed) {
+        await sql(
+          `UPDATE ${this.t.stepRuns} SET reused_from_attempt = COALESCE(reused_from_attempt, $2::int)
+           WHERE execution_id = $1 AND status = 'succeeded'`,
+          [executionId, current.run_attempt ?? 1],
+        );
+      }
       await sql(
         `UPDATE ${this.t.stepRuns} SET status = 'pending', attempts = 0, outputs = NULL, progress = NULL, error = NULL, error_code = NULL, skip_reason = NULL,
-           lease_owner = NULL, lease_expires_at = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
-         WHERE execution_id = $1`,
+           reused_from_attempt = NULL, lease_owner = NULL, lease_expires_at = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
+         WHERE execution_id = $1 ${fromFailed ? `AND status <> 'succeeded'` : ''}`,
         [executionId],
       );
-      return true;
+      return 'ok';
     });
     const execution = await this.getExecution(executionId);
     if (!execution) throw new StoreError('NOT_FOUND', `execution ${executionId} not found`);
-    if (!updated) throw new StoreError('CONFLICT', `execution ${executionId} is ${execution.status}; only a finished execution can be re-run`);
+    if (outcome === 'not-finished') throw new StoreError('CONFLICT', `execution ${executionId} is ${execution.status}; only a finished execution can be re-run`);
+    if (outcome === 'nothing-failed') throw new StoreError('CONFLICT', `every step of execution ${executionId} succeeded: nothing to re-run from; re-run it all instead`);
     return execution;
   }
 }

@@ -338,6 +338,54 @@ describe('ExecutionStore and StepRunStore (real Postgres, own schema)', () => {
     });
   });
 
+  describe('re-run from the failure', () => {
+    it('keeps succeeded steps with their outputs and the attempt they ran in, across re-runs; resets the others', async () => {
+      const execution = await newExecution(['build', 'deploy', 'verify']);
+      const build = await db.store.claimStepRun(execution.id, 'build', { owner: 'w', leaseMs: 30_000 });
+      await db.store.completeStepRun(build!.id, 'w', { outputs: { artifact: 'a-1' }, renderedConfig: {}, logs: [log('built')] });
+      const deploy = await db.store.claimStepRun(execution.id, 'deploy', { owner: 'w', leaseMs: 30_000 });
+      await db.store.failStepRun(deploy!.id, 'w', { error: 'boom', errorCode: 'X', logs: [], willRetry: false });
+      await db.store.applyStepDecisions(execution.id, { skip: ['verify'], skipReasons: { verify: { code: 'NEED_FAILED', need: 'deploy', message: 'x' } } });
+      await db.store.finishExecution(execution.id, 'failed', 'step "deploy" failed: boom');
+
+      const second = await db.store.rerunExecution(execution.id, { fromFailed: true });
+      expect(second.runAttempt).toBe(2);
+      expect(second.stepRuns.map((r) => [r.stepName, r.status, r.outputs, r.reusedFromAttempt, r.skipReason, r.attempts])).toEqual([
+        ['build', 'succeeded', { artifact: 'a-1' }, 1, null, 1],
+        ['deploy', 'pending', null, null, null, 0],
+        ['verify', 'pending', null, null, null, 0],
+      ]);
+      expect(second.stepRuns[0].logs.map((l) => l.message)).toEqual(['built']);
+
+      // Fails again in attempt 2: a third attempt still says build ran in attempt 1.
+      const again = await db.store.claimStepRun(execution.id, 'deploy', { owner: 'w', leaseMs: 30_000 });
+      await db.store.failStepRun(again!.id, 'w', { error: 'boom', errorCode: 'X', logs: [], willRetry: false });
+      await db.store.finishExecution(execution.id, 'failed', 'again');
+      const third = await db.store.rerunExecution(execution.id, { fromFailed: true });
+      expect(third.runAttempt).toBe(3);
+      expect(third.stepRuns.map((r) => r.reusedFromAttempt)).toEqual([1, null, null]);
+
+      // A full re-run forgets the reuse.
+      await db.store.finishExecution(execution.id, 'cancelled');
+      const full = await db.store.rerunExecution(execution.id);
+      expect(full.stepRuns.map((r) => [r.status, r.reusedFromAttempt, r.outputs])).toEqual([
+        ['pending', null, null],
+        ['pending', null, null],
+        ['pending', null, null],
+      ]);
+    });
+
+    it('refuses a re-run from the failure when every step succeeded, and a running execution', async () => {
+      const execution = await newExecution(['only']);
+      await expect(db.store.rerunExecution(execution.id, { fromFailed: true })).rejects.toMatchObject({ code: 'CONFLICT' });
+      const run = await db.store.claimStepRun(execution.id, 'only', { owner: 'w', leaseMs: 30_000 });
+      await db.store.completeStepRun(run!.id, 'w', { outputs: {}, renderedConfig: {}, logs: [] });
+      await db.store.finishExecution(execution.id, 'succeeded');
+      await expect(db.store.rerunExecution(execution.id, { fromFailed: true })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/every step/) });
+      expect((await db.store.getExecution(execution.id))!.runAttempt).toBe(1);
+    });
+  });
+
   describe('cancel', () => {
     it('cancels the execution and its pending and running steps; a claim afterwards is refused', async () => {
       const execution = await newExecution(['promote', 'notify', 'report']);

@@ -7,6 +7,7 @@ import { ExecutionsQueuedIndex1764300000000 } from './1764300000000-executions-q
 import { ExecutionTrace1764400000000 } from './1764400000000-execution-trace.migration';
 import { StepProgress1764450000000 } from './1764450000000-step-progress.migration';
 import { StepSkipReason1764500000000 } from './1764500000000-step-skip-reason.migration';
+import { StepRunReuse1764510000000 } from './1764510000000-step-run-reuse.migration';
 
 /** Registered as classes, not globs, so migrations work from a bundle or compiled output. */
 export const STORE_MIGRATIONS = [
@@ -19,4 +20,5 @@ export const STORE_MIGRATIONS = [
   ExecutionTrace1764400000000,
   StepProgress1764450000000,
   StepSkipReason1764500000000,
+  StepRunReuse1764510000000,
 ];
