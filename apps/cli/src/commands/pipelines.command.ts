@@ -6,7 +6,7 @@ import { formatDuration, json, renderFields, renderTable } from '../lib/output';
 import type { ApiDiagnostic, ApiExecution, ApiPage, ApiPipeline, ApiRevision, ApiStepRun } from '../lib/resources';
 import { TERMINAL_STATUSES } from '../lib/resources';
 import { validateFile } from './validate.command';
-import { testPipelineFile } from './pipeline-test.command';
+import { formatBacktest, testPipelineFile, type ApiBacktest } from './pipeline-test.command';
 
 type OutputFormat = 'table' | 'json';
 
@@ -352,6 +352,22 @@ export function pipelinesCommand(ctx: CliContext): Command {
     .argument('<file>')
     .addOption(outputOption())
     .action((file: string, opts: { output: OutputFormat }) => validateFile(ctx, file, opts.output));
+
+  cmd
+    .command('backtest')
+    .description("how the pipeline would have matched the recent events (the stream's and stored executions'), without running anything")
+    .argument('<file>', 'pipeline file (YAML or JSON); "-" reads standard input')
+    .option('--since <when>', 'a duration before now (7d, 24h, 90m; at most 90d) or an ISO date-time', '7d')
+    .option('--workspace <id>', "the pipeline's owner workspace (it sees only that workspace's events)")
+    .addOption(outputOption())
+    .action(async (file: string, opts: { since: string; workspace?: string; output: OutputFormat }) => {
+      const text = readTextFile(file, ctx.io);
+      const pipeline = formatOfFile(file) === 'json' ? (JSON.parse(text) as unknown) : text;
+      const r = await ctx.client().request<ApiBacktest>('POST', 'pipelines/backtest', {
+        json: { pipeline, since: opts.since, ...(opts.workspace ? { workspace_id: opts.workspace } : {}) },
+      });
+      ctx.io.out(opts.output === 'json' ? json(r) : formatBacktest(r));
+    });
 
   cmd
     .command('test')

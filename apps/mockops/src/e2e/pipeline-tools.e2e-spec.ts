@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { MatcherService, startService, type RunningService } from '@mockops/runtime';
@@ -252,6 +254,87 @@ describe('pipeline tools on the real runtime', () => {
       expect(again.status).toBe(409);
       expect(again.body.message).toMatch(/every step .* succeeded/);
       await api('DELETE', `pipelines/${created.body.id}`);
+    });
+  });
+
+  describe('POST /pipelines/backtest', () => {
+    jest.setTimeout(120_000);
+
+    const streamIds = async (workspace: string) =>
+      ((await redis.xrange(env.config.events.stream, '-', '+')) as [string, string[]][])
+        .map(([, flat]) => JSON.parse(flat[1]) as { id?: string; workspace_id?: string })
+        .filter((e) => e.workspace_id === workspace);
+
+    it("agrees with a real run over the same events, sees only the caller's workspace, and survives the stream being trimmed", async () => {
+      const created = await api('POST', 'pipelines', hookPipeline('counted', sink.url));
+      expect(created.status).toBe(201);
+      const pipelineId = created.body.id as string;
+      const matcher = service.app.get(MatcherService).matcher;
+      await eventually(async () => matcher.index.get(pipelineId) !== undefined && matcher.index.size === 1, 'only the new pipeline to be indexed');
+
+      const plan: [string, number, string][] = [
+        ['/pets', 3, WS],
+        ['/orders', 9, WS],
+        ['/users', 7, WS],
+        ['/pets', 2, OTHER_WS],
+        ['/pets', 4, WS],
+        ['/orders', 1, WS],
+        ['/users', 1, OTHER_WS],
+        ['/users', 8, WS],
+        ['/pets', 6, WS],
+      ];
+      const ids = plan.map((_, i) => `bt-${i}`);
+      for (const [i, [endpoint, count, ws]] of plan.entries()) {
+        await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify(driftEvent(endpoint, count, ws, ids[i])));
+      }
+      const expectedMatches = ids.filter((_, i) => plan[i][2] === WS && plan[i][0] !== '/orders');
+      // The real run: one execution per matching event of the workspace.
+      const real = await eventually(async () => {
+        const items = (await service.infra.store.listExecutions({ pipelineId, limit: 100 })).items;
+        return items.length >= expectedMatches.length ? items : undefined;
+      }, 'the real executions');
+      expect(real.map((e) => e.eventId).sort()).toEqual([...expectedMatches].sort());
+
+      const result = await api('POST', 'pipelines/backtest', { pipeline_id: pipelineId, since: '1h' });
+      expect(result.status).toBe(200);
+      expect(result.body.matched).toBe(real.length);
+      expect(result.body.executions).toBe(real.length);
+      expect(result.body.first_matches).toEqual(expectedMatches.slice(0, 5));
+      // Every event of this workspace on the stream, and none of the other's.
+      expect(result.body.events).toBe((await streamIds(WS)).length);
+      expect(result.body.days).toEqual([{ date: new Date().toISOString().slice(0, 10), events: result.body.events, matched: real.length, executions: real.length }]);
+      expect(result.text).not.toMatch(/bt-3|bt-6/);
+
+      // The same file sent as text, as `mockforge pipelines backtest` does: the same counts.
+      const file = join(mkdtempSync(join(tmpdir(), 'backtest-')), 'counted.yaml');
+      writeFileSync(file, hookPipeline('counted', sink.url));
+      const cli = await mockforge(service.url!, TEAM, ['pipelines', 'backtest', file, '--since', '1h', '-o', 'json']);
+      expect(cli.stderr).toBe('');
+      expect(JSON.parse(cli.stdout)).toMatchObject({ events: result.body.events, matched: real.length, first_matches: result.body.first_matches });
+      const table = await mockforge(service.url!, TEAM, ['pipelines', 'backtest', file, '--since', '1h']);
+      expect(table.stdout).toContain(`${real.length} of ${result.body.events} events matched`);
+
+      // The rival workspace, with a pipeline matching everything, sees only its own two events.
+      const rival = await api('POST', 'pipelines/backtest', { pipeline: hookPipeline('rival-all', sink.url, OTHER_WS), since: '1h' }, OTHER);
+      expect(rival.status).toBe(200);
+      expect(rival.body).toMatchObject({ events: 2, matched: 2, first_matches: ['bt-3', 'bt-6'] });
+      expect((await api('POST', 'pipelines/backtest', { pipeline_id: pipelineId, since: '1h' }, OTHER)).status).toBe(404);
+      expect((await api('POST', 'pipelines/backtest', { pipeline: hookPipeline('x', sink.url, OTHER_WS), workspace_id: OTHER_WS })).status).toBe(403);
+
+      // Trimmed from the stream, the matched events are still known from the stored executions.
+      await redis.xtrim(env.config.events.stream, 'MAXLEN', 0);
+      const trimmed = await api('POST', 'pipelines/backtest', { pipeline_id: pipelineId, since: '1h' });
+      expect(trimmed.body).toMatchObject({ matched: real.length, sources: { stream: 0 } });
+      expect(trimmed.body.sources.executions).toBeGreaterThanOrEqual(real.length);
+      // Nothing was created by the backtests.
+      expect((await service.infra.store.listExecutions({ pipelineId, limit: 100 })).items).toHaveLength(real.length);
+    });
+
+    it('refuses a since it cannot read', async () => {
+      const bad = await api('POST', 'pipelines/backtest', { pipeline: hookPipeline('x', sink.url), since: 'last week' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.message).toMatch(/since/);
+      expect((await api('POST', 'pipelines/backtest', { pipeline: hookPipeline('x', sink.url), since: '365d' })).status).toBe(400);
     });
   });
 });

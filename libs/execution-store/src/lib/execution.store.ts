@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
-import { ACTIVE_EXECUTION_STATUSES, EXECUTION_STATUSES, TERMINAL_EXECUTION_STATUSES, type ExecutionStatus } from '@mockops/pipeline-core';
+import { ACTIVE_EXECUTION_STATUSES, EXECUTION_STATUSES, TERMINAL_EXECUTION_STATUSES, type EventEnvelope, type ExecutionStatus } from '@mockops/pipeline-core';
 import { decodeCursor, keysetPage, pageSize } from './cursor';
 import { notFound, toExecution, toStepRun } from './mappers';
 import type { CreatedExecution, ExecutionMatch, ExecutionRecord, ExecutionWithSteps, ListExecutionsQuery, Page } from './records';
-import { type Row, SqlRunner, sqlParams, UUID_RE, idOrNull, tableNames } from './sql';
+import { type Row, SqlRunner, isoAt, sqlParams, UUID_RE, idOrNull, tableNames } from './sql';
 import { StoreError } from './store-error';
 
 /**
@@ -115,6 +115,25 @@ export class ExecutionStore {
       owned.add(row.id);
       return { execution: toExecution(row), created };
     });
+  }
+
+  /**
+   * The events executions were started by, once per event (workspace of the event, event id), queued
+   * in [since, until), oldest first, at most `limit`: what a backtest replays besides the stream.
+   * `eventWorkspaceId` (a string) keeps only that workspace's events (the envelope's workspace_id, or the
+   * payload's when the envelope has none, as the matcher reads it); null keeps every event.
+   */
+  async listExecutionEvents(query: { since: Date; until: Date; eventWorkspaceId: string | null; limit: number }): Promise<{ event: EventEnvelope; queuedAt: string }[]> {
+    const rows = await this.db.sql(
+      `SELECT event, queued_at FROM (
+         SELECT DISTINCT ON (event_workspace_id, event_id) event, queued_at FROM ${this.t.executions}
+         WHERE queued_at >= $1 AND queued_at < $2
+           AND ($3::text IS NULL OR event_workspace_id = $3 OR (event_workspace_id = '' AND event->'payload'->>'workspace_id' = $3))
+         ORDER BY event_workspace_id, event_id, queued_at
+       ) d ORDER BY queued_at LIMIT $4`,
+      [query.since.toISOString(), query.until.toISOString(), query.eventWorkspaceId, query.limit],
+    );
+    return rows.map((r) => ({ event: r.event as EventEnvelope, queuedAt: isoAt(r.queued_at) }));
   }
 
   /** How many executions are in each status (the gateway's `mockops_executions` gauge samples it). */

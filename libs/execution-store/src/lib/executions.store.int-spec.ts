@@ -338,6 +338,30 @@ describe('ExecutionStore and StepRunStore (real Postgres, own schema)', () => {
     });
   });
 
+  describe('listExecutionEvents (backtests)', () => {
+    it("returns each event once, oldest first, and only the asked workspace's (envelope, else payload)", async () => {
+      const since = new Date(Date.now() - 1000);
+      const mine = eventEnvelope({ workspace_id: 'ws-events-a', payload: { scenario_id: 's', scenario_name: 'n', version: '1', workspace_id: 'ws-events-a' } } as never);
+      const theirs = eventEnvelope({ workspace_id: 'ws-events-b', payload: { scenario_id: 's', scenario_name: 'n', version: '1', workspace_id: 'ws-events-a' } } as never);
+      const payloadOnly = eventEnvelope({ workspace_id: undefined, payload: { scenario_id: 's', scenario_name: 'n', version: '1', workspace_id: 'ws-events-a' } } as never);
+      await db.store.createExecutions([matchFor(pipeline, mine), matchFor(other, mine, ['x'])]);
+      await sleep(5);
+      await db.store.createExecutions([matchFor(pipeline, theirs)]);
+      await sleep(5);
+      await db.store.createExecutions([matchFor(pipeline, payloadOnly)]);
+      const until = new Date(Date.now() + 1000);
+
+      const forA = await db.store.listExecutionEvents({ since, until, eventWorkspaceId: 'ws-events-a', limit: 100 });
+      expect(forA.map((e) => e.event.id)).toEqual([mine.id, payloadOnly.id]);
+      const forB = await db.store.listExecutionEvents({ since, until, eventWorkspaceId: 'ws-events-b', limit: 100 });
+      expect(forB.map((e) => e.event.id)).toEqual([theirs.id]);
+      const all = await db.store.listExecutionEvents({ since, until, eventWorkspaceId: null, limit: 100 });
+      const ours = new Set([mine.id, theirs.id, payloadOnly.id]);
+      expect(all.map((e) => e.event.id).filter((id) => ours.has(id))).toEqual([mine.id, theirs.id, payloadOnly.id]);
+      expect(await db.store.listExecutionEvents({ since: until, until: new Date(until.getTime() + 1000), eventWorkspaceId: null, limit: 100 })).toEqual([]);
+    });
+  });
+
   describe('re-run from the failure', () => {
     it('keeps succeeded steps with their outputs and the attempt they ran in, across re-runs; resets the others', async () => {
       const execution = await newExecution(['build', 'deploy', 'verify']);

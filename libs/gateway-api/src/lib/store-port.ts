@@ -15,6 +15,7 @@ export type GatewayStore = Pick<
   | 'listExecutions'
   | 'cancelExecution'
   | 'rerunExecution'
+  | 'listExecutionEvents'
   | 'resolveParkedStepRun'
 >;
 
