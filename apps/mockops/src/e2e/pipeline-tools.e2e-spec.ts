@@ -337,4 +337,76 @@ describe('pipeline tools on the real runtime', () => {
       expect((await api('POST', 'pipelines/backtest', { pipeline: hookPipeline('x', sink.url), since: '365d' })).status).toBe(400);
     });
   });
+
+  describe('replay: stored events and dead letters', () => {
+    jest.setTimeout(120_000);
+
+    const executionOf = (eventId: string) =>
+      eventually(async () => (await service.infra.store.listExecutions({ limit: 100 })).items.find((e) => e.eventId === eventId), `an execution of ${eventId}`);
+
+    it('re-publishes a stored event under a new id that records its origin; another workspace cannot', async () => {
+      const pipeline = await api('POST', 'pipelines', hookPipeline('replayed', sink.url).replace('endpoint: [/pets, /users]', 'endpoint: /replay-me'));
+      expect(pipeline.status).toBe(201);
+      await eventually(async () => service.app.get(MatcherService).matcher.index.get(pipeline.body.id) !== undefined, 'the pipeline to be indexed');
+      await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify(driftEvent('/replay-me', 2, WS, 'orig-1')));
+      const first = await executionOf('orig-1');
+
+      expect((await api('POST', 'events/orig-1/replay', {}, OTHER)).status).toBe(404);
+      expect((await api('POST', 'events/orig-1/replay', { workspace_id: OTHER_WS })).status).toBe(404);
+
+      const cli = await mockforge(service.url!, TEAM, ['events', 'replay', 'orig-1']);
+      expect(cli.stderr).toBe('');
+      const [, newId] = /^Replayed event orig-1 as (\S+) \(stream entry \d+-\d+\)\n$/.exec(cli.stdout) ?? [];
+      expect(newId).toMatch(/^replay-/);
+      const second = await executionOf(newId);
+      expect(second.id).not.toBe(first.id);
+      const detail = (await api('GET', `executions/${second.id}`)).body;
+      expect(detail.event).toMatchObject({ id: newId, replay_of: 'orig-1', workspace_id: WS, payload: { endpoint: '/replay-me', drift_count: 2 } });
+
+      // With a chosen id the replay is idempotent.
+      const once = await api('POST', 'events/orig-1/replay', { id: 'orig-1-again' });
+      const twice = await api('POST', 'events/orig-1/replay', { id: 'orig-1-again' });
+      expect([once.status, once.body.duplicate, twice.status, twice.body.duplicate]).toEqual([202, false, 202, true]);
+
+      // An event no pipeline matched is found on the stream.
+      await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify(driftEvent('/nowhere', 1, WS, 'orig-2')));
+      await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify(driftEvent('/nowhere', 1, OTHER_WS, 'rival-orig')));
+      const fromStream = await api('POST', 'events/orig-2/replay');
+      expect(fromStream.status).toBe(202);
+      expect(fromStream.body).toMatchObject({ replay_of: 'orig-2', found_in: 'stream', workspace_id: WS });
+      expect((await api('POST', 'events/rival-orig/replay')).status).toBe(404);
+      expect((await api('POST', 'events/no-such-event/replay')).status).toBe(404);
+    });
+
+    it('lists dead letters of its workspace and replays a corrected one (CLI), once', async () => {
+      const broken = { id: 'dead-1', type: 'drift.threshold_exceeded', workspace_id: WS, payload: { endpoint: '/replay-me', threshold: 1, drift_data: {} } };
+      await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify(broken));
+      await redis.xadd(env.config.events.stream, '*', 'event', JSON.stringify({ ...broken, id: 'rival-dead', workspace_id: OTHER_WS }));
+      const listed = await eventually(async () => {
+        const run = await mockforge(service.url!, TEAM, ['events', 'dead', 'list']);
+        return run.stdout.includes('dead-1') ? run : undefined;
+      }, 'the dead letter to be listed');
+      expect(listed.stdout).toMatch(/^ENTRY\s+EVENT\s+WORKSPACE\s+REPLAYED\s+REASON/);
+      expect(listed.stdout).not.toContain('rival-dead');
+      const line = listed.stdout.split('\n').find((l) => l.includes('dead-1'))!;
+      expect(line).toMatch(/drift_count/);
+      const entry = line.split(/\s+/)[0];
+
+      const fixedFile = join(mkdtempSync(join(tmpdir(), 'dead-')), 'fixed.json');
+      writeFileSync(fixedFile, JSON.stringify({ ...broken, payload: { ...broken.payload, drift_count: 4 } }));
+      const replayed = await mockforge(service.url!, TEAM, ['events', 'dead', 'replay', entry, '--data', `@${fixedFile}`]);
+      expect(replayed.stderr).toBe('');
+      expect(replayed.stdout).toMatch(new RegExp(`^Replayed dead entry ${entry} as stream entry \\d+-\\d+ \\(event dead-1, drift.threshold_exceeded\\)\n$`));
+      await executionOf('dead-1');
+
+      const again = await mockforge(service.url!, TEAM, ['events', 'dead', 'replay', entry]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/already replayed/);
+      const after = await mockforge(service.url!, TEAM, ['events', 'dead', 'list']);
+      expect(after.stdout.split('\n').find((l) => l.startsWith(entry))).toMatch(/as \d+-\d+/);
+      const rivalView = await mockforge(service.url!, OTHER, ['events', 'dead', 'list']);
+      expect(rivalView.stdout).not.toContain('dead-1');
+      expect((await mockforge(service.url!, OTHER, ['events', 'dead', 'replay', entry])).code).toBe(1);
+    });
+  });
 });

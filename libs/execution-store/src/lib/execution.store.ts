@@ -136,6 +136,25 @@ export class ExecutionStore {
     return rows.map((r) => ({ event: r.event as EventEnvelope, queuedAt: isoAt(r.queued_at) }));
   }
 
+  /**
+   * A stored event by its producer id: the event of the latest execution it started, once per event
+   * workspace, newest first. `eventWorkspaceIds` (a list) keeps those workspaces' events only (the
+   * envelope's workspace_id, else the payload's); null keeps all.
+   */
+  async findEvents(eventId: string, eventWorkspaceIds: string[] | null, limit = 10): Promise<EventEnvelope[]> {
+    const rows = await this.db.sql(
+      `SELECT event FROM (
+         SELECT DISTINCT ON (event_workspace_id) event, queued_at FROM ${this.t.executions}
+         WHERE event_id = $1
+           AND ($2::text[] IS NULL OR event_workspace_id = ANY($2::text[])
+                OR (event_workspace_id = '' AND event->'payload'->>'workspace_id' = ANY($2::text[])))
+         ORDER BY event_workspace_id, queued_at DESC
+       ) d ORDER BY queued_at DESC LIMIT $3`,
+      [eventId, eventWorkspaceIds, limit],
+    );
+    return rows.map((r) => r.event as EventEnvelope);
+  }
+
   /** How many executions are in each status (the gateway's `mockops_executions` gauge samples it). */
   async countExecutionsByStatus(): Promise<Record<string, number>> {
     const rows = await this.db.sql(`SELECT status, count(*)::int AS n FROM ${this.t.executions} GROUP BY status`);

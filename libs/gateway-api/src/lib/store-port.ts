@@ -16,6 +16,7 @@ export type GatewayStore = Pick<
   | 'cancelExecution'
   | 'rerunExecution'
   | 'listExecutionEvents'
+  | 'findEvents'
   | 'resolveParkedStepRun'
 >;
 

@@ -8,6 +8,7 @@ import { ExecutionTrace1764400000000 } from './1764400000000-execution-trace.mig
 import { StepProgress1764450000000 } from './1764450000000-step-progress.migration';
 import { StepSkipReason1764500000000 } from './1764500000000-step-skip-reason.migration';
 import { StepRunReuse1764510000000 } from './1764510000000-step-run-reuse.migration';
+import { ExecutionsEventIndex1764520000000 } from './1764520000000-executions-event-index.migration';
 
 /** Registered as classes, not globs, so migrations work from a bundle or compiled output. */
 export const STORE_MIGRATIONS = [
@@ -21,4 +22,5 @@ export const STORE_MIGRATIONS = [
   StepProgress1764450000000,
   StepSkipReason1764500000000,
   StepRunReuse1764510000000,
+  ExecutionsEventIndex1764520000000,
 ];
