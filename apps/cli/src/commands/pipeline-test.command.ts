@@ -47,9 +47,7 @@ function formatStep(s: DryRunStep): string[] {
     const now = c.decidableNow ? `${c.value} now` : `decided at run time on ${c.runtimeInputs.join(', ')}`;
     out.push(`      if: ${c.source} → ${now}`);
   }
-  const config = JSON.stringify(s.config ?? {});
-  if (config.length <= 100) out.push(`      config: ${config}`);
-  else for (const line of `config: ${JSON.stringify(s.config ?? {}, null, 2)}`.split('\n')) out.push(`      ${line}`);
+  out.push(`      config: ${JSON.stringify(s.config ?? {})}`);
   for (const r of s.renderedAtRunTime) out.push(`      at run time: ${r.path}: ${r.reason}`);
   for (const e of s.renderErrors) out.push(`      ✗ ${e.path}: ${e.error}`);
   for (const sec of s.secrets) out.push(`      secret ${sec.name} (${sec.field})${sec.problem ? `: ✗ ${sec.problem}` : ''}`);
