@@ -104,6 +104,8 @@ export class EventsService {
     const original = candidates[0];
     const copy: Record<string, unknown> = { id: opts.id ?? `replay-${randomUUID()}`, type: original.type, payload: original.payload, occurred_at: original.occurred_at, replay_of: original.id };
     for (const key of ['workspace_id', 'workspace_name', 'source'] as const) if (original[key] !== undefined) copy[key] = original[key];
+    // As for POST /events: what a workspace key publishes names its workspace in the envelope.
+    if (copy['workspace_id'] === undefined && allowed !== null) copy['workspace_id'] = eventWorkspaceId(original);
     const checked = validateEvent(copy, { now: new Date() });
     if (!checked.ok) throw new GatewayError('VALIDATION_FAILED', `the replayed event is invalid: ${checked.errors.join('; ')}`, checked.errors.map(detailOf));
     const traceparent = traceparentOf();
