@@ -120,6 +120,22 @@ describe('concurrency groups and debounce on the real runtime', () => {
     for (let i = 1; i < byStart.length; i++) expect(byStart[i].startedAt! >= byStart[i - 1].finishedAt!).toBe(true);
   });
 
+  it('a group whose holder ended without releasing it (its process died) is released by the sweepers', async () => {
+    const path = `/orphan-${++n}`;
+    const p = await createPipeline(hookPipeline('orphaned-group', `${hooks.url}${path}`, { concurrency: `  concurrency: orphans\n` }));
+    hooks.respondWith((req) => (req.pathname === path && (req.json as { message: string }).message === 'held' ? new Promise<number>(() => undefined) : 200));
+    await publish({ scenario_name: 'held' });
+    await eventually(async () => hooks.requests.some((r) => r.pathname === path), 'the first execution to call the webhook');
+    await publish({ scenario_name: 'next' });
+    const [held] = await eventually(async () => {
+      const list = await executionsOf(p.id);
+      return list.length === 2 && list[1].status === 'queued' ? list : undefined;
+    }, 'the second execution to wait');
+    // Ended straight in Postgres, as by a process killed between finishing the execution and releasing its group.
+    await infra.store.cancelExecution(held.id);
+    await eventually(async () => (await executionsOf(p.id))[1]?.status === 'succeeded', 'the waiting execution to start and succeed', 15_000);
+  });
+
   it('a group name chosen by another workspace neither queues behind nor cancels this workspace’s runs', async () => {
     const path = `/tenant-${++n}`;
     const concurrency = `  concurrency:\n    group: deploys\n    cancel_in_progress: true\n`;
