@@ -6,6 +6,7 @@ import { formatDuration, json, renderFields, renderTable } from '../lib/output';
 import type { ApiDiagnostic, ApiExecution, ApiPage, ApiPipeline, ApiRevision, ApiStepRun } from '../lib/resources';
 import { TERMINAL_STATUSES } from '../lib/resources';
 import { validateFile } from './validate.command';
+import { testPipelineFile } from './pipeline-test.command';
 
 type OutputFormat = 'table' | 'json';
 
@@ -82,7 +83,7 @@ const STEP_COLUMNS = [
   { header: 'STATUS', value: (s: ApiStepRun) => s.status },
   { header: 'ATTEMPTS', value: (s: ApiStepRun) => `${s.attempts}/${s.max_attempts}`, right: true },
   { header: 'DURATION', value: (s: ApiStepRun) => formatDuration(s.duration_ms), right: true },
-  { header: 'ERROR', value: (s: ApiStepRun) => s.error },
+  { header: 'ERROR', value: (s: ApiStepRun) => s.error ?? (s.status === 'skipped' && s.skip_reason ? `skipped: ${s.skip_reason.message}` : null) },
 ];
 
 export function renderExecution(e: ApiExecution): string {
@@ -125,7 +126,7 @@ function stepChanges(previous: Map<string, string>, e: ApiExecution): string[] {
     previous.set(s.name, key);
     if (s.status === 'pending' && s.attempts === 0) continue;
     const attempt = s.attempts > 1 || s.status === 'running' ? ` (attempt ${s.attempts}/${s.max_attempts})` : '';
-    const extra = s.status === 'failed' && s.error ? `: ${s.error}` : s.duration_ms != null && s.status === 'succeeded' ? ` in ${formatDuration(s.duration_ms)}` : '';
+    const extra = s.status === 'failed' && s.error ? `: ${s.error}` : s.status === 'skipped' && s.skip_reason ? ` (${s.skip_reason.message})` : s.duration_ms != null && s.status === 'succeeded' ? ` in ${formatDuration(s.duration_ms)}` : '';
     lines.push(`${s.name}: ${s.status}${attempt}${extra}`);
   }
   return lines;
@@ -348,6 +349,16 @@ export function pipelinesCommand(ctx: CliContext): Command {
     .argument('<file>')
     .addOption(outputOption())
     .action((file: string, opts: { output: OutputFormat }) => validateFile(ctx, file, opts.output));
+
+  cmd
+    .command('test')
+    .description('dry run, offline: would this event start the pipeline (which filter fails), and what would each step do (exit 0: it matches, 1: it does not, 2: invalid input)')
+    .argument('<file>', 'pipeline file (YAML or JSON)')
+    .requiredOption('--event <file>', 'the event envelope as JSON: {"type", "payload", "workspace_id"?, "id"?, ...}')
+    .option('--workspace <id>', "the pipeline's owner workspace (default: a global pipeline)")
+    .option('--pipeline-id <id>', 'the saved pipeline id, for {{pipeline.id}} in templates and keys')
+    .addOption(outputOption())
+    .action((file: string, opts: { event: string; workspace?: string; pipelineId?: string; output: OutputFormat }) => testPipelineFile(ctx, file, opts));
 
   return cmd;
 }

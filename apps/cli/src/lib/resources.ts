@@ -43,6 +43,8 @@ export interface ApiStepRun {
   outputs: unknown;
   error: string | null;
   error_code: string | null;
+  /** Why a skipped step did not run. */
+  skip_reason?: { code: string; message: string } | null;
   logs: { at: string; attempt: number; message: string }[];
 }
 

@@ -95,6 +95,8 @@ export interface StepRun {
   outputs: Record<string, unknown> | null;
   error: string | null;
   error_code: string | null;
+  /** Why a skipped step did not run. */
+  skip_reason?: { code: string; message: string } | null;
   logs: { at: string; attempt: number; message: string }[];
 }
 

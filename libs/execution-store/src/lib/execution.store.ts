@@ -217,7 +217,7 @@ export class ExecutionStore {
       );
       if (rows.length === 0) return false;
       await sql(
-        `UPDATE ${this.t.stepRuns} SET status = 'pending', attempts = 0, outputs = NULL, progress = NULL, error = NULL, error_code = NULL,
+        `UPDATE ${this.t.stepRuns} SET status = 'pending', attempts = 0, outputs = NULL, progress = NULL, error = NULL, error_code = NULL, skip_reason = NULL,
            lease_owner = NULL, lease_expires_at = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
          WHERE execution_id = $1`,
         [executionId],

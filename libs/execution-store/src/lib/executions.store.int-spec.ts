@@ -250,6 +250,48 @@ describe('ExecutionStore and StepRunStore (real Postgres, own schema)', () => {
       expect(claimed).not.toBeNull();
     });
 
+    it('stores why a step is skipped and fails a step whose condition could not be evaluated, pending steps only', async () => {
+      const execution = await newExecution(['build', 'notify', 'page', 'record']);
+      await db.store.claimStepRun(execution.id, 'build', { owner: 'w', leaseMs: 60_000 });
+      const reason = { code: 'CONDITION_FALSE', condition: 'failure()', message: 'if: failure() is false' };
+      await db.store.applyStepDecisions(execution.id, {
+        skip: ['build', 'page'],
+        skipReasons: { build: reason, page: reason },
+        fail: { record: 'if: fromJSON: not JSON' },
+      });
+      const runs = (await db.store.getExecution(execution.id))!.stepRuns;
+      expect(runs.map((r) => [r.stepName, r.status, r.skipReason, r.error, r.errorCode])).toEqual([
+        ['build', 'running', null, null, null],
+        ['notify', 'pending', null, null, null],
+        ['page', 'skipped', reason, null, null],
+        ['record', 'failed', null, 'if: fromJSON: not JSON', 'CONDITION_ERROR'],
+      ]);
+      expect(runs[2].finishedAt).not.toBeNull();
+    });
+
+    it('records an outcome with the skips, their reasons and the end of the execution in one statement', async () => {
+      const execution = await newExecution(['promote', 'tell', 'page']);
+      const run = await db.store.claimStepRun(execution.id, 'promote', { owner: 'w', leaseMs: 60_000 });
+      const reasons = {
+        tell: { code: 'NEED_FAILED', need: 'promote', message: 'needs "promote", which failed' },
+        page: { code: 'CONDITION_FALSE', condition: 'always() && false', message: 'if: always() && false is false' },
+      };
+      const recorded = await db.store.failAndAdvance(
+        run!.id,
+        'w',
+        { error: 'boom', errorCode: 'X', logs: [], willRetry: false },
+        { skip: ['tell', 'page'], skipReasons: reasons, finish: { status: 'failed', error: 'step "promote" failed: boom' } },
+      );
+      expect(recorded).toEqual({ recorded: true, finished: true });
+      const done = (await db.store.getExecution(execution.id))!;
+      expect(done.status).toBe('failed');
+      expect(done.stepRuns.map((r) => [r.stepName, r.status, r.skipReason])).toEqual([
+        ['promote', 'failed', null],
+        ['tell', 'skipped', reasons.tell],
+        ['page', 'skipped', reasons.page],
+      ]);
+    });
+
     it('finishes an execution once (compare-and-set)', async () => {
       const execution = await newExecution();
       expect(await db.store.finishExecution(execution.id, 'failed', 'step promote failed')).toBe(true);

@@ -86,6 +86,7 @@ export function toStepRun(r: Row): StepRunRecord {
     outputs: r.outputs,
     progress: r.progress ?? null,
     logs: r.logs ?? [],
+    skipReason: r.skip_reason ?? null,
     error: r.error,
     errorCode: r.error_code,
     leaseOwner: r.lease_owner,

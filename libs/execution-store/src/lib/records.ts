@@ -82,6 +82,8 @@ export interface StepRunRecord {
   /** What the step recorded as done across its attempts (StepRunContext.saveProgress); null before any. */
   progress: Record<string, unknown> | null;
   logs: StepLogEntry[];
+  /** Why the step was skipped (pipeline-core's SkipReason: `code`, `message`, ...); null unless skipped. */
+  skipReason: { code: string; message: string; [k: string]: unknown } | null;
   error: string | null;
   errorCode: string | null;
   leaseOwner: string | null;

@@ -30,7 +30,32 @@ export interface ClaimedStep {
  */
 export interface StepAdvance {
   skip: string[];
+  /** Why each skipped step is skipped (pipeline-core's SkipReason), stored with it. */
+  skipReasons?: Record<string, unknown>;
+  /** Pending steps failed without running (their `if:` could not be evaluated): step name -> error. */
+  fail?: Record<string, string>;
   finish?: { status: ExecutionStatus; error: string | null };
+}
+
+/** The decisions about pending steps a plan makes: skips with reasons, failures of undecidable conditions. */
+export type StepDecisions = Pick<StepAdvance, 'skip' | 'skipReasons' | 'fail'>;
+
+/** The error code of a step failed because its `if:` could not be evaluated. */
+export const CONDITION_ERROR_CODE = 'CONDITION_ERROR';
+
+/**
+ * The SET clause that applies StepDecisions to pending step runs, with its three parameters: the step
+ * names (skipped and failed), the reasons by name, the errors by name.
+ */
+function decisionSet(reasons: string, fail: string): string {
+  return `status = CASE WHEN (${fail}::jsonb -> step_name) IS NULL THEN 'skipped' ELSE 'failed' END, finished_at = now(),
+    skip_reason = ${reasons}::jsonb -> step_name, error = COALESCE(${fail}::jsonb ->> step_name, error),
+    error_code = CASE WHEN (${fail}::jsonb -> step_name) IS NULL THEN error_code ELSE '${CONDITION_ERROR_CODE}' END`;
+}
+
+function decisionParams(d: StepDecisions): [string[], string, string] {
+  const names = d.fail && Object.keys(d.fail).length ? [...d.skip, ...Object.keys(d.fail)] : d.skip;
+  return [names, JSON.stringify(d.skipReasons ?? {}), JSON.stringify(d.fail ?? {})];
 }
 
 /** The result of recording an outcome: whether it was ours to record, and whether the execution ended. */
@@ -158,18 +183,19 @@ export class StepRunStore {
       return { recorded: rows.length > 0, finished: false };
     }
     const n = params.length;
+    const [names, reasons, fail] = decisionParams(advance);
     const [row] = await this.db.sql(
       `WITH d AS (
          UPDATE ${stepRuns} SET ${set} WHERE id = $1 AND status = 'running' AND lease_owner = $2 RETURNING execution_id
        ), s AS (
-         UPDATE ${stepRuns} SET status = 'skipped', finished_at = now()
+         UPDATE ${stepRuns} SET ${decisionSet(`$${n + 4}`, `$${n + 5}`)}
          WHERE execution_id = (SELECT execution_id FROM d) AND step_name = ANY($${n + 1}::text[]) AND status = 'pending' RETURNING id
        ), f AS (
          UPDATE ${executions} SET status = $${n + 2}::text, error = $${n + 3}::text, finished_at = now()
          WHERE $${n + 2}::text IS NOT NULL AND id = (SELECT execution_id FROM d) AND status IN ('queued', 'running', 'waiting') RETURNING id
        )
        SELECT (SELECT count(*) FROM d)::int AS recorded, (SELECT count(*) FROM s)::int AS skipped, (SELECT count(*) FROM f)::int AS finished`,
-      [...params, advance.skip, advance.finish?.status ?? null, advance.finish?.error ?? null],
+      [...params, names, advance.finish?.status ?? null, advance.finish?.error ?? null, reasons, fail],
     );
     return { recorded: row.recorded > 0, finished: row.finished > 0 };
   }
@@ -291,12 +317,22 @@ export class StepRunStore {
   }
 
   /** Marks pending step runs skipped (a step failed before them, or a condition left them out). */
-  async skipStepRuns(executionId: string, stepNames: string[]): Promise<void> {
-    if (stepNames.length === 0 || !UUID_RE.test(executionId)) return;
+  async skipStepRuns(executionId: string, stepNames: string[], reasons?: Record<string, unknown>): Promise<void> {
+    await this.applyStepDecisions(executionId, { skip: stepNames, skipReasons: reasons });
+  }
+
+  /**
+   * Applies a plan's decisions to pending step runs (compare-and-set on `pending`, so two advances
+   * deciding the same thing change it once): skipped with their reasons, or failed with the error of
+   * a condition that could not be evaluated.
+   */
+  async applyStepDecisions(executionId: string, decisions: StepDecisions): Promise<void> {
+    const [names, reasons, fail] = decisionParams(decisions);
+    if (names.length === 0 || !UUID_RE.test(executionId)) return;
     await this.db.sql(
-      `UPDATE ${this.t.stepRuns} SET status = 'skipped', finished_at = now()
+      `UPDATE ${this.t.stepRuns} SET ${decisionSet('$3', '$4')}
        WHERE execution_id = $1 AND step_name = ANY($2::text[]) AND status = 'pending'`,
-      [executionId, stepNames],
+      [executionId, names, reasons, fail],
     );
   }
 

@@ -106,6 +106,7 @@ export function presentStepRun(s: StepRunRecord): StepRunDto {
     outputs: s.outputs,
     error: s.error,
     error_code: s.errorCode,
+    skip_reason: s.skipReason ?? null,
     logs: s.logs ?? [],
   };
 }

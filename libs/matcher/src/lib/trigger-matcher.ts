@@ -5,10 +5,10 @@ import {
   debounceConfig,
   debounceKey,
   eventOrderFromStreamId,
-  firstSteps,
   resolveStepRuntime,
   type DebounceConfig,
   type EventEnvelope,
+  type ExecutionStatus,
   type IndexedPipeline,
   type LogSink,
 } from '@mockops/pipeline-core';
@@ -30,6 +30,8 @@ import { BatchTrace } from '@mockops/telemetry';
 export interface MatcherDispatch {
   dispatchMany(list: { executionId: string; document: IndexedPipeline['document']; stepNames: string[]; runAttempt?: number; traceparent?: string | null }[]): Promise<void>;
   advance(executionId: string): Promise<unknown>;
+  /** The steps to enqueue for a new execution, or null when it must be advanced (its plan skips steps). */
+  startingSteps(document: IndexedPipeline['document'], execution: { event: EventEnvelope; workspaceId: string | null; status: ExecutionStatus }): string[] | null;
   /** A new execution of a pipeline with `concurrency:` joins its group, which starts or queues it. */
   admit(executionId: string, document: IndexedPipeline['document'], group: { key: string; name: string; order: number[] }): Promise<unknown>;
 }
@@ -328,7 +330,11 @@ export class TriggerMatcher {
         // In stream order, one at a time: a group's queue follows the events.
         later.push(() => advancer.admit(r.execution.id, doc, { key: group.key, name: group.group, order }));
       } else if (r.created) {
-        fresh.push({ executionId: r.execution.id, document: doc, stepNames: firstSteps(doc.definition), traceparent: match.traceparent });
+        // A new execution whose plan skips steps from the start (an `if:` false on the event) is
+        // advanced instead, which records the skips with their reasons.
+        const stepNames = advancer.startingSteps(doc, { event: match.event, workspaceId: match.workspaceId, status: 'queued' });
+        if (stepNames === null) later.push(() => advancer.advance(r.execution.id));
+        else fresh.push({ executionId: r.execution.id, document: doc, stepNames, traceparent: match.traceparent });
       } else {
         later.push(() => advancer.advance(r.execution.id));
       }

@@ -244,3 +244,46 @@ export function dryRun(document: PipelineDocument, event: EventEnvelope, opts: D
   result.plan.steps = dag.nodes.flatMap((n) => steps.get(n.name) ?? []);
   return result;
 }
+
+/** A dry run as the API and `mockforge pipelines test -o json` print it: snake_case keys, configs as rendered. */
+export function dryRunReport(r: DryRunResult): Record<string, unknown> {
+  const drop = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  return drop({
+    pipeline: r.pipeline,
+    event: drop({ id: r.event.id, type: r.event.type, workspace_id: r.event.workspaceId }),
+    enabled: r.enabled,
+    matched: r.matched,
+    trigger: r.trigger,
+    workspace: r.workspace,
+    triggers: r.triggers.map((t) =>
+      drop({
+        index: t.index,
+        event: t.event,
+        matched: t.matched,
+        reason: t.reason,
+        message: t.message,
+        filters: t.filters,
+        debounce: t.debounce && drop({ key: t.debounce.key, error: t.debounce.error, period: t.debounce.period, max_wait: t.debounce.maxWait, summary: t.debounce.summary }),
+      }),
+    ),
+    concurrency: r.concurrency && drop({ group: r.concurrency.group, error: r.concurrency.error, cancel_in_progress: r.concurrency.cancelInProgress, summary: r.concurrency.summary }),
+    plan: {
+      assumption: r.plan.assumption,
+      steps: r.plan.steps.map((s) =>
+        drop({
+          name: s.name,
+          step_type: s.stepType,
+          needs: s.needs,
+          condition: drop({ source: s.condition.source, decidable_now: s.condition.decidableNow, value: s.condition.value, runtime_inputs: s.condition.runtimeInputs }),
+          outcome: s.outcome,
+          skip_reason: s.skipReason,
+          error: s.error,
+          config: s.config,
+          rendered_at_run_time: s.renderedAtRunTime,
+          render_errors: s.renderErrors,
+          secrets: s.secrets,
+        }),
+      ),
+    },
+  });
+}

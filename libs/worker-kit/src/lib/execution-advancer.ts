@@ -1,10 +1,11 @@
-import { isTerminalExecutionStatus, planExecution, type ExecutionStatus, type PipelineDocument, type StepRunStatus } from '@mockops/pipeline-core';
+import { isTerminalExecutionStatus, planExecutionDetailed, type ExecutionStatus, type PipelineDocument, type StepRunStatus } from '@mockops/pipeline-core';
 import { changeOf, type ExecutionChangeSink } from '@mockops/event-stream';
 import type { ConcurrencyGroups, GroupJoin } from './concurrency-groups';
 import type { StepDispatcher } from './dispatcher';
 import type { RunnerExecution, RunnerStore } from './runner-store';
 import type { RevisionCache } from './revision-cache';
 import type { ExecutionObserver } from './step-observer';
+import { decisionsOf, finishError, hasDecisions, planContextOf, statesOf } from './execution-plan';
 
 export interface AdvanceOutcome {
   finished: boolean;
@@ -55,24 +56,36 @@ export class ExecutionAdvancer {
       await this.concurrency.admit(executionId, document);
       return { finished: false, status: 'queued', dispatched: [], skipped: [] };
     }
-    const states: Record<string, { status: StepRunStatus }> = {};
-    for (const run of execution.stepRuns) states[run.stepName] = { status: run.status };
-    const plan = planExecution(document.definition, states);
+    const states = statesOf(execution.stepRuns);
+    const plan = planExecutionDetailed(document.definition, states, planContextOf(execution));
 
-    if (plan.toSkip.length) await this.store.skipStepRuns(executionId, plan.toSkip);
+    const decisions = decisionsOf(plan);
+    if (hasDecisions(decisions)) await this.store.applyStepDecisions(executionId, decisions);
     if (plan.finished) {
-      const failed = plan.failedStep ? execution.stepRuns.find((r) => r.stepName === plan.failedStep) : undefined;
-      const error = failed ? `step "${failed.stepName}" failed: ${failed.error ?? 'unknown error'}` : null;
+      const error = finishError(plan, (name) => execution.stepRuns.find((r) => r.stepName === name)?.error);
       const finished = await this.store.finishExecution(executionId, plan.status, error);
       if (finished) this.observer?.executionFinished(plan.status);
       this.changes?.notify(changeOf(execution, plan.status));
       if (execution.concurrencyKey) await this.concurrency?.released(executionId);
       return { finished: true, status: plan.status, dispatched: [], skipped: plan.toSkip };
     }
+    // Several runnable steps are parallel branches: each its own job. A join reached by two advances at
+    // once is enqueued twice under one deterministic job id (BullMQ keeps the first), and its claim is a
+    // compare-and-set: it runs once.
     const toDispatch = plan.runnable.filter((name) => states[name]?.status === 'pending');
     if (toDispatch.length) await this.dispatchMany([{ executionId, document, stepNames: toDispatch, runAttempt: execution.runAttempt ?? 1, traceparent: execution.traceparent }]);
     this.changes?.notify(changeOf(execution, plan.status));
     return { finished: false, status: plan.status, dispatched: toDispatch, skipped: plan.toSkip };
+  }
+
+  /**
+   * The steps to enqueue when an execution is created (the matcher's batch), or null when its plan
+   * decides more than that (a step whose `if:` is false from the start): then advance() it, which
+   * records the skips with their reasons and enqueues what runs.
+   */
+  startingSteps(document: PipelineDocument, execution: Pick<RunnerExecution, 'event' | 'workspaceId' | 'status'>): string[] | null {
+    const plan = planExecutionDetailed(document.definition, {}, planContextOf(execution));
+    return hasDecisions(decisionsOf(plan)) || plan.finished ? null : plan.runnable;
   }
 
   /**

@@ -49,6 +49,10 @@ export interface StepLogLine {
  */
 export interface StepAdvance {
   skip: string[];
+  /** Why each skipped step is skipped (pipeline-core's SkipReason), stored with it. */
+  skipReasons?: Record<string, unknown>;
+  /** Pending steps to fail without running (their `if:` could not be evaluated): step name -> error. */
+  fail?: Record<string, string>;
   finish?: { status: ExecutionStatus; error: string | null };
 }
 
@@ -82,6 +86,7 @@ export interface RunnerStore {
     owner: string,
     park: { outputs: Record<string, unknown>; renderedConfig: unknown; logs: StepLogLine[]; waitingFor: string },
   ): Promise<boolean>;
-  skipStepRuns(executionId: string, stepNames: string[]): Promise<void>;
+  /** Skips (with reasons) and fails (undecidable conditions) pending step runs; compare-and-set on pending. */
+  applyStepDecisions(executionId: string, decisions: Omit<StepAdvance, 'finish'>): Promise<void>;
   finishExecution(executionId: string, status: ExecutionStatus, error?: string | null): Promise<boolean>;
 }

@@ -6,7 +6,7 @@ import {
   checkSecretAccess,
   formatPath,
   matchSecretForm,
-  planExecution,
+  planExecutionDetailed,
   stepTypeDefinition,
   resolveStepRuntime,
   secretUsage,
@@ -17,7 +17,6 @@ import {
   type TemplateContext,
   type LogSink,
   type PipelineDocument,
-  type StepRunStatus,
 } from '@mockops/pipeline-core';
 import type { StepHandler, StepRunContext } from './step-handler';
 import { StepError } from './step-errors';
@@ -28,6 +27,7 @@ import type { StepJobData } from './queues';
 import { redactConfig, scrubText, sensitiveValues, toStorable } from './redaction';
 import type { ResolvedSecret, SecretResolver } from './secrets';
 import { changeOf, type ExecutionChangeSink } from '@mockops/event-stream';
+import { ancestorOutputs, decisionsOf, finishError, planContextOf, statesOf } from './execution-plan';
 import { NO_STEP_OBSERVER, type StepAttemptInfo, type StepAttemptOutcome, type StepObserver } from './step-observer';
 
 export interface StepRunnerOptions {
@@ -185,7 +185,7 @@ export class StepRunner {
     if (!step || !handler) {
       const why = step ? `this worker has no handler for step type "${step.step_type}"` : `revision ${execution.revisionId} has no step "${data.stepName}"`;
       const failure = { error: why, errorCode: 'NO_HANDLER', logs: [], willRetry: false };
-      const plan = this.fastPlan(document, loaded.stepRuns, data.stepName, { status: 'failed', error: why });
+      const plan = this.fastPlan(execution, document, loaded.stepRuns, data.stepName, { status: 'failed', error: why });
       const recorded = await store.failAndAdvance(claimed.id, owner, failure, plan);
       if (recorded.recorded) await this.moveOn(execution, document, data.stepName, 'failed', plan, recorded.finished);
       return { kind: 'failed', error: new Error(why) };
@@ -228,8 +228,7 @@ export class StepRunner {
         .catch((e) => logger.warn(`lease renewal failed: ${e}`));
     }, leaseCheckMs);
     try {
-      const outputsByStep: Record<string, { outputs: Record<string, unknown> }> = {};
-      for (const r of loaded.stepRuns) if (r.status === 'succeeded') outputsByStep[r.stepName] = { outputs: r.outputs ?? {} };
+      const outputsByStep = ancestorOutputs(document.definition, loaded.stepRuns, step.name);
       const context = this.templateContext(execution, document.name, outputsByStep);
       const { refs, resolved } = await this.resolveSecrets(execution, step);
       for (const s of resolved.values()) scrub.push(s.value);
@@ -278,7 +277,7 @@ export class StepRunner {
         this.opts.changes?.notify(changeOf(execution, 'waiting', { name: step.name, status: 'running' }));
         return { kind: 'done', detail: parked.recorded ? `step "${step.name}" waits for ${result.waitingFor}` : `lost the lease of step "${step.name}"` };
       }
-      const plan = this.fastPlan(document, loaded.stepRuns, step.name, { status: 'succeeded', outputs });
+      const plan = this.fastPlan(execution, document, loaded.stepRuns, step.name, { status: 'succeeded', outputs });
       const recorded = await this.storeOutcome(claimed, owner, () => store.completeAndAdvance(claimed.id, owner, { outputs, renderedConfig: stored, logs: toStorable(logs) }, plan));
       if (recorded === 'unstorable') return this.unstorable(execution.id, step.name, finished);
       if (!recorded.recorded) return { kind: 'done', detail: `lost the lease of step "${step.name}" before completing it` };
@@ -303,7 +302,7 @@ export class StepRunner {
         logs: toStorable(logs),
         willRetry,
       };
-      const plan = willRetry ? undefined : this.fastPlan(document, loaded.stepRuns, step.name, { status: 'failed', error: message });
+      const plan = willRetry ? undefined : this.fastPlan(execution, document, loaded.stepRuns, step.name, { status: 'failed', error: message });
       const recorded = await this.storeOutcome(claimed, owner, () => store.failAndAdvance(claimed.id, owner, toStorable(failure), plan));
       if (recorded === 'unstorable') return this.unstorable(execution.id, step.name, finished);
       if (!recorded.recorded) return { kind: 'done', detail: `lost the lease of step "${step.name}" before recording its failure` };
@@ -329,28 +328,24 @@ export class StepRunner {
    * from a fresh read after the outcome is recorded, as the ExecutionAdvancer always does.
    */
   private fastPlan(
+    execution: RunnerExecution,
     document: PipelineDocument,
     runs: RunnerStepRun[],
     stepName: string,
     outcome: { status: 'succeeded'; outputs: Record<string, unknown> } | { status: 'failed'; error: string },
   ): FastPlan | undefined {
-    const states: Record<string, { status: StepRunStatus }> = {};
-    for (const r of runs) {
-      if (r.stepName === stepName) continue;
-      if (r.status === 'running') return undefined;
-      states[r.stepName] = { status: r.status };
-    }
+    if (runs.some((r) => r.stepName !== stepName && r.status === 'running')) return undefined;
+    const states = statesOf(runs);
+    const ctx = planContextOf(execution);
     states[stepName] = { status: 'running' };
-    if (planExecution(document.definition, states).runnable.some((n) => n !== stepName)) return undefined;
-    states[stepName] = { status: outcome.status };
-    const plan = planExecution(document.definition, states);
-    if (!plan.finished) return { skip: plan.toSkip, next: plan.runnable.filter((n) => states[n]?.status === 'pending') };
-    const failedStep = plan.failedStep;
-    const error =
-      failedStep === undefined
-        ? null
-        : `step "${failedStep}" failed: ${failedStep === stepName && outcome.status === 'failed' ? outcome.error : (runs.find((r) => r.stepName === failedStep)?.error ?? 'unknown error')}`;
-    return { skip: plan.toSkip, next: [], finish: { status: plan.status, error } };
+    if (planExecutionDetailed(document.definition, states, ctx).runnable.some((n) => n !== stepName)) return undefined;
+    states[stepName] = { status: outcome.status, outputs: outcome.status === 'succeeded' ? outcome.outputs : {} };
+    const plan = planExecutionDetailed(document.definition, states, ctx);
+    if (plan.awaiting.length) return undefined;
+    const decided = decisionsOf(plan);
+    if (!plan.finished) return { ...decided, next: plan.runnable.filter((n) => states[n]?.status === 'pending') };
+    const error = finishError(plan, (name) => (name === stepName && outcome.status === 'failed' ? outcome.error : runs.find((r) => r.stepName === name)?.error));
+    return { ...decided, next: [], finish: { status: plan.status, error } };
   }
 
   /** After an outcome is recorded: dispatch what the fast plan says runs next, or advance from a fresh read. */

@@ -46,6 +46,9 @@ export class StepRunEntity {
   @Column('jsonb', { nullable: true })
   progress: unknown;
 
+  @Column('jsonb', { name: 'skip_reason', nullable: true })
+  skipReason: unknown;
+
   @Column('text', { nullable: true })
   error: string | null;
 

@@ -6,6 +6,7 @@ import { Tenancy1764200000000 } from './1764200000000-tenancy.migration';
 import { ExecutionsQueuedIndex1764300000000 } from './1764300000000-executions-queued-index.migration';
 import { ExecutionTrace1764400000000 } from './1764400000000-execution-trace.migration';
 import { StepProgress1764450000000 } from './1764450000000-step-progress.migration';
+import { StepSkipReason1764500000000 } from './1764500000000-step-skip-reason.migration';
 import { ConcurrencyDebounce1764570000000 } from './1764570000000-concurrency-debounce.migration';
 
 /** Registered as classes, not globs, so migrations work from a bundle or compiled output. */
@@ -18,5 +19,6 @@ export const STORE_MIGRATIONS = [
   ExecutionsQueuedIndex1764300000000,
   ExecutionTrace1764400000000,
   StepProgress1764450000000,
+  StepSkipReason1764500000000,
   ConcurrencyDebounce1764570000000,
 ];

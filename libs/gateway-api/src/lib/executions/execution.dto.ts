@@ -48,6 +48,14 @@ export class StepRunDto {
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) outputs: Record<string, unknown> | null;
   @ApiProperty({ nullable: true, type: String }) error: string | null;
   @ApiProperty({ nullable: true, type: String }) error_code: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'why a skipped step did not run: {code, message} with code NEED_FAILED, NEED_SKIPPED, NEED_CANCELLED (and need), CONDITION_FALSE (and condition) or EXECUTION_CANCELLED; null otherwise',
+  })
+  skip_reason: { code: string; message: string; [k: string]: unknown } | null;
   @ApiProperty({ type: [StepLogDto] }) logs: StepLogDto[];
 }
 

@@ -121,3 +121,35 @@ export class ValidationResultDto {
   @ApiProperty({ type: [DiagnosticDto] }) errors: DiagnosticDto[];
   @ApiProperty({ type: [DiagnosticDto] }) warnings: DiagnosticDto[];
 }
+
+export class PipelineTestBodyDto {
+  @ApiProperty({
+    description: 'the pipeline: its YAML file as a string, or {name, definition} as JSON',
+    oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }],
+  })
+  pipeline: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'the event envelope {type, payload, id?, workspace_id?, occurred_at?, source?}' })
+  event: Record<string, unknown>;
+  @ApiPropertyOptional({ description: "the pipeline's owner (default: the key's only workspace; an admin key: a global pipeline)" })
+  workspace_id?: string;
+  @ApiPropertyOptional({ description: 'a saved pipeline: its id in templates, and its current definition when `pipeline` is left out' })
+  pipeline_id?: string;
+}
+
+export class DryRunDto {
+  @ApiProperty() pipeline: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) event: Record<string, unknown>;
+  @ApiProperty() enabled: boolean;
+  @ApiProperty({ description: 'the event would start an execution (enabled, in the workspace, a trigger matched)' }) matched: boolean;
+  @ApiPropertyOptional({ description: 'the index of the trigger that matches' }) trigger?: number;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) workspace?: Record<string, unknown>;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description: 'per trigger: matched, and when not the reason (EVENT_TYPE or FILTER) with the failing filter and the event value',
+  })
+  triggers: Record<string, unknown>[];
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) concurrency?: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'assumption and steps: needs, condition (decidable now?), outcome, config rendered with secrets as ***' })
+  plan: Record<string, unknown>;
+}

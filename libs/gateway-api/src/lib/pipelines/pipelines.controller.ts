@@ -24,11 +24,13 @@ import { AcceptsBody } from '../http/content-type.guard';
 import { GatewayApi } from '../http/gateway-api.decorator';
 import { queryPipe } from '../http/query.pipe';
 import {
+  DryRunDto,
   ListPipelinesQueryDto,
   PipelineBodyDto,
   PipelineDto,
   PipelinePageDto,
   PipelineStatsDto,
+  PipelineTestBodyDto,
   RevisionPageDto,
   ValidationResultDto,
   WorkspaceQueryDto,
@@ -73,6 +75,22 @@ export class PipelinesController {
   @ApiOkResponse({ type: ValidationResultDto })
   validate(@CurrentPrincipal() principal: Principal, @Body() body: unknown): Promise<ValidationResultDto> {
     return this.pipelines.validate(principal, body);
+  }
+
+  @Post('test')
+  @HttpCode(200)
+  @AcceptsBody('json')
+  @ApiOperation({
+    summary: 'Dry run: what an event would do to a pipeline, without running anything',
+    description:
+      'For each trigger whether it matches and, if not, the failing filter with the event value; the debounce key and concurrency group; the plan (needs, which `if`s are decidable now and their value) and every step config rendered with secrets as ***. Nothing is saved or started.',
+  })
+  @ApiBody({ type: PipelineTestBodyDto })
+  @ApiOkResponse({ type: DryRunDto })
+  @ApiForbiddenResponse({ type: ErrorDto, description: 'the key may not use that workspace' })
+  @ApiNotFoundResponse({ type: ErrorDto, description: 'pipeline_id names no pipeline this key can see' })
+  test(@CurrentPrincipal() principal: Principal, @Body() body: unknown): Promise<DryRunDto> {
+    return this.pipelines.test(principal, body);
   }
 
   @Post()

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { PipelineChange } from '@mockops/event-stream';
 import type { PipelineWithRevision } from '@mockops/execution-store';
-import type { SecretScope } from '@mockops/pipeline-core';
+import { dryRun, dryRunReport, validateEvent, type PipelineDocument, type SecretScope } from '@mockops/pipeline-core';
 import { Principal, canAccessWorkspace } from '../auth/api-keys';
 import { GatewayError } from '../errors/gateway-error';
 import type { ExecutionPageDto, ListExecutionsQueryDto } from '../executions/execution.dto';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway.options';
 import { presentDiagnostic, presentExecution, presentPipeline, presentRevision, presentStats } from '../presenters';
-import type { ListPipelinesQueryDto, PipelineDto, PipelinePageDto, PipelineStatsDto, RevisionPageDto, ValidationResultDto } from './pipeline.dto';
+import type { DryRunDto, ListPipelinesQueryDto, PipelineDto, PipelinePageDto, PipelineStatsDto, RevisionPageDto, ValidationResultDto } from './pipeline.dto';
 import { parsePipelineBody, readPipelineSource, validatePipelineSource } from './pipeline-input';
 
 /**
@@ -39,6 +39,62 @@ export class PipelinesService {
       errors: outcome.ok ? [] : outcome.errors.map(presentDiagnostic),
       warnings: outcome.warnings.map(presentDiagnostic),
     };
+  }
+
+  /**
+   * A dry run (POST /pipelines/test): what the event would do to the pipeline, without doing it. The
+   * owner is checked as for create; secrets are checked by name against the owner's (values are never
+   * read: a secret shows as ***); a saved pipeline is only readable by a key of its workspace.
+   */
+  async test(principal: Principal, body: unknown): Promise<DryRunDto> {
+    const input = readToolBody(body, 'pipeline');
+    if (!isObject(input.event)) throw new GatewayError('VALIDATION_FAILED', 'event is required: the event envelope {type, payload, ...}', [{ path: 'event', message: 'expected an object' }]);
+    const target = await this.toolTarget(principal, input);
+    const checked = validateEvent(input.event, { fallbackId: 'dry-run', now: new Date() });
+    if (!checked.ok) {
+      throw new GatewayError('VALIDATION_FAILED', `event is invalid: ${checked.errors[0]}`, checked.errors.map((e) => ({ path: `event.${e.split(':')[0]}`, message: e })));
+    }
+    const result = dryRun(target.document, checked.event, {
+      workspaceId: target.owner,
+      ...(target.pipelineId ? { pipelineId: target.pipelineId } : {}),
+      secrets: target.secrets,
+      now: new Date(),
+    });
+    return dryRunReport(result) as unknown as DryRunDto;
+  }
+
+  /**
+   * The pipeline a tool (dry run, backtest) works on and its owner: the document sent (checked like a
+   * create, with the owner's secret names), or the saved pipeline `pipeline_id` names (404 for another
+   * workspace's, as everywhere).
+   */
+  async toolTarget(
+    principal: Principal,
+    input: { pipeline?: unknown; workspace_id?: unknown; pipeline_id?: unknown },
+  ): Promise<{ document: PipelineDocument; owner: string | null; pipelineId?: string; secrets?: SecretScope }> {
+    if (input.workspace_id !== undefined && typeof input.workspace_id !== 'string') {
+      throw new GatewayError('VALIDATION_FAILED', 'workspace_id must be a string', [{ path: 'workspace_id', message: 'expected a string' }]);
+    }
+    if (input.pipeline_id !== undefined && typeof input.pipeline_id !== 'string') {
+      throw new GatewayError('VALIDATION_FAILED', 'pipeline_id must be a string', [{ path: 'pipeline_id', message: 'expected a string' }]);
+    }
+    const saved = input.pipeline_id === undefined ? undefined : await this.find(principal, input.pipeline_id);
+    let owner: string | null;
+    if (saved) {
+      if (input.workspace_id !== undefined && input.workspace_id !== saved.workspaceId) {
+        throw new GatewayError('BAD_REQUEST', `pipeline ${saved.id} belongs to ${saved.workspaceId ?? 'no workspace'}, not ${input.workspace_id}`);
+      }
+      owner = saved.workspaceId;
+    } else {
+      owner = this.owningWorkspace(principal, input.workspace_id);
+    }
+    const secrets = await this.secretScope(owner);
+    if (input.pipeline === undefined) {
+      if (!saved) throw new GatewayError('BAD_REQUEST', 'pipeline is required (its YAML as a string or {name, definition}), or pipeline_id of a saved pipeline');
+      return { document: saved.revision.document, owner, pipelineId: saved.id, secrets };
+    }
+    const parsed = parsePipelineBody(input.pipeline, { secrets });
+    return { document: parsed.document, owner, ...(saved ? { pipelineId: saved.id } : {}), secrets };
   }
 
   async create(principal: Principal, body: unknown, queryWorkspace?: string): Promise<PipelineDto> {
@@ -134,7 +190,7 @@ export class PipelinesService {
   }
 
   /** Which secrets a pipeline of this owner may use (save-time check with positions). */
-  private async secretScope(workspaceId: string | null): Promise<SecretScope | undefined> {
+  async secretScope(workspaceId: string | null): Promise<SecretScope | undefined> {
     const secrets = this.options.secrets;
     if (!secrets) return undefined;
     const names = workspaceId === null ? new Set<string>() : await secrets.store.names(workspaceId);
@@ -152,7 +208,7 @@ export class PipelinesService {
    * The workspace a new pipeline belongs to. A scoped key may only create in its workspaces (403:
    * the caller named the workspace, so nothing is revealed) and defaults to its only one.
    */
-  private owningWorkspace(principal: Principal, asked: string | undefined): string | null {
+  owningWorkspace(principal: Principal, asked: string | undefined): string | null {
     if (principal.workspaces === null) return asked ?? null;
     if (asked === undefined) {
       if (principal.workspaces.length === 1) return principal.workspaces[0];
@@ -177,4 +233,16 @@ export class PipelinesService {
       this.logger.warn(`could not announce ${kind} of pipeline ${pipelineId}: ${(e as Error).message}`);
     }
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The JSON body of a pipeline tool: an object with the pipeline (or pipeline_id) and the tool's inputs. */
+export function readToolBody(body: unknown, what: string): Record<string, unknown> {
+  if (!isObject(body)) {
+    throw new GatewayError('BAD_REQUEST', `send a JSON object {${what === 'pipeline' ? 'pipeline, event' : what}, workspace_id?, pipeline_id?}`);
+  }
+  return body;
 }
