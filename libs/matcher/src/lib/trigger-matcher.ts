@@ -366,8 +366,9 @@ export class TriggerMatcher {
     if (!start.entryId) return;
     const pending = (await redis.xpending(stream, this.opts.group ?? MATCHER_GROUP, '-', `(${start.entryId}`, 100)) as [string, string, number, number][];
     const older: { pipelineId: string; eventWorkspaceId: string; eventId: string }[] = [];
-    for (const [id] of pending) {
-      if (batch.has(id)) continue;
+    for (const [id, , idleMs] of pending) {
+      // Own batch: handled in order here. Idle longer than the wait: a replica that died or stalls.
+      if (batch.has(id) || idleMs > OLDER_IN_FLIGHT_WAIT_MS) continue;
       const [found] = await redis.xrange(stream, id, id);
       if (!found) continue;
       const fields: Record<string, string> = {};
