@@ -21,14 +21,14 @@ ${opts.debounce ?? ''}${opts.concurrency ?? ''}  steps:
 `;
 }
 
-// The runtime as Kubernetes runs it: the matcher and two notify workers, each its own process from
-// the build; the test talks to Postgres and Redis directly (create pipelines, publish events).
+// The runtime as Kubernetes runs it: two matcher replicas and two notify workers, each its own process
+// from the build; the test talks to Postgres and Redis directly (create pipelines, publish events).
 describe('concurrency groups and debounce on the real runtime', () => {
   let env: TestEnv;
   let infra: Infrastructure;
   let hooks: HttpSink;
   let publisher: EventPublisher;
-  let matcher: MockopsProcess;
+  let matchers: MockopsProcess[] = [];
   const workers: MockopsProcess[] = [];
   let n = 0;
   // Headless apps say `<app> started` at the log level.
@@ -39,12 +39,12 @@ describe('concurrency groups and debounce on the real runtime', () => {
     env = await createTestEnv();
     infra = await openInfrastructure(env.config);
     publisher = new EventPublisher(infra.redis, { stream: env.config.events.stream });
-    matcher = await startMockopsProcess('trigger-matcher', processEnv(), { http: false });
+    for (let i = 0; i < 2; i++) matchers.push(await startMockopsProcess('trigger-matcher', processEnv(), { http: false }));
     for (let i = 0; i < 2; i++) workers.push(await startMockopsProcess('worker-notify', processEnv(), { http: false }));
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all([matcher, ...workers].map((p) => p?.stop()));
+    await Promise.all([...matchers, ...workers].map((p) => p?.stop()));
     await infra?.close();
     await hooks?.stop();
     await env?.cleanup();
@@ -120,6 +120,22 @@ describe('concurrency groups and debounce on the real runtime', () => {
     for (let i = 1; i < byStart.length; i++) expect(byStart[i].startedAt! >= byStart[i - 1].finishedAt!).toBe(true);
   });
 
+  it('a group whose holder ended without releasing it (its process died) is released by the sweepers', async () => {
+    const path = `/orphan-${++n}`;
+    const p = await createPipeline(hookPipeline('orphaned-group', `${hooks.url}${path}`, { concurrency: `  concurrency: orphans\n` }));
+    hooks.respondWith((req) => (req.pathname === path && (req.json as { message: string }).message === 'held' ? new Promise<number>(() => undefined) : 200));
+    await publish({ scenario_name: 'held' });
+    await eventually(async () => hooks.requests.some((r) => r.pathname === path), 'the first execution to call the webhook');
+    await publish({ scenario_name: 'next' });
+    const [held] = await eventually(async () => {
+      const list = await executionsOf(p.id);
+      return list.length === 2 && list[1].status === 'queued' ? list : undefined;
+    }, 'the second execution to wait');
+    // Ended straight in Postgres, as by a process killed between finishing the execution and releasing its group.
+    await infra.store.cancelExecution(held.id);
+    await eventually(async () => (await executionsOf(p.id))[1]?.status === 'succeeded', 'the waiting execution to start and succeed', 15_000);
+  });
+
   it('a group name chosen by another workspace neither queues behind nor cancels this workspace’s runs', async () => {
     const path = `/tenant-${++n}`;
     const concurrency = `  concurrency:\n    group: deploys\n    cancel_in_progress: true\n`;
@@ -165,17 +181,20 @@ describe('concurrency groups and debounce on the real runtime', () => {
     expect(hooks.requests.filter((r) => r.pathname === path).map((r) => (r.json as { message: string }).message)).toEqual(['b20']);
   });
 
-  it('debounce survives a matcher killed mid-period: a new matcher fires the burst once', async () => {
+  it('debounce survives its matchers killed mid-period: new matchers fire the burst once', async () => {
     const path = `/restart-${++n}`;
     const p = await createPipeline(
       hookPipeline('debounced-restart', `${hooks.url}${path}`, { debounce: `      debounce:\n        key: "{{event.scenario_id}}"\n        period: 8s\n`, message: '{{event.scenario_name}}' }),
     );
     for (let i = 1; i <= 10; i++) await publish({ scenario_id: 'restart', scenario_name: `r${i}` });
     await eventually(async () => (await infra.store.openBursts(p.id))[0]?.count === 10, 'the first ten events to join the burst', 10_000);
-    matcher.child.kill('SIGKILL');
-    await new Promise((r) => matcher.child.once('exit', r));
+    for (const m of matchers) {
+      m.child.kill('SIGKILL');
+      await new Promise((r) => (m.child.exitCode !== null ? r(null) : m.child.once('exit', r)));
+    }
     for (let i = 11; i <= 20; i++) await publish({ scenario_id: 'restart', scenario_name: `r${i}` });
-    matcher = await startMockopsProcess('trigger-matcher', processEnv(), { http: false });
+    matchers = [];
+    for (let i = 0; i < 2; i++) matchers.push(await startMockopsProcess('trigger-matcher', processEnv(), { http: false }));
     const [only] = await eventually(async () => {
       const list = await executionsOf(p.id);
       return list.length ? list : undefined;
@@ -185,5 +204,25 @@ describe('concurrency groups and debounce on the real runtime', () => {
     await sleep(2000);
     expect(await executionsOf(p.id)).toHaveLength(1);
     expect(await infra.store.openBursts(p.id)).toEqual([]);
+    expect(hooks.requests.filter((r) => r.pathname === path).map((r) => (r.json as { message: string }).message)).toEqual(['r20']);
+  });
+
+  it('a key or group that cannot be rendered: the debounced event starts at once, the grouped execution fails with the reason', async () => {
+    const path = `/unrenderable-${++n}`;
+    const debounced = await createPipeline(
+      hookPipeline('bad-debounce-key', `${hooks.url}${path}`, { debounce: `      debounce:\n        key: "{{event.no_such_field}}"\n        period: 1m\n`, message: 'debounced' }),
+    );
+    const grouped = await createPipeline(hookPipeline('bad-group', `${hooks.url}${path}`, { concurrency: `  concurrency: "g-{{event.no_such_field}}"\n`, message: 'grouped' }));
+    hooks.respondWith(() => 200);
+    await publish({ scenario_name: 'x' });
+    await eventually(async () => (await executionsOf(debounced.id))[0]?.status === 'succeeded', 'the debounced pipeline to run at once', 10_000);
+    const [failed] = await eventually(async () => {
+      const list = await executionsOf(grouped.id);
+      return list[0]?.status === 'failed' ? list : undefined;
+    }, 'the grouped execution to fail');
+    expect(failed.error).toContain('concurrency.group');
+    expect(failed.error).toContain('no_such_field');
+    expect((await infra.store.getExecution(failed.id))!.stepRuns[0].status).toBe('skipped');
+    expect(hooks.requests.filter((r) => r.pathname === path).map((r) => (r.json as { message: string }).message)).toEqual(['debounced']);
   });
 });

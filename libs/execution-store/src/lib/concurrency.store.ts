@@ -155,6 +155,23 @@ export class ConcurrencyStore {
     });
   }
 
+  /**
+   * How many of these events' executions exist and have joined their group (or already ended): the
+   * matcher waits for older events another replica is admitting, so a group follows the stream order.
+   */
+  async countJoinedExecutions(events: { pipelineId: string; eventWorkspaceId: string; eventId: string }[]): Promise<number> {
+    const valid = events.filter((e) => UUID_RE.test(e.pipelineId));
+    if (valid.length === 0) return 0;
+    const [row] = await this.db.sql(
+      `SELECT count(*)::int AS n FROM ${this.t.executions} e
+       JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(pipeline_id, event_workspace_id, event_id)
+         ON e.pipeline_id = k.pipeline_id AND e.event_workspace_id = k.event_workspace_id AND e.event_id = k.event_id
+       WHERE e.concurrency_joined IS NOT NULL OR e.status NOT IN ('queued', 'running', 'waiting')`,
+      [valid.map((e) => e.pipelineId), valid.map((e) => e.eventWorkspaceId), valid.map((e) => e.eventId)],
+    );
+    return (row?.n as number) ?? 0;
+  }
+
   /** Fails an execution that cannot start (its group could not be rendered): its steps are skipped. */
   async failUnstartedExecution(executionId: string, error: string): Promise<boolean> {
     if (!UUID_RE.test(executionId)) return false;

@@ -87,6 +87,7 @@ export function presentExecution(e: ExecutionRecord): ExecutionDto {
     started_at: e.startedAt,
     finished_at: e.finishedAt,
     duration_ms: durationMs(e.startedAt, e.finishedAt),
+    concurrency_group: e.concurrencyGroup ?? null,
   };
 }
 

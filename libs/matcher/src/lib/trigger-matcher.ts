@@ -50,6 +50,8 @@ export interface MatcherStore {
       steps: { name: string; stepType: string; maxAttempts: number }[];
     }[],
   ): Promise<{ execution: { id: string; pipelineId: string; revisionId: string }; created: boolean }[]>;
+  /** How many of these events' executions exist and joined their concurrency group (or ended). */
+  countJoinedExecutions(events: { pipelineId: string; eventWorkspaceId: string; eventId: string }[]): Promise<number>;
   /** Fails a new execution that cannot start (its concurrency group could not be rendered). */
   failUnstartedExecution(executionId: string, error: string): Promise<boolean>;
   /** Debounce bursts (docs/language.md): an event joins its key's burst; due bursts are claimed, started, marked fired. */
@@ -97,7 +99,12 @@ interface Start {
   pipeline: IndexedPipeline;
   match: Match;
   order: number[];
+  /** Its stream entry (absent for a debounce burst's execution). */
+  entryId?: string;
 }
+
+/** Longest wait for an older event of the same concurrency group that another matcher replica is admitting. */
+const OLDER_IN_FLIGHT_WAIT_MS = 2000;
 
 /** A claimed debounce burst is someone else's again after this long (its matcher died before marking it fired). */
 const BURST_CLAIM_MS = 30_000;
@@ -276,11 +283,11 @@ export class TriggerMatcher {
           // No event is lost: one whose key cannot be rendered starts its execution at once.
           this.opts.logger.warn(`pipeline ${pipeline.id}: event ${parsed.event.id} is not debounced: ${key.error}`);
         }
-        starts.push({ pipeline, order, match: this.matchOf(pipeline, parsed.event, executionTrace(pipeline)) });
+        starts.push({ pipeline, order, entryId: entry.id, match: this.matchOf(pipeline, parsed.event, executionTrace(pipeline)) });
       }
     }
 
-    const created = (await this.startExecutions(starts)).filter((r) => r.created).length;
+    const created = (await this.startExecutions(starts, new Set(entries.map((e) => e.id)))).filter((r) => r.created).length;
     // Bursts are recorded before the batch is acked: a crash replays the events, and a replayed
     // event (not newer than its burst's last) changes nothing.
     for (const arrival of debounced) await this.opts.store.addToBurst(arrival);
@@ -308,7 +315,7 @@ export class TriggerMatcher {
    * enqueued together, or join their concurrency group; existing ones (a redelivered event) are
    * re-planned from Postgres so only what is still pending is enqueued again.
    */
-  private async startExecutions(starts: Start[]): Promise<{ execution: { id: string }; created: boolean }[]> {
+  private async startExecutions(starts: Start[], batch: ReadonlySet<string> = new Set()): Promise<{ execution: { id: string }; created: boolean }[]> {
     const { store, advancer } = this.opts;
     if (starts.length === 0) return [];
     // Postgres before Redis: the executions exist before any job that names them.
@@ -328,7 +335,10 @@ export class TriggerMatcher {
           return;
         }
         // In stream order, one at a time: a group's queue follows the events.
-        later.push(() => advancer.admit(r.execution.id, doc, { key: group.key, name: group.group, order }));
+        later.push(async () => {
+          await this.awaitOlderInFlight(starts[i], group.key, batch);
+          await advancer.admit(r.execution.id, doc, { key: group.key, name: group.group, order });
+        });
       } else if (r.created) {
         // A new execution whose plan skips steps from the start (an `if:` false on the event) is
         // advanced instead, which records the skips with their reasons.
@@ -342,6 +352,39 @@ export class TriggerMatcher {
     await advancer.dispatchMany(fresh);
     for (const run of later) await run();
     return results;
+  }
+
+  /**
+   * Several replicas read the stream at once: an older event of the same group may be in another
+   * replica's hands (delivered, not acked) while this one admits a newer one to a free group. Such
+   * events (found with XPENDING, read back and matched) are waited for until their executions joined
+   * the group, which then orders them — at most OLDER_IN_FLIGHT_WAIT_MS (a replica that died holds
+   * its entries until they are claimed again; the newer execution does not wait for that).
+   */
+  private async awaitOlderInFlight(start: Start, groupKey: string, batch: ReadonlySet<string>): Promise<void> {
+    const { redis, stream, store } = this.opts;
+    if (!start.entryId) return;
+    const pending = (await redis.xpending(stream, this.opts.group ?? MATCHER_GROUP, '-', `(${start.entryId}`, 100)) as [string, string, number, number][];
+    const older: { pipelineId: string; eventWorkspaceId: string; eventId: string }[] = [];
+    for (const [id, , idleMs] of pending) {
+      // Own batch: handled in order here. Idle longer than the wait: a replica that died or stalls.
+      if (batch.has(id) || idleMs > OLDER_IN_FLIGHT_WAIT_MS) continue;
+      const [found] = await redis.xrange(stream, id, id);
+      if (!found) continue;
+      const fields: Record<string, string> = {};
+      for (let f = 0; f + 1 < found[1].length; f += 2) fields[found[1][f]] = found[1][f + 1];
+      const parsed = parseEventEntry({ id, fields, bytes: Object.values(fields).reduce((n, v) => n + Buffer.byteLength(v), 0) }, { maxBytes: this.opts.maxEventBytes });
+      if (!parsed?.ok) continue;
+      for (const { pipeline, triggerIndex } of this.index.matchTriggers(parsed.event)) {
+        const concurrency = pipeline.document.definition.concurrency;
+        if (!concurrency || pipeline.document.definition.triggers[triggerIndex]?.debounce) continue;
+        const key = concurrencyGroupKey(concurrency, { event: parsed.event, ownerWorkspaceId: pipeline.workspaceId, pipeline });
+        if (key.ok && key.key === groupKey) older.push({ pipelineId: pipeline.id, eventWorkspaceId: parsed.event.workspace_id ?? '', eventId: parsed.event.id });
+      }
+    }
+    if (older.length === 0) return;
+    const deadline = Date.now() + OLDER_IN_FLIGHT_WAIT_MS;
+    while ((await store.countJoinedExecutions(older)) < older.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
   /**

@@ -64,6 +64,24 @@ describe('filters', () => {
 });
 
 describe('PipelineIndex', () => {
+  it('names the first matching trigger, by its index in the document (its debounce decides)', () => {
+    const index = new PipelineIndex();
+    index.upsert(
+      anIndexedPipeline({
+        id: 'mixed',
+        triggers: [
+          { event: 'drift.threshold_exceeded' },
+          { event: 'schema.changed', filters: { schema_type: 'protobuf' } },
+          { event: 'schema.changed' },
+          { event: 'schema.changed', filters: { schema_type: 'openapi' } },
+        ],
+      }),
+    );
+    expect(index.matchTriggers(anEvent()).map((m) => [m.pipeline.id, m.triggerIndex])).toEqual([['mixed', 2]]);
+    expect(index.matchTriggers(anEvent({ payload: { schema_type: 'protobuf' } } as never)).map((m) => m.triggerIndex)).toEqual([1]);
+    expect(index.matchTriggers(anEvent({ type: 'drift.threshold_exceeded', payload: {} })).map((m) => m.triggerIndex)).toEqual([0]);
+  });
+
   it('matches by event type and filters, each pipeline at most once', () => {
     const index = new PipelineIndex();
     const both = anIndexedPipeline({ id: 'both', triggers: [{ event: 'schema.changed' }, { event: 'schema.changed', filters: { schema_type: 'openapi' } }] });

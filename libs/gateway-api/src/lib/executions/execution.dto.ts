@@ -77,6 +77,12 @@ export class ExecutionDto {
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) started_at: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) finished_at: string | null;
   @ApiProperty({ nullable: true, type: Number }) duration_ms: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'its concurrency group as rendered from the event (null: none); a `queued` execution with a group waits for its turn',
+  })
+  concurrency_group: string | null;
 }
 
 export class ReusedStepDto {
