@@ -184,7 +184,7 @@ describe('concurrency groups and debounce on the real runtime', () => {
   it('debounce survives its matchers killed mid-period: new matchers fire the burst once', async () => {
     const path = `/restart-${++n}`;
     const p = await createPipeline(
-      hookPipeline('debounced-restart', `${hooks.url}${path}`, { debounce: `      debounce:\n        key: "{{event.scenario_id}}"\n        period: 8s\n`, message: '{{event.scenario_name}}' }),
+      hookPipeline('debounced-restart', `${hooks.url}${path}`, { debounce: `      debounce:\n        key: "{{event.scenario_id}}"\n        period: 6s\n`, message: '{{event.scenario_name}}' }),
     );
     for (let i = 1; i <= 10; i++) await publish({ scenario_id: 'restart', scenario_name: `r${i}` });
     await eventually(async () => (await infra.store.openBursts(p.id))[0]?.count === 10, 'the first ten events to join the burst', 10_000);
@@ -193,6 +193,9 @@ describe('concurrency groups and debounce on the real runtime', () => {
       await new Promise((r) => (m.child.exitCode !== null ? r(null) : m.child.once('exit', r)));
     }
     for (let i = 11; i <= 20; i++) await publish({ scenario_id: 'restart', scenario_name: `r${i}` });
+    // The new matchers start after the burst would have been due had r11–r20 not been sent: they must
+    // handle those (they arrived inside the period) before the burst fires.
+    await sleep(7000);
     matchers = [];
     for (let i = 0; i < 2; i++) matchers.push(await startMockopsProcess('trigger-matcher', processEnv(), { http: false }));
     const [only] = await eventually(async () => {

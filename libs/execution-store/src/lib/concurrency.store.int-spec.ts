@@ -148,40 +148,54 @@ describe('ConcurrencyStore and DebounceStore (real Postgres, own schema)', () =>
 
   describe('debounce bursts', () => {
     const config = { periodMs: 1000, maxWaitMs: 5000 };
-    const arrival = (key: string, event: EventEnvelope, order: number[]) => ({ key, pipelineId: pipeline.id, triggerIndex: 0, event, order, config });
+    const arrival = (key: string, event: EventEnvelope, at: number, seq = 0) => ({ key, pipelineId: pipeline.id, triggerIndex: 0, event, order: [at, seq], at, config });
 
     it('keeps one burst per key with its last event, fires it once after the quiet period, and ignores redelivered events', async () => {
       const key = `k-${++seq}`;
+      const t0 = Date.now();
       const events = Array.from({ length: 20 }, (_, i) => eventEnvelope({ id: `${key}-e${i}` }));
       const outcomes = [];
-      for (const [i, e] of events.entries()) outcomes.push((await db.store.addToBurst(arrival(key, e, [5000, i]))).outcome);
+      for (const [i, e] of events.entries()) outcomes.push((await db.store.addToBurst(arrival(key, e, t0 + i * 10))).outcome);
       expect(outcomes[0]).toBe('opened');
       expect(outcomes.slice(1).every((o) => o === 'extended')).toBe(true);
-      expect(await db.store.addToBurst(arrival(key, events[7], [5000, 7]))).toMatchObject({ outcome: 'duplicate' });
-      expect((await db.store.claimDueBursts(30_000)).filter((b) => b.key === key)).toEqual([]);
-      await sleep(1100);
+      expect(await db.store.addToBurst(arrival(key, events[7], t0 + 70))).toMatchObject({ outcome: 'duplicate' });
+      // Due one period after the last arrival, and not before the stream has been handled up to then.
+      const due = t0 + 190 + 1000;
+      expect((await db.store.claimDueBursts(30_000, due - 1)).filter((b) => b.key === key)).toEqual([]);
       // Two replicas claim at once: one gets it.
-      const [x, y] = await Promise.all([db.store.claimDueBursts(30_000), db.store.claimDueBursts(30_000)]);
+      const [x, y] = await Promise.all([db.store.claimDueBursts(30_000, due), db.store.claimDueBursts(30_000, due)]);
       const mine = [...x, ...y].filter((b) => b.key === key);
       expect(mine).toHaveLength(1);
       expect(mine[0]).toMatchObject({ count: 20, event: { id: `${key}-e19` } });
       expect(await db.store.markBurstFired(mine[0].id, null)).toBe(true);
       expect(await db.store.markBurstFired(mine[0].id, null)).toBe(false);
       // A redelivery of an event of the fired burst is recognised.
-      expect((await db.store.addToBurst(arrival(key, events[19], [5000, 19]))).outcome).toBe('duplicate');
+      expect((await db.store.addToBurst(arrival(key, events[19], t0 + 190))).outcome).toBe('duplicate');
       // A new event opens a new burst.
-      expect((await db.store.addToBurst(arrival(key, eventEnvelope(), [6000, 0]))).outcome).toBe('opened');
+      expect((await db.store.addToBurst(arrival(key, eventEnvelope(), due + 5000))).outcome).toBe('opened');
+    });
+
+    it('times a burst on when its events reached the stream, not on when a matcher handled them', async () => {
+      const key = `k-${++seq}`;
+      const t0 = Date.now() - 60_000; // handled a minute late, as after a matcher stopped mid-burst
+      expect((await db.store.addToBurst(arrival(key, eventEnvelope({ id: `${key}-a` }), t0))).outcome).toBe('opened');
+      // Arrived 900 ms after the first: inside the period, so it extends the burst however late it is handled.
+      expect(await db.store.addToBurst(arrival(key, eventEnvelope({ id: `${key}-b` }), t0 + 900))).toMatchObject({ outcome: 'extended', fireAt: t0 + 1900 });
+      // Arrived after the burst was due: a new burst.
+      expect((await db.store.addToBurst(arrival(key, eventEnvelope({ id: `${key}-c` }), t0 + 1900))).outcome).toBe('opened');
+      const claimed = (await db.store.claimDueBursts(30_000, t0 + 1900)).filter((b) => b.key === key);
+      expect(claimed).toMatchObject([{ count: 2, event: { id: `${key}-b` } }]);
     });
 
     it('gives a claimed burst to another replica only once its claim expired', async () => {
       const key = `k-${++seq}`;
-      await db.store.addToBurst({ ...arrival(key, eventEnvelope(), [1, 0]), config: { periodMs: 1000 } });
-      await sleep(1100);
-      const first = (await db.store.claimDueBursts(300)).filter((b) => b.key === key);
+      const t0 = Date.now();
+      await db.store.addToBurst({ ...arrival(key, eventEnvelope(), t0), config: { periodMs: 1000 } });
+      const first = (await db.store.claimDueBursts(300, t0 + 1000)).filter((b) => b.key === key);
       expect(first).toHaveLength(1);
-      expect((await db.store.claimDueBursts(300)).filter((b) => b.key === key)).toHaveLength(0);
+      expect((await db.store.claimDueBursts(300, t0 + 1000)).filter((b) => b.key === key)).toHaveLength(0);
       await sleep(400);
-      expect((await db.store.claimDueBursts(300)).filter((b) => b.key === key)).toHaveLength(1);
+      expect((await db.store.claimDueBursts(300, t0 + 1000)).filter((b) => b.key === key)).toHaveLength(1);
     });
   });
 });

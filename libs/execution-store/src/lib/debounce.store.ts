@@ -11,6 +11,12 @@ export interface DebouncedArrival {
   event: EventEnvelope;
   /** The stream entry's `[ms, seq]`: the burst keeps the last event in this order. */
   order: number[];
+  /**
+   * When the event reached the stream (ms, the stream's clock: its entry id). Bursts are timed on
+   * it, not on when a matcher got to the event, so events a stopped matcher left on the stream join
+   * the burst they arrived in.
+   */
+  at: number;
   config: DebounceConfig;
 }
 
@@ -26,15 +32,15 @@ export interface DueBurst {
   count: number;
 }
 
-const nowMs = `(extract(epoch FROM clock_timestamp()) * 1000)::float8`;
-
 /**
  * Debounce bursts in Postgres (docs/language.md "Debounce"), so they survive a matcher restart and
  * any replica can fire them: one row per burst with its last event and due time. An event extends
  * the key's open burst (pipeline-core `debounceDecision`) under an advisory lock on the key and a
  * row lock; a due burst is claimed with a compare-and-set (`claimDueBursts`), its execution created
  * (unique per pipeline and event, so a second claim after a crash creates nothing), then it is marked
- * fired. Times are the database's clock, the same for every replica.
+ * fired. A burst is timed on its events' arrival on the stream (their entry ids: one clock for every
+ * replica) and fires only once every entry that arrived before its due time has been handled
+ * (`claimDueBursts`' watermark), so a matcher that stopped mid-burst cannot split it.
  */
 export class DebounceStore {
   private readonly t: { bursts: string };
@@ -61,10 +67,9 @@ export class DebounceStore {
          FROM ${bursts} WHERE key = $1 ORDER BY first_at DESC, id DESC LIMIT 1 FOR UPDATE`,
         [a.key],
       );
-      const [{ now }] = await sql(`SELECT ${nowMs} AS now`);
       if (latest && compareOrder(a.order, orderOf(latest)) <= 0) return { outcome: 'duplicate', fireAt: Number(latest.fire_ms) };
-      const open = latest && !latest.fired_at && !latest.claimed_until && Number(now) < Number(latest.fire_ms);
-      const decision = debounceDecision(open ? stateOf(latest) : null, a.event, Number(now), a.config);
+      const open = latest && !latest.fired_at && !latest.claimed_until && a.at < Number(latest.fire_ms);
+      const decision = debounceDecision(open ? stateOf(latest) : null, a.event, a.at, a.config);
       const s = decision.state;
       if (open) {
         await sql(
@@ -84,19 +89,20 @@ export class DebounceStore {
   }
 
   /**
-   * Claims bursts that are due (compare-and-set with a lease): no other replica gets them until the
-   * lease runs out, which only happens when this one died before marking them fired.
+   * Claims bursts due at or before `watermark` (ms, the stream's clock: the time up to which every
+   * entry of the stream has been handled) with a compare-and-set and a lease: no other replica gets
+   * them until the lease runs out, which only happens when this one died before marking them fired.
    */
-  async claimDueBursts(leaseMs: number, limit = 100): Promise<DueBurst[]> {
+  async claimDueBursts(leaseMs: number, watermark: number, limit = 100): Promise<DueBurst[]> {
     const { bursts } = this.t;
     const rows = await this.db.sql(
       `UPDATE ${bursts} SET claimed_until = clock_timestamp() + $1::float8 * interval '1 millisecond'
        WHERE id IN (
          SELECT id FROM ${bursts}
-         WHERE fired_at IS NULL AND fire_at <= clock_timestamp() AND (claimed_until IS NULL OR claimed_until < clock_timestamp())
+         WHERE fired_at IS NULL AND fire_at <= to_timestamp($3 / 1000.0) AND (claimed_until IS NULL OR claimed_until < clock_timestamp())
          ORDER BY fire_at LIMIT $2 FOR UPDATE SKIP LOCKED)
        RETURNING id, key, pipeline_id, trigger_index, event, event_order, count`,
-      [leaseMs, limit],
+      [leaseMs, limit, watermark],
     );
     return rows.map((r) => ({
       id: r.id,

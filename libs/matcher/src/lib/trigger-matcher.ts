@@ -55,8 +55,8 @@ export interface MatcherStore {
   /** Fails a new execution that cannot start (its concurrency group could not be rendered). */
   failUnstartedExecution(executionId: string, error: string): Promise<boolean>;
   /** Debounce bursts (docs/language.md): an event joins its key's burst; due bursts are claimed, started, marked fired. */
-  addToBurst(arrival: { key: string; pipelineId: string; triggerIndex: number; event: EventEnvelope; order: number[]; config: DebounceConfig }): Promise<unknown>;
-  claimDueBursts(leaseMs: number, limit?: number): Promise<{ id: string; pipelineId: string; event: EventEnvelope; order: number[]; count: number }[]>;
+  addToBurst(arrival: { key: string; pipelineId: string; triggerIndex: number; event: EventEnvelope; order: number[]; at: number; config: DebounceConfig }): Promise<unknown>;
+  claimDueBursts(leaseMs: number, watermark: number, limit?: number): Promise<{ id: string; pipelineId: string; event: EventEnvelope; order: number[]; count: number }[]>;
   markBurstFired(id: string, executionId: string | null): Promise<boolean>;
   pruneFiredBursts(olderThanMs: number): Promise<number>;
 }
@@ -277,7 +277,7 @@ export class TriggerMatcher {
         if (debounce) {
           const key = debounceKey(debounce, triggerIndex, { event: parsed.event, ownerWorkspaceId: pipeline.workspaceId, pipeline });
           if (key.ok) {
-            debounced.push({ key: key.key, pipelineId: pipeline.id, triggerIndex, event: parsed.event, order, config: debounceConfig(debounce) });
+            debounced.push({ key: key.key, pipelineId: pipeline.id, triggerIndex, event: parsed.event, order, at: order[0], config: debounceConfig(debounce) });
             continue;
           }
           // No event is lost: one whose key cannot be rendered starts its execution at once.
@@ -399,13 +399,35 @@ export class TriggerMatcher {
     return this.debouncing;
   }
 
+  /**
+   * The stream time up to which every entry has been handled by a matcher: the oldest entry of the
+   * group still pending (read, not acked) or not delivered yet, else the Redis clock. A burst due
+   * before it cannot be extended any more by an event on its way — after a matcher restart the
+   * entries left on the stream are handled before the bursts they belong to fire.
+   */
+  private async streamWatermark(): Promise<number> {
+    const { redis, stream } = this.opts;
+    const group = this.opts.group ?? MATCHER_GROUP;
+    const [seconds, micros] = await redis.time();
+    let mark = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const [count, oldest] = (await redis.xpending(stream, group)) as [number, string | null];
+    if (Number(count) > 0 && oldest) mark = Math.min(mark, streamIdMs(oldest));
+    const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+    const lastDelivered = groups.map(fieldsOf).find((g) => g['name'] === group)?.['last-delivered-id'];
+    if (typeof lastDelivered === 'string') {
+      const [next] = await redis.xrange(stream, `(${lastDelivered}`, '+', 'COUNT', 1);
+      if (next) mark = Math.min(mark, streamIdMs(next[0]));
+    }
+    return mark;
+  }
+
   private async fireDueBurstsOnce(): Promise<void> {
     const { store } = this.opts;
     if (Date.now() - this.lastPrune > 600_000) {
       this.lastPrune = Date.now();
       await store.pruneFiredBursts(FIRED_BURST_RETENTION_MS);
     }
-    const due = await store.claimDueBursts(BURST_CLAIM_MS);
+    const due = await store.claimDueBursts(BURST_CLAIM_MS, await this.streamWatermark());
     if (due.length === 0) return;
     await this.catchUp();
     const starts: Start[] = [];
@@ -425,4 +447,15 @@ export class TriggerMatcher {
     const results = await this.startExecutions(starts);
     for (let i = 0; i < burstOf.length; i++) await store.markBurstFired(burstOf[i], results[i].execution.id);
   }
+}
+
+function streamIdMs(id: string): number {
+  return Number(id.split('-')[0]);
+}
+
+/** XINFO's flat `[name, value, …]` reply as an object. */
+function fieldsOf(flat: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
+  return out;
 }
