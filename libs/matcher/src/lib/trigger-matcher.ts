@@ -10,6 +10,7 @@ import {
 import {
   MATCHER_GROUP,
   StreamConsumer,
+  partitionStreamsOf,
   parseEventEntry,
   pipelinesVersionKeyOf,
   subscribePipelineChanges,
@@ -57,6 +58,8 @@ export interface TriggerMatcherOptions {
   /** Enqueues the first steps of new executions, and re-plans existing ones (the runtime's ExecutionAdvancer). */
   advancer: MatcherDispatch;
   stream: string;
+  /** Partitions of the stream (MOCKOPS_EVENTS_PARTITIONS): one consumer, in the same group, per partition. */
+  partitions?: number;
   group?: string;
   consumer?: string;
   batchSize: number;
@@ -84,7 +87,8 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
  */
 export class TriggerMatcher {
   readonly index = new PipelineIndex();
-  private readonly consumer: StreamConsumer;
+  /** One per partition: each reads its partition in order, so a workspace's events are matched in order. */
+  private readonly consumers: StreamConsumer[];
   private subscriber?: Redis;
   private unsubscribe?: () => Promise<void>;
   private reloadTimer?: NodeJS.Timeout;
@@ -94,25 +98,25 @@ export class TriggerMatcher {
   private readonly appliedAbove = new Set<number>();
 
   constructor(private readonly opts: TriggerMatcherOptions) {
-    this.consumer = new StreamConsumer({
+    this.consumers = partitionStreamsOf(opts.stream, opts.partitions).map((stream) => new StreamConsumer({
       redis: opts.redis,
       duplicate: opts.duplicate,
-      stream: opts.stream,
+      stream,
       group: opts.group ?? MATCHER_GROUP,
       consumer: opts.consumer,
       startId: opts.startId,
       batchSize: opts.batchSize,
       blockMs: opts.blockMs,
       claimIdleMs: opts.claimIdleMs,
-      handleBatch: (entries) => this.tracedBatch(entries),
+      handleBatch: (entries) => this.tracedBatch(entries, stream),
       probe: () => opts.store.getIndexedPipeline(NIL_UUID),
       logger: opts.logger,
-    });
+    }));
   }
 
   async start(): Promise<void> {
     const { redis, stream } = this.opts;
-    await this.consumer.ensureGroup();
+    for (const consumer of this.consumers) await consumer.ensureGroup();
     const dup = this.opts.duplicate ?? (() => redis.duplicate());
     this.subscriber = dup();
     // Subscribe before loading, so a change made during the load is not missed.
@@ -121,14 +125,15 @@ export class TriggerMatcher {
     this.reloadTimer = setInterval(() => {
       this.changes = this.changes.then(() => this.reload()).catch((e) => this.opts.logger.error(`reload failed: ${e}`));
     }, this.opts.reloadMs);
-    await this.consumer.start();
-    this.opts.logger.log(`consuming ${stream} as ${this.opts.group ?? MATCHER_GROUP}/${this.consumer.consumer}; ${this.index.size} enabled pipelines`);
+    for (const consumer of this.consumers) await consumer.start();
+    const partitions = this.consumers.length > 1 ? ` (${this.consumers.length} partitions)` : '';
+    this.opts.logger.log(`consuming ${stream}${partitions} as ${this.opts.group ?? MATCHER_GROUP}/${this.consumers[0].consumer}; ${this.index.size} enabled pipelines`);
   }
 
   /** Stops reading; the batch in hand is finished (and acked) before this resolves. */
   async stop(): Promise<void> {
     clearInterval(this.reloadTimer);
-    await this.consumer.stop();
+    await Promise.all(this.consumers.map((c) => c.stop()));
     await this.changes.catch(() => undefined);
     await this.unsubscribe?.().catch(() => undefined);
     this.subscriber?.disconnect();
@@ -193,8 +198,8 @@ export class TriggerMatcher {
     }
   }
 
-  private async tracedBatch(entries: StreamEntry[]): Promise<{ dead: DeadLetter[] }> {
-    const trace = new BatchTrace(this.opts.stream, entries.length);
+  private async tracedBatch(entries: StreamEntry[], stream: string): Promise<{ dead: DeadLetter[] }> {
+    const trace = new BatchTrace(stream, entries.length);
     try {
       const { dead, matched, created } = await trace.run(() => this.handleBatch(entries, trace));
       this.opts.observer?.batchHandled({ read: entries.length, matched, created });
