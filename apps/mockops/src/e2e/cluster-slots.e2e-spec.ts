@@ -28,7 +28,7 @@ async function keysOfCommands(redis: Redis, commands: string[][]): Promise<(stri
   return out;
 }
 
-describe.each([1])('Redis Cluster slots of one run (MOCKOPS_EVENTS_PARTITIONS=%i)', (partitions) => {
+describe.each([1, 4])('Redis Cluster slots of one run (MOCKOPS_EVENTS_PARTITIONS=%i)', (partitions) => {
   let env: TestEnv;
   let service: RunningService;
   let redis: Redis;
