@@ -131,7 +131,7 @@ export async function run(): Promise<BenchTable[]> {
     await matcher.stop();
     await pgc.end();
     // Drop the jobs of the throughput run; the latency run below processes its own.
-    await deleteRedisKeys([`${env.config.queues.prefix}:*`]);
+    await deleteRedisKeys([`{${env.config.queues.prefix}:*`]);
 
     tables.push({
       title: `event path throughput, ${N} events (same Redis/Postgres, same run)`,

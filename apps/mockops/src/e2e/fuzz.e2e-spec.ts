@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
-import { parseEventEntry } from '@mockops/event-stream';
+import { deadLetterStreamOf, parseEventEntry } from '@mockops/event-stream';
 import { STEP_TYPES } from '@mockops/pipeline-core';
 import {
   TEST_DATABASE_URL,
@@ -241,7 +241,7 @@ definition:
     };
     await eventually(matcherGroupDone, 'every consumer group to have read and acked everything', 60_000);
     const dead = new Map(
-      (await redis.xrange(`${env.config.events.stream}:dead`, '-', '+')).map(([, f]) => {
+      (await redis.xrange(deadLetterStreamOf(env.config.events.stream), '-', '+')).map(([, f]) => {
         const o = Object.fromEntries(f.flatMap((v, i, a) => (i % 2 ? [] : [[v, a[i + 1]]])));
         return [o.entry_id, o] as const;
       }),

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
+import { deadLetterStreamOf } from '@mockops/event-stream';
 import {
   TEST_DATABASE_URL,
   TEST_REDIS_URL,
@@ -255,7 +256,7 @@ ${extra}        files:
       return r.json.environments?.some((e: any) => e.entities?.some((x: any) => x.entity_id === 'sc-a' && x.version === '7')) ? r.json : undefined;
     }, "ws-a's scenario version to be recorded", 30_000);
     expect(envs.workspace_id).toBe('ws-a');
-    const dead = (await redis.xrange(`${env.config.events.stream}:dead`, '-', '+')).map(([, f]) => Object.fromEntries(f.flatMap((v, i, a) => (i % 2 ? [] : [[v, a[i + 1]]]))));
+    const dead = (await redis.xrange(deadLetterStreamOf(env.config.events.stream), '-', '+')).map(([, f]) => Object.fromEntries(f.flatMap((v, i, a) => (i % 2 ? [] : [[v, a[i + 1]]]))));
     expect(dead.find((e) => e.reason.includes('NUL'))).toMatchObject({ code: 'invalid_event', group: 'mockops-matcher', reason: expect.stringMatching(/payload.version/) });
     // Nothing is left pending for either consumer group: no entry is retried forever.
     await eventually(async () => {

@@ -8,6 +8,8 @@ describe('loadConfig', () => {
     expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', explicit: false });
     expect(c.gateway).toMatchObject({ host: '127.0.0.1', port: 3000, maxBody: 1024 * 1024, rateLimit: { limit: 600, windowMs: 60_000 }, apiKeys: [] });
     expect(c.events.stream).toBe('mockops:events');
+    expect(c.events.partitions).toBe(1);
+    expect(loadConfig({ MOCKOPS_EVENTS_PARTITIONS: '16' }).events.partitions).toBe(16);
     expect(c.queues.prefix).toBe('mockops');
     expect(c.matcher.startId).toBe('$');
     // Each step type's default from the registry: 4, and 1 for the CPU-bound SDK generation.
@@ -30,6 +32,8 @@ describe('loadConfig', () => {
       MOCKOPS_API_KEYS: 'short:admin',
       MOCKOPS_CONCURRENCY_SMOKE_SIGNALS: '2',
       MOCKOPS_RATE_LIMIT: 'lots',
+      MOCKOPS_EVENTS_PARTITIONS: '0',
+      MOCKOPS_EVENTS_STREAM: '{mockops}:events',
     });
     } catch (e) {
       err = e;
@@ -44,6 +48,8 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/MOCKOPS_API_KEYS: entry 1: a key needs at least 8 characters/);
     expect(problems).toMatch(/MOCKOPS_CONCURRENCY_SMOKE_SIGNALS: no step type "smoke_signals"/);
     expect(problems).toMatch(/MOCKOPS_RATE_LIMIT/);
+    expect(problems).toMatch(/MOCKOPS_EVENTS_PARTITIONS: expected an integer between 1 and 1024/);
+    expect(problems).toMatch(/MOCKOPS_EVENTS_STREAM: no braces/);
   });
 
   it('gives each step type its own concurrency, defaulting to MOCKOPS_WORKER_CONCURRENCY', () => {

@@ -55,7 +55,14 @@ export interface MockopsConfig {
     apiKeys: ApiKeyEntry[];
   };
   events: {
+    /** The event stream; with several partitions, partition 0's name (see `partitions`). */
     stream: string;
+    /**
+     * Partitions of the event stream (MOCKOPS_EVENTS_PARTITIONS, default 1: the one stream `stream`).
+     * Producers pick one by a hash of the workspace id; the matcher consumes all (event-stream's
+     * partitionStreamsOf names them).
+     */
+    partitions: number;
     /** Approximate cap of the stream (XADD MAXLEN ~). */
     maxLen: number;
     /** Largest event (envelope JSON, UTF-8 bytes), the same on the gateway and on the stream. */
@@ -180,6 +187,7 @@ export function loadConfig(env: Env = process.env, opts: { stdoutIsTTY?: boolean
     },
     events: {
       stream: str('MOCKOPS_EVENTS_STREAM', 'mockops:events')!,
+      partitions: int('MOCKOPS_EVENTS_PARTITIONS', 1, 1, 1024),
       maxLen: int('MOCKOPS_EVENTS_MAXLEN', 1_000_000, 1_000, 1_000_000_000),
       maxBytes: int('MOCKOPS_EVENT_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     },
@@ -228,6 +236,8 @@ export function loadConfig(env: Env = process.env, opts: { stdoutIsTTY?: boolean
     }
   }
   if (!/^[A-Za-z0-9_.-]+$/.test(config.queues.prefix)) problems.push('MOCKOPS_QUEUE_PREFIX: letters, digits, _ . - only');
+  // The stream's co-keys carry it as their Redis Cluster hash tag ({<stream>}:dead...): no braces of its own.
+  if (/[{}\s]/.test(config.events.stream)) problems.push('MOCKOPS_EVENTS_STREAM: no braces or spaces (the co-keys add the Redis Cluster hash tag)');
   if (!/^[a-z_][a-z0-9_]*$/.test(config.database.schema)) problems.push('MOCKOPS_DB_SCHEMA: a lower-case SQL identifier');
   if (!['$', '0'].includes(config.matcher.startId)) problems.push('MOCKOPS_MATCHER_START: "$" or "0"');
   if (str('MOCKOPS_SPEC_ROOT') && !existsSync(config.steps.regenerateSdk.specRoot)) {

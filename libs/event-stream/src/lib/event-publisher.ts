@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { EventEnvelope } from '@mockops/pipeline-core';
 import { DEFAULT_EVENT_MAX_BYTES } from './event-entry';
 import { DEFAULT_EVENTS_STREAM, EVENT_FIELD, dedupeKeyOf } from './wire';
+import { partitionStreamOf, partitionStreamsOf } from './partitions';
 
 export interface PublishOptions {
   workspaceId?: string;
@@ -22,6 +23,8 @@ export interface PublishResult {
 
 export interface EventPublisherOptions {
   stream?: string;
+  /** Partitions of the stream (MOCKOPS_EVENTS_PARTITIONS): each event goes to its workspace's (partitionOf). */
+  partitions?: number;
   /** Approximate cap of the stream (XADD MAXLEN ~). */
   maxLen?: number;
   dedupeTtlSeconds?: number;
@@ -48,6 +51,7 @@ export class EventTooLargeError extends Error {
  */
 export class EventPublisher {
   private readonly stream: string;
+  private readonly partitions: number;
   private readonly maxLen: number;
   private readonly dedupeTtl: number;
   private readonly source?: string;
@@ -58,14 +62,26 @@ export class EventPublisher {
     opts: EventPublisherOptions = {},
   ) {
     this.stream = opts.stream ?? DEFAULT_EVENTS_STREAM;
+    this.partitions = opts.partitions ?? 1;
     this.maxLen = opts.maxLen ?? 1_000_000;
     this.dedupeTtl = opts.dedupeTtlSeconds ?? 7 * 24 * 3600;
     this.source = opts.source;
     this.maxEventBytes = opts.maxEventBytes ?? DEFAULT_EVENT_MAX_BYTES;
   }
 
+  /** The stream (partition 0's name), which also names the channels and counters of the install. */
   get streamName(): string {
     return this.stream;
+  }
+
+  /** Every partition's stream, partition 0 first. */
+  get streamNames(): string[] {
+    return partitionStreamsOf(this.stream, this.partitions);
+  }
+
+  /** The partition stream an envelope of this workspace goes to. */
+  streamFor(workspaceId: string | null | undefined): string {
+    return partitionStreamOf(this.stream, workspaceId, this.partitions);
   }
 
   publish(type: string, payload: Record<string, unknown>, opts: PublishOptions = {}): Promise<PublishResult> {
@@ -86,11 +102,14 @@ export class EventPublisher {
     const json = JSON.stringify(envelope);
     const bytes = Buffer.byteLength(json, 'utf8');
     if (bytes > this.maxEventBytes) throw new EventTooLargeError(bytes, this.maxEventBytes);
+    // The dedupe key is the partition's co-key (one cluster slot for the script); a workspace always
+    // maps to the same partition, so its ids are checked in one place.
+    const stream = this.streamFor(envelope.workspace_id);
     const entryId = (await this.redis.eval(
       PUBLISH_SCRIPT,
       2,
-      dedupeKeyOf(this.stream, envelope.workspace_id, envelope.id),
-      this.stream,
+      dedupeKeyOf(stream, envelope.workspace_id, envelope.id),
+      stream,
       String(this.dedupeTtl),
       String(this.maxLen),
       EVENT_FIELD,

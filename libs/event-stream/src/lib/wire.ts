@@ -1,3 +1,5 @@
+import { coKeyOf } from './redis-keys';
+
 /**
  * The wire format on Redis, fixed (ARCHITECTURE.md, "Events") so that producers that are not ours can publish:
  * one stream (default `mockops:events`), each entry one field `event` holding the envelope as JSON.
@@ -8,9 +10,12 @@ export const DEFAULT_EVENTS_STREAM = 'mockops:events';
 export const EVENT_FIELD = 'event';
 export const MATCHER_GROUP = 'mockops-matcher';
 
+// The keys below are the stream's co-keys: each carries the stream's hash tag (coKeyOf), so the
+// scripts and MULTIs that use them together with the stream stay on one Redis Cluster slot.
+
 /** Malformed entries go here with the reason and the original, then are acked. */
 export function deadLetterStreamOf(stream: string): string {
-  return `${stream}:dead`;
+  return coKeyOf(stream, 'dead');
 }
 
 /** Pub/sub channel on which pipeline changes are announced to every matcher replica. */
@@ -20,7 +25,7 @@ export function pipelineChangesChannelOf(stream: string): string {
 
 /** Counter of pipeline changes (see PipelineChange.version). */
 export function pipelinesVersionKeyOf(stream: string): string {
-  return `${stream}:pipelines-version`;
+  return coKeyOf(stream, 'pipelines-version');
 }
 
 /**
@@ -30,7 +35,7 @@ export function pipelinesVersionKeyOf(stream: string): string {
  */
 export function dedupeKeyOf(stream: string, workspaceId: string | undefined | null, eventId: string): string {
   const ws = workspaceId ?? '';
-  return `${stream}:seen:${ws.length}:${ws}:${eventId}`;
+  return coKeyOf(stream, `seen:${ws.length}:${ws}:${eventId}`);
 }
 
 /** Turns the flat [field, value, field, value] array of an entry into an object. */

@@ -100,7 +100,8 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     changes,
     async close() {
       await app.close();
-      const keys = await redis.keys(`test:gw:${id}:*`);
+      // The stream's co-keys carry its hash tag: {test:gw:<id>:events}:dead ...
+      const keys = [...(await redis.keys(`test:gw:${id}:*`)), ...(await redis.keys(`{test:gw:${id}:*`))];
       if (keys.length) await redis.del(...keys);
       await redis.quit();
       await dataSource.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

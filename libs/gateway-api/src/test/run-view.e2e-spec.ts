@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { ExecutionChangeNotifier, entryFields } from '@mockops/event-stream';
+import { ExecutionChangeNotifier, deadLetterStreamOf, entryFields } from '@mockops/event-stream';
 import type { ExecutionRecord } from '@mockops/execution-store';
 import { ExecutionLiveService } from '../lib/run-view/execution-live.service';
 import { WebUiModule } from '../lib/web-ui/web-ui.module';
@@ -194,7 +194,7 @@ describe('gateway: what the run view needs (executions feed, live feed, dead let
   });
 
   describe('dead letters', () => {
-    const dead = () => `${gw.stream}:dead`;
+    const dead = () => deadLetterStreamOf(gw.stream);
     const entry = (reason: string, original: string) =>
       gw.redis.xadd(dead(), '*', 'reason', reason, 'original', original, 'entry_id', '1-0', 'stream', gw.stream, 'at', new Date().toISOString()) as Promise<string>;
     const good = (workspace: string, payload: Record<string, unknown>) =>

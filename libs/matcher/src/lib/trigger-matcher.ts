@@ -15,6 +15,7 @@ import {
 import {
   MATCHER_GROUP,
   StreamConsumer,
+  partitionStreamsOf,
   parseEventEntry,
   pipelinesVersionKeyOf,
   subscribePipelineChanges,
@@ -75,6 +76,8 @@ export interface TriggerMatcherOptions {
   /** Enqueues the first steps of new executions, and re-plans existing ones (the runtime's ExecutionAdvancer). */
   advancer: MatcherDispatch;
   stream: string;
+  /** Partitions of the stream (MOCKOPS_EVENTS_PARTITIONS): one consumer, in the same group, per partition. */
+  partitions?: number;
   group?: string;
   consumer?: string;
   batchSize: number;
@@ -101,6 +104,8 @@ interface Start {
   order: number[];
   /** Its stream entry (absent for a debounce burst's execution). */
   entryId?: string;
+  /** The stream (partition) the entry is on. */
+  stream?: string;
 }
 
 /** Longest wait for an older event of the same concurrency group that another matcher replica is admitting. */
@@ -123,7 +128,10 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
  */
 export class TriggerMatcher {
   readonly index = new PipelineIndex();
-  private readonly consumer: StreamConsumer;
+  /** One per partition: each reads its partition in order, so a workspace's events are matched in order. */
+  private readonly consumers: StreamConsumer[];
+  /** The stream's partitions (one without MOCKOPS_EVENTS_PARTITIONS). */
+  private readonly streams: string[];
   private subscriber?: Redis;
   private unsubscribe?: () => Promise<void>;
   private reloadTimer?: NodeJS.Timeout;
@@ -136,25 +144,26 @@ export class TriggerMatcher {
   private lastPrune = 0;
 
   constructor(private readonly opts: TriggerMatcherOptions) {
-    this.consumer = new StreamConsumer({
+    this.streams = partitionStreamsOf(opts.stream, opts.partitions);
+    this.consumers = this.streams.map((stream) => new StreamConsumer({
       redis: opts.redis,
       duplicate: opts.duplicate,
-      stream: opts.stream,
+      stream,
       group: opts.group ?? MATCHER_GROUP,
       consumer: opts.consumer,
       startId: opts.startId,
       batchSize: opts.batchSize,
       blockMs: opts.blockMs,
       claimIdleMs: opts.claimIdleMs,
-      handleBatch: (entries) => this.tracedBatch(entries),
+      handleBatch: (entries) => this.tracedBatch(entries, stream),
       probe: () => opts.store.getIndexedPipeline(NIL_UUID),
       logger: opts.logger,
-    });
+    }));
   }
 
   async start(): Promise<void> {
     const { redis, stream } = this.opts;
-    await this.consumer.ensureGroup();
+    for (const consumer of this.consumers) await consumer.ensureGroup();
     const dup = this.opts.duplicate ?? (() => redis.duplicate());
     this.subscriber = dup();
     // Subscribe before loading, so a change made during the load is not missed.
@@ -163,9 +172,10 @@ export class TriggerMatcher {
     this.reloadTimer = setInterval(() => {
       this.changes = this.changes.then(() => this.reload()).catch((e) => this.opts.logger.error(`reload failed: ${e}`));
     }, this.opts.reloadMs);
-    await this.consumer.start();
+    for (const consumer of this.consumers) await consumer.start();
     this.debounceTimer = setInterval(() => void this.fireDueBursts(), this.opts.debouncePollMs ?? 250);
-    this.opts.logger.log(`consuming ${stream} as ${this.opts.group ?? MATCHER_GROUP}/${this.consumer.consumer}; ${this.index.size} enabled pipelines`);
+    const partitions = this.consumers.length > 1 ? ` (${this.consumers.length} partitions)` : '';
+    this.opts.logger.log(`consuming ${stream}${partitions} as ${this.opts.group ?? MATCHER_GROUP}/${this.consumers[0].consumer}; ${this.index.size} enabled pipelines`);
   }
 
   /** Stops reading; the batch in hand is finished (and acked) before this resolves. */
@@ -173,7 +183,7 @@ export class TriggerMatcher {
     clearInterval(this.reloadTimer);
     clearInterval(this.debounceTimer);
     await this.debouncing;
-    await this.consumer.stop();
+    await Promise.all(this.consumers.map((c) => c.stop()));
     await this.changes.catch(() => undefined);
     await this.unsubscribe?.().catch(() => undefined);
     this.subscriber?.disconnect();
@@ -238,10 +248,10 @@ export class TriggerMatcher {
     }
   }
 
-  private async tracedBatch(entries: StreamEntry[]): Promise<{ dead: DeadLetter[] }> {
-    const trace = new BatchTrace(this.opts.stream, entries.length);
+  private async tracedBatch(entries: StreamEntry[], stream: string): Promise<{ dead: DeadLetter[] }> {
+    const trace = new BatchTrace(stream, entries.length);
     try {
-      const { dead, matched, created } = await trace.run(() => this.handleBatch(entries, trace));
+      const { dead, matched, created } = await trace.run(() => this.handleBatch(entries, trace, stream));
       this.opts.observer?.batchHandled({ read: entries.length, matched, created });
       trace.end();
       return { dead };
@@ -252,7 +262,7 @@ export class TriggerMatcher {
   }
 
   /** Matches a batch: dead letters for malformed entries, one transaction of executions, then enqueue; debounced events join their bursts. */
-  private async handleBatch(entries: StreamEntry[], trace: BatchTrace): Promise<{ dead: DeadLetter[]; matched: number; created: number }> {
+  private async handleBatch(entries: StreamEntry[], trace: BatchTrace, stream: string): Promise<{ dead: DeadLetter[]; matched: number; created: number }> {
     await this.catchUp();
     const now = new Date();
     const dead: DeadLetter[] = [];
@@ -283,7 +293,7 @@ export class TriggerMatcher {
           // No event is lost: one whose key cannot be rendered starts its execution at once.
           this.opts.logger.warn(`pipeline ${pipeline.id}: event ${parsed.event.id} is not debounced: ${key.error}`);
         }
-        starts.push({ pipeline, order, entryId: entry.id, match: this.matchOf(pipeline, parsed.event, executionTrace(pipeline)) });
+        starts.push({ pipeline, order, entryId: entry.id, stream, match: this.matchOf(pipeline, parsed.event, executionTrace(pipeline)) });
       }
     }
 
@@ -362,7 +372,8 @@ export class TriggerMatcher {
    * its entries until they are claimed again; the newer execution does not wait for that).
    */
   private async awaitOlderInFlight(start: Start, groupKey: string, batch: ReadonlySet<string>): Promise<void> {
-    const { redis, stream, store } = this.opts;
+    const { redis, store } = this.opts;
+    const stream = start.stream ?? this.opts.stream;
     if (!start.entryId) return;
     const pending = (await redis.xpending(stream, this.opts.group ?? MATCHER_GROUP, '-', `(${start.entryId}`, 100)) as [string, string, number, number][];
     const older: { pipelineId: string; eventWorkspaceId: string; eventId: string }[] = [];
@@ -401,22 +412,25 @@ export class TriggerMatcher {
 
   /**
    * The stream time up to which every entry has been handled by a matcher: the oldest entry of the
-   * group still pending (read, not acked) or not delivered yet, else the Redis clock. A burst due
+   * group still pending (read, not acked) or not delivered yet on any partition, else the Redis
+   * clock. A burst due
    * before it cannot be extended any more by an event on its way — after a matcher restart the
    * entries left on the stream are handled before the bursts they belong to fire.
    */
   private async streamWatermark(): Promise<number> {
-    const { redis, stream } = this.opts;
+    const { redis } = this.opts;
     const group = this.opts.group ?? MATCHER_GROUP;
     const [seconds, micros] = await redis.time();
     let mark = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-    const [count, oldest] = (await redis.xpending(stream, group)) as [number, string | null];
-    if (Number(count) > 0 && oldest) mark = Math.min(mark, streamIdMs(oldest));
-    const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-    const lastDelivered = groups.map(fieldsOf).find((g) => g['name'] === group)?.['last-delivered-id'];
-    if (typeof lastDelivered === 'string') {
-      const [next] = await redis.xrange(stream, `(${lastDelivered}`, '+', 'COUNT', 1);
-      if (next) mark = Math.min(mark, streamIdMs(next[0]));
+    for (const stream of this.streams) {
+      const [count, oldest] = (await redis.xpending(stream, group)) as [number, string | null];
+      if (Number(count) > 0 && oldest) mark = Math.min(mark, streamIdMs(oldest));
+      const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+      const lastDelivered = groups.map(fieldsOf).find((g) => g['name'] === group)?.['last-delivered-id'];
+      if (typeof lastDelivered === 'string') {
+        const [next] = await redis.xrange(stream, `(${lastDelivered}`, '+', 'COUNT', 1);
+        if (next) mark = Math.min(mark, streamIdMs(next[0]));
+      }
     }
     return mark;
   }

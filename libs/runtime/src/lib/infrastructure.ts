@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { MockopsConfig } from '@mockops/config';
-import { EventPublisher, ExecutionChangeNotifier, PipelineChangeNotifier } from '@mockops/event-stream';
+import { EventPublisher, ExecutionChangeNotifier, PipelineChangeNotifier, queuePrefixOf } from '@mockops/event-stream';
 import { SecretCipher, SecretStore, createDataSource, pendingMigrations, resolveDatabase, runMigrations, openStore, type Store } from '@mockops/execution-store';
 import { Queue } from 'bullmq';
 import { STEP_TYPES } from '@mockops/pipeline-core';
@@ -79,7 +79,7 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
     const queues = new Map<string, Queue<StepJobData>>();
     for (const type of STEP_TYPES) {
       const name = queueNameFor(type);
-      queues.set(name, new Queue<StepJobData>(name, { connection: redis, prefix: config.queues.prefix }));
+      queues.set(name, new Queue<StepJobData>(name, { connection: redis, prefix: queuePrefixOf(config.queues.prefix, name) }));
     }
     closers.push(async () => Promise.all([...queues.values()].map((q) => q.close())));
     const revisions = new RevisionCache(store);
@@ -106,7 +106,7 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
       advancer,
       concurrency,
       stepTelemetry,
-      publisher: new EventPublisher(redis, { stream: config.events.stream, maxLen: config.events.maxLen, maxEventBytes: config.events.maxBytes }),
+      publisher: new EventPublisher(redis, { stream: config.events.stream, partitions: config.events.partitions, maxLen: config.events.maxLen, maxEventBytes: config.events.maxBytes }),
       notifier: new PipelineChangeNotifier(redis, config.events.stream),
       changes,
       secrets,

@@ -26,6 +26,7 @@ export class MatcherService implements OnApplicationBootstrap, OnApplicationShut
       store,
       advancer,
       stream: config.events.stream,
+      partitions: config.events.partitions,
       batchSize: config.matcher.batchSize,
       blockMs: config.matcher.blockMs,
       claimIdleMs: config.matcher.claimIdleMs,

@@ -138,7 +138,7 @@ export function serviceModule(spec: ServiceSpec, infra: Infrastructure, rootLogg
 export function poolSizeFor(spec: Pick<ServiceSpec, 'handlers' | 'matcher' | 'gateway' | 'http'>, config: MockopsConfig): number {
   const types = spec.handlers === 'all' ? STEP_TYPES : (spec.handlers ?? []).map((h) => (typeof h === 'string' ? h : typeof h === 'function' ? undefined : h.stepType));
   const slots = types.reduce((n, t) => n + (t && isStepType(t) ? config.workers.concurrency[t] : 4), 0);
-  return Math.max(4, slots + (spec.matcher ? 2 : 0) + (spec.gateway || spec.http ? 4 : 0));
+  return Math.max(4, slots + (spec.matcher ? 1 + config.events.partitions : 0) + (spec.gateway || spec.http ? 4 : 0));
 }
 
 /** Boots one service (or all of them, in one-process mode) and wires graceful shutdown. */

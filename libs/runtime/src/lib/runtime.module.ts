@@ -3,6 +3,7 @@ import { BullModule } from '@nestjs/bullmq';
 import type { Infrastructure } from './infrastructure';
 import { STEP_TYPES } from '@mockops/pipeline-core';
 import { queueNameFor } from '@mockops/worker-kit';
+import { queuePrefixOf } from '@mockops/event-stream';
 import {
   DATA_SOURCE,
   EVENT_PUBLISHER,
@@ -43,8 +44,10 @@ export class RuntimeModule {
       // Connection settings and queue registrations the step processors (@nestjs/bullmq) of
       // WorkersModule attach to.
       imports: [
-        BullModule.forRoot({ connection: infra.redis, prefix: infra.config.queues.prefix }),
-        BullModule.registerQueue(...STEP_TYPES.map((t) => ({ name: queueNameFor(t) }))),
+        BullModule.forRoot({ connection: infra.redis }),
+        // Each queue its own hash-tagged prefix (one Redis Cluster slot per queue, see queuePrefixOf);
+        // the processors take the prefix of their queue's registration.
+        BullModule.registerQueue(...STEP_TYPES.map((t) => ({ name: queueNameFor(t), prefix: queuePrefixOf(infra.config.queues.prefix, queueNameFor(t)) }))),
       ],
       providers: values,
       exports: [BullModule, ...values.map((v) => v.provide)],

@@ -1,5 +1,5 @@
 import type { LogSink } from '@mockops/pipeline-core';
-import { MATCHER_GROUP, deadLetterStreamOf } from '@mockops/event-stream';
+import { MATCHER_GROUP, deadLetterStreamOf, partitionStreamsOf } from '@mockops/event-stream';
 import { QUEUE_STATES, sharedStateGauges, type QueueState, type SharedStateSample } from '@mockops/telemetry';
 import type { Infrastructure } from './infrastructure';
 
@@ -50,14 +50,19 @@ export class SharedStateSampler {
 
   private async sample(): Promise<SharedStateSample> {
     const { redis, store, queues, config } = this.infra;
-    const stream = config.events.stream;
-    const [executions, groups, deadLetterEntries, queueSamples] = await Promise.all([
+    const streams = partitionStreamsOf(config.events.stream, config.events.partitions);
+    const [executions, groupsByPartition, deadLetterCounts, queueSamples] = await Promise.all([
       store.countExecutionsByStatus(),
-      redis.xinfo('GROUPS', stream).catch((e: Error) => {
-        if (/no such key/i.test(e.message)) return [];
-        throw e;
-      }) as Promise<unknown[]>,
-      redis.xlen(deadLetterStreamOf(stream)),
+      Promise.all(
+        streams.map(
+          (stream) =>
+            redis.xinfo('GROUPS', stream).catch((e: Error) => {
+              if (/no such key/i.test(e.message)) return [];
+              throw e;
+            }) as Promise<unknown[]>,
+        ),
+      ),
+      Promise.all(streams.map((stream) => redis.xlen(deadLetterStreamOf(stream)))),
       Promise.all(
         [...queues].map(async ([queue, q]) => {
           const [counts, workers] = await Promise.all([q.getJobCounts(...QUEUE_STATES), q.getWorkersCount()]);
@@ -66,12 +71,15 @@ export class SharedStateSampler {
         }),
       ),
     ]);
-    const group = groups.map(fieldsOf).find((g) => g['name'] === MATCHER_GROUP);
+    const matcher = streams.map((stream, i) => {
+      const group = groupsByPartition[i].map(fieldsOf).find((g) => g['name'] === MATCHER_GROUP);
+      return { partition: stream, lag: group ? Number(group['lag'] ?? 0) : 0, pending: group ? Number(group['pending'] ?? 0) : 0 };
+    });
     return {
       executions,
-      matcher: [{ partition: stream, lag: group ? Number(group['lag'] ?? 0) : 0, pending: group ? Number(group['pending'] ?? 0) : 0 }],
+      matcher,
       queues: queueSamples,
-      deadLetterEntries,
+      deadLetterEntries: deadLetterCounts.reduce((a, b) => a + b, 0),
     };
   }
 }

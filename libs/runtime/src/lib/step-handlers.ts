@@ -53,6 +53,7 @@ export function publishedVersionsRecorder(infra: Infrastructure): BackgroundServ
   return new PublishedVersionsRecorder({
     redis: infra.redis,
     stream: infra.config.events.stream,
+    partitions: infra.config.events.partitions,
     promotions: new PromotionStore(infra.dataSource),
     probe: () => infra.dataSource.query('SELECT 1'),
     maxEventBytes: infra.config.events.maxBytes,

@@ -73,7 +73,7 @@ export async function createTestEnv(extra: Record<string, string> = {}): Promise
     schema,
     cleanup: async () => {
       await dropSchema(schema);
-      await deleteRedisKeys([`test:${id}:*`, `test-${id}:*`]);
+      await deleteRedisKeys([`test:${id}:*`, `test-${id}:*`, `{test:${id}:*`, `{test-${id}:*`]);
     },
   };
 }

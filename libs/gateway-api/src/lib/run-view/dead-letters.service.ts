@@ -6,7 +6,7 @@ import { type Principal, canAccessWorkspace } from '../auth/api-keys';
 import { GatewayError } from '../errors/gateway-error';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway.options';
 import { type DeadLetterDto, type DeadLetterPageDto, type DeadLetterReplayDto, type ReplayedDeadLetterDto, STREAM_ENTRY_ID } from './run-view.dto';
-import { eventsStreamOf } from './run-view.tokens';
+import { eventsStreamsOf } from './run-view.tokens';
 
 /** The hash remembering which dead letters were replayed: dead entry id → {entry_id, at, by}. */
 export function replayedDeadLettersKeyOf(stream: string): string {
@@ -50,8 +50,15 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Stream entry ids compare as (milliseconds, sequence). */
+function compareIdsDesc(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  return am !== bm ? (am > bm ? -1 : 1) : as === bs ? 0 : as > bs ? -1 : 1;
+}
+
 /**
- * The dead-letter stream (`<stream>:dead`) for people: list its entries newest first and replay one,
+ * The dead-letter stream (`{<stream>}:dead`; one per partition of the event stream) for people: list its entries newest first and replay one,
  * as is or corrected, back onto the event stream. Admin keys see every entry; a scoped key only those
  * whose original envelope parses and names one of its workspaces.
  */
@@ -64,7 +71,6 @@ export class DeadLettersService {
   async list(principal: Principal, query: { limit?: number; cursor?: string }): Promise<DeadLetterPageDto> {
     const redis = this.redis();
     const limit = query.limit ?? 50;
-    const { dead } = this.keys();
     const items: DeadLetterDto[] = [];
     let end = query.cursor ? `(${query.cursor}` : '+';
     let scanned = 0;
@@ -72,7 +78,7 @@ export class DeadLettersService {
     let exhausted = false;
     while (items.length < limit && scanned < MAX_SCAN) {
       const count = Math.min(Math.max(limit * 2, 50), MAX_SCAN - scanned);
-      const batch = (await redis.xrevrange(dead, end, '-', 'COUNT', count)) as [string, string[]][];
+      const batch = await this.newest(redis, end, count);
       if (batch.length === 0) {
         exhausted = true;
         break;
@@ -91,7 +97,7 @@ export class DeadLettersService {
         break;
       }
     }
-    if (!exhausted && lastId) exhausted = (await redis.xrevrange(dead, `(${lastId}`, '-', 'COUNT', 1)).length === 0;
+    if (!exhausted && lastId) exhausted = (await this.newest(redis, `(${lastId}`, 1)).length === 0;
     await this.attachReplays(items);
     return { items, next_cursor: exhausted ? null : lastId };
   }
@@ -137,7 +143,8 @@ export class DeadLettersService {
       );
     }
     const at = new Date().toISOString();
-    const { stream, replayed } = this.keys();
+    // Back onto the partition it was dead-lettered from: the script's keys stay on one cluster slot.
+    const { stream, replayed } = this.partitionOf(entry);
     const record: DeadLetterReplayDto = { entry_id: '@ENTRY@', at, by: principal.keyId };
     const entryId = (await this.redis().eval(
       REPLAY_SCRIPT,
@@ -160,8 +167,14 @@ export class DeadLettersService {
 
   private async find(principal: Principal, id: string): Promise<DeadLetterDto> {
     if (!STREAM_ENTRY_ID.test(id)) throw GatewayError.notFound('dead letter', id);
-    const [found] = (await this.redis().xrange(this.keys().dead, id, id)) as [string, string[]][];
-    const entry = found ? this.present(found[0], found[1]) : null;
+    let entry: DeadLetterDto | null = null;
+    for (const { dead } of this.partitions()) {
+      const [found] = (await this.redis().xrange(dead, id, id)) as [string, string[]][];
+      if (found) {
+        entry = this.present(found[0], found[1]);
+        break;
+      }
+    }
     // Another workspace's entry is reported missing, as everywhere in the API.
     if (!entry || !this.visible(principal, entry)) throw GatewayError.notFound('dead letter', id);
     return entry;
@@ -191,7 +204,7 @@ export class DeadLettersService {
 
   private async attachReplays(entries: DeadLetterDto[]): Promise<DeadLetterDto[]> {
     if (entries.length === 0) return entries;
-    const values = await this.redis().hmget(this.keys().replayed, ...entries.map((e) => e.id));
+    const values = await Promise.all(entries.map((e) => this.redis().hget(this.partitionOf(e).replayed, e.id)));
     entries.forEach((e, i) => {
       const v = values[i];
       if (!v) return;
@@ -204,9 +217,21 @@ export class DeadLettersService {
     return entries;
   }
 
-  private keys(): { stream: string; dead: string; replayed: string } {
-    const stream = eventsStreamOf(this.options);
-    return { stream, dead: deadLetterStreamOf(stream), replayed: replayedDeadLettersKeyOf(stream) };
+  /** Each partition's stream, dead-letter stream and replay marks. */
+  private partitions(): { stream: string; dead: string; replayed: string }[] {
+    return eventsStreamsOf(this.options).map((stream) => ({ stream, dead: deadLetterStreamOf(stream), replayed: replayedDeadLettersKeyOf(stream) }));
+  }
+
+  /** The partition a dead letter came from (the `stream` it records), else partition 0. */
+  private partitionOf(entry: DeadLetterDto): { stream: string; dead: string; replayed: string } {
+    const all = this.partitions();
+    return all.find((p) => p.stream === entry.stream) ?? all[0];
+  }
+
+  /** The `count` newest dead letters before `end` over every partition, newest first. */
+  private async newest(redis: Redis, end: string, count: number): Promise<[string, string[]][]> {
+    const parts = await Promise.all(this.partitions().map(({ dead }) => redis.xrevrange(dead, end, '-', 'COUNT', count) as Promise<[string, string[]][]>));
+    return parts.length === 1 ? parts[0] : parts.flat().sort((a, b) => compareIdsDesc(a[0], b[0])).slice(0, count);
   }
 
   private redis(): Redis {

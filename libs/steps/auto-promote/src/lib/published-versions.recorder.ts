@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { LogSink } from '@mockops/pipeline-core';
-import { StreamConsumer, parseEventEntry, type DeadLetter, type StreamEntry } from '@mockops/event-stream';
+import { StreamConsumer, parseEventEntry, partitionStreamsOf, type DeadLetter, type StreamEntry } from '@mockops/event-stream';
 import type { PromotionPort } from './auto-promote.handler';
 
 export const PUBLISHED_VERSIONS_GROUP = 'mockops-promotions';
@@ -9,6 +9,8 @@ export interface PublishedVersionsRecorderOptions {
   /** The events stream connection; the recorder makes its own duplicate for blocking reads. */
   redis: Redis;
   stream: string;
+  /** Partitions of the stream (MOCKOPS_EVENTS_PARTITIONS): one consumer per partition. */
+  partitions?: number;
   promotions: Pick<PromotionPort, 'recordPublished'>;
   /** Resolves when Postgres answers (an entry that fails while it does is a poison entry). */
   probe: () => Promise<unknown>;
@@ -31,12 +33,12 @@ export interface PublishedVersionsRecorderOptions {
  * loop is the shared StreamConsumer, so a poison entry never stops later versions of any workspace.
  */
 export class PublishedVersionsRecorder {
-  private readonly consumer: StreamConsumer;
+  private readonly consumers: StreamConsumer[];
 
   constructor(private readonly opts: PublishedVersionsRecorderOptions) {
-    this.consumer = new StreamConsumer({
+    this.consumers = partitionStreamsOf(opts.stream, opts.partitions).map((stream) => new StreamConsumer({
       redis: opts.redis,
-      stream: opts.stream,
+      stream,
       group: PUBLISHED_VERSIONS_GROUP,
       consumer: opts.consumer ?? `recorder-${process.pid}`,
       // From the start of the stream: replaying old publishes is harmless (newest version wins).
@@ -47,16 +49,16 @@ export class PublishedVersionsRecorder {
       handleBatch: (entries) => this.handleBatch(entries),
       probe: opts.probe,
       logger: opts.logger,
-    });
+    }));
   }
 
   async start(): Promise<void> {
-    await this.consumer.start();
+    for (const consumer of this.consumers) await consumer.start();
     this.opts.logger.log(`recording scenario.published from ${this.opts.stream} as ${PUBLISHED_VERSIONS_GROUP}`);
   }
 
-  stop(): Promise<void> {
-    return this.consumer.stop();
+  async stop(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.stop()));
   }
 
   private async handleBatch(entries: StreamEntry[]): Promise<{ dead: DeadLetter[] }> {
