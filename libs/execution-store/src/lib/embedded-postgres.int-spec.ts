@@ -49,6 +49,14 @@ describe('embedded Postgres (pglite over the wire protocol)', () => {
     );
     expect(claims.filter((c) => c !== null)).toHaveLength(1);
 
+    // Concurrency groups (advisory locks, bigint[] orders) and debounce bursts work here too.
+    const [grouped] = await store.createExecutions([matchFor(pipeline, eventEnvelope())]);
+    const admitted = await store.admitToConcurrencyGroup(grouped.execution.id, { group: { key: 'k', name: 'g', order: [1, 0] }, cancelInProgress: false });
+    expect(admitted).toEqual({ run: 'start', started: [grouped.execution.id], cancelled: [] });
+    const burst = { key: 'b', pipelineId: pipeline.id, triggerIndex: 0, event: eventEnvelope(), config: { periodMs: 1000 } };
+    expect((await store.addToBurst({ ...burst, order: [1, 0] })).outcome).toBe('opened');
+    expect((await store.addToBurst({ ...burst, order: [1, 1] })).outcome).toBe('extended');
+
     await ds.destroy();
     await pg.stop();
 
