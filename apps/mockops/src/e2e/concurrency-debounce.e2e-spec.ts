@@ -181,6 +181,23 @@ describe('concurrency groups and debounce on the real runtime', () => {
     expect(hooks.requests.filter((r) => r.pathname === path).map((r) => (r.json as { message: string }).message)).toEqual(['b20']);
   });
 
+  it("debounce: a global pipeline never merges two workspaces' events into one burst", async () => {
+    const path = `/burst-tenants-${++n}`;
+    const p = await createPipeline(
+      hookPipeline('debounced-global', `${hooks.url}${path}`, { debounce: `      debounce:\n        key: "{{event.scenario_id}}"\n        period: 2s\n`, message: '{{workspace_id}} {{event.scenario_name}}' }),
+    );
+    hooks.respondWith(() => 200);
+    for (let i = 1; i <= 3; i++) {
+      await publish({ scenario_id: 'same-key', scenario_name: `a${i}` }, 'ws-a');
+      await publish({ scenario_id: 'same-key', scenario_name: `b${i}` }, 'ws-b');
+    }
+    await eventually(async () => {
+      const list = await executionsOf(p.id);
+      return list.length === 2 && list.every((e) => e.status === 'succeeded');
+    }, 'one execution per workspace', 15_000);
+    expect(hooks.requests.filter((r) => r.pathname === path).map((r) => (r.json as { message: string }).message).sort()).toEqual(['ws-a a3', 'ws-b b3']);
+  });
+
   it('debounce survives its matchers killed mid-period: new matchers fire the burst once', async () => {
     const path = `/restart-${++n}`;
     const p = await createPipeline(
