@@ -2,9 +2,10 @@
 // *.int-spec.ts and *.e2e-spec.ts). `npm test` runs both; `npm run test:unit` only the first.
 const { compilerOptions } = require('./tsconfig.base.json');
 
+// A `*` in an alias (`@mockops/step-*` → `libs/steps/*/src/index.ts`) matches one path segment.
 const moduleNameMapper = {};
 for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
-  moduleNameMapper[`^${alias.replace('/', '\\/')}$`] = `<rootDir>/${target.replace(/^\.\//, '')}`;
+  moduleNameMapper[`^${alias.replace('/', '\\/').replace('*', '([^/]+)')}$`] = `<rootDir>/${target.replace(/^\.\//, '').replace('*', '$1')}`;
 }
 
 const tsTransform = [

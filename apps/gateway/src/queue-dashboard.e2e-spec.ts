@@ -1,3 +1,5 @@
+import { STEP_TYPES } from '@mockops/pipeline-core';
+import { queueNameFor } from '@mockops/worker-kit';
 import { startService, type RunningService } from '@mockops/runtime';
 import { createTestEnv, type TestEnv } from '@mockops/testing';
 
@@ -32,7 +34,9 @@ describe('the queue dashboard at /admin/queues', () => {
     const queues = await get(service.url!, '/admin/queues/api/queues', ADMIN);
     expect(queues.status).toBe(200);
     const names = ((await queues.json()) as { queues: { name: string }[] }).queues.map((q) => q.name).sort();
-    expect(names).toEqual(['step-auto-promote', 'step-create-pr', 'step-notify', 'step-regenerate-sdk']);
+    // One queue per step type of the registry.
+    expect(names).toEqual(STEP_TYPES.map(queueNameFor).sort());
+    expect(names).toEqual(expect.arrayContaining(['step-auto-promote', 'step-create-pr', 'step-notify', 'step-regenerate-sdk']));
   });
 
   it('answers 403 to a scoped key and 401 without a key or with a wrong one, in the API error shape', async () => {

@@ -7,3 +7,4 @@ export * from './lib/mask-url';
 export { parseIp, formatIp, isIpLiteral } from './lib/ip-address';
 export type { IpBytes } from './lib/ip-address';
 export * from './lib/webhook-signature';
+export * from './lib/retry-after';

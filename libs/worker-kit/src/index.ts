@@ -13,3 +13,4 @@ export * from './lib/bull-adapter';
 export * from './lib/secrets';
 export * from './lib/step-reconciler';
 export * from './lib/step-observer';
+export * from './lib/http-failures';

@@ -20,6 +20,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { uniqueSuffix } from '@mockops/testing';
+import { STEP_TYPES } from '@mockops/pipeline-core';
+import { workerAppName } from '../../deploy/manifests';
 import {
   ROOT,
   PgCounters,
@@ -772,7 +774,7 @@ async function physical(ctx: Ctx): Promise<Hop[]> {
 
 // ---------------------------------------------------------------- P7: separate apps
 
-const APPS = ['gateway', 'trigger-matcher', 'worker-notify', 'worker-create-pr', 'worker-regenerate-sdk', 'worker-auto-promote'] as const;
+const APPS = ['gateway', 'trigger-matcher', ...STEP_TYPES.map(workerAppName)];
 
 interface AppsResult {
   quiet: Quiet;

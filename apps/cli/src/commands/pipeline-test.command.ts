@@ -47,9 +47,7 @@ function formatStep(s: DryRunStep): string[] {
     const now = c.decidableNow ? `${c.value} now` : `decided at run time on ${c.runtimeInputs.join(', ')}`;
     out.push(`      if: ${c.source} → ${now}`);
   }
-  const config = JSON.stringify(s.config ?? {});
-  if (config.length <= 100) out.push(`      config: ${config}`);
-  else for (const line of `config: ${JSON.stringify(s.config ?? {}, null, 2)}`.split('\n')) out.push(`      ${line}`);
+  out.push(`      config: ${JSON.stringify(s.config ?? {})}`);
   for (const r of s.renderedAtRunTime) out.push(`      at run time: ${r.path}: ${r.reason}`);
   for (const e of s.renderErrors) out.push(`      ✗ ${e.path}: ${e.error}`);
   for (const sec of s.secrets) out.push(`      secret ${sec.name} (${sec.field})${sec.problem ? `: ✗ ${sec.problem}` : ''}`);
@@ -91,4 +89,37 @@ export async function testPipelineFile(
   });
   ctx.io.out(opts.output === 'json' ? json(dryRunReport(result)) : formatDryRun(result));
   if (!result.matched) throw new CommandFailed('no trigger matches');
+}
+
+/** What POST /pipelines/backtest answers. */
+export interface ApiBacktest {
+  since: string;
+  until: string;
+  sources: { stream: number; executions: number; truncated: boolean };
+  events: number;
+  undated: number;
+  matched: number;
+  executions: number;
+  first_matches: string[];
+  days: { date: string; events: number; matched: number; executions: number }[];
+  debounce?: { events: number; executions: number; coalesced: number; key_errors: number };
+  concurrency?: { groups: number; executions: number; queued: number; cancelled: number; max_waiting: number; key_errors: number; assumed_run_ms: number };
+}
+
+export function formatBacktest(r: ApiBacktest): string {
+  const lines = [
+    `${r.since} → ${r.until}: ${r.matched} of ${r.events} events matched, ${r.executions} execution${r.executions === 1 ? '' : 's'} would have started`,
+    `events: ${r.sources.stream} from the stream, ${r.sources.executions} from stored executions${r.sources.truncated ? ' (truncated: more than a backtest reads)' : ''}`,
+  ];
+  if (r.first_matches.length) lines.push(`first matches: ${r.first_matches.join(', ')}`);
+  if (r.debounce) lines.push(`debounce: ${r.debounce.events} events → ${r.debounce.executions} executions (${r.debounce.coalesced} coalesced, ${r.debounce.key_errors} key errors)`);
+  if (r.concurrency) {
+    const c = r.concurrency;
+    lines.push(`concurrency (estimated, runs of ${Math.round(c.assumed_run_ms / 1000)}s): ${c.groups} groups, ${c.queued} queued, ${c.cancelled} cancelled, at most ${c.max_waiting} waiting`);
+  }
+  if (r.days.length) {
+    lines.push('', 'DATE        EVENTS  MATCHED  EXECUTIONS');
+    for (const d of r.days) lines.push(`${d.date}  ${String(d.events).padStart(6)}  ${String(d.matched).padStart(7)}  ${String(d.executions).padStart(10)}`);
+  }
+  return `${lines.join('\n')}\n`;
 }

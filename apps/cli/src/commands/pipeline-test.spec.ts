@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, main } from '../main';
@@ -64,7 +64,7 @@ describe('mockforge pipelines test (offline dry run)', () => {
     expect(out.stdout).toContain('✓ trigger 1 (schema.changed) matches');
     expect(out.stdout).toContain('✓ the event belongs to workspace ws-1');
     expect(out.stdout).toContain('open_pr (create_pr) after regenerate: skipped: if: event.spec_path != \'specs/draft.yaml\' is false');
-    expect(out.stdout).toContain('"token": "***"');
+    expect(out.stdout).toContain('"token":"***"');
     expect(out.stdout).toContain('at run time: files: reads the outputs of step "regenerate", known once it has run');
 
     const asJson = await run([join(dir, 'pipeline.yaml'), '--event', event, '--workspace', 'ws-1', '-o', 'json']);
@@ -88,5 +88,18 @@ describe('mockforge pipelines test (offline dry run)', () => {
     const invalid = await run([badPipeline, '--event', join(dir, 'proto.json')]);
     expect(invalid.code).toBe(EXIT_USAGE);
     expect(invalid.out.stderr).toMatch(/bad\.yaml:\d+:\d+: .*regenerat/);
+  });
+
+  it("prints what the README's Language section shows for its example", async () => {
+    const root = join(__dirname, '..', '..', '..', '..');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Language'), readme.indexOf('## The run view'));
+    expect(section).toContain('```yaml\n' + readFileSync(join(root, 'docs/examples/drift-triage.yaml'), 'utf8') + '```');
+    const shown = /\$ mockforge pipelines test (\S+) --event (\S+) --workspace (\S+)\n([\s\S]*?)\$ echo \$\?\n(\d)\n/.exec(section);
+    expect(shown).not.toBeNull();
+    const [, file, event, workspace, output, code] = shown!;
+    const result = await run([join(root, file), '--event', join(root, event), '--workspace', workspace]);
+    expect(result.out.stdout).toBe(output);
+    expect(String(result.code)).toBe(code);
   });
 });

@@ -6,7 +6,7 @@ import { formatDuration, json, renderFields, renderTable } from '../lib/output';
 import type { ApiDiagnostic, ApiExecution, ApiPage, ApiPipeline, ApiRevision, ApiStepRun } from '../lib/resources';
 import { TERMINAL_STATUSES } from '../lib/resources';
 import { validateFile } from './validate.command';
-import { testPipelineFile } from './pipeline-test.command';
+import { formatBacktest, testPipelineFile, type ApiBacktest } from './pipeline-test.command';
 
 type OutputFormat = 'table' | 'json';
 
@@ -80,7 +80,7 @@ const EXECUTION_COLUMNS = [
 const STEP_COLUMNS = [
   { header: 'STEP', value: (s: ApiStepRun) => s.name },
   { header: 'TYPE', value: (s: ApiStepRun) => s.step_type },
-  { header: 'STATUS', value: (s: ApiStepRun) => s.status },
+  { header: 'STATUS', value: (s: ApiStepRun) => (s.reused_from_attempt ? `${s.status} (kept from run ${s.reused_from_attempt})` : s.status) },
   { header: 'ATTEMPTS', value: (s: ApiStepRun) => `${s.attempts}/${s.max_attempts}`, right: true },
   { header: 'DURATION', value: (s: ApiStepRun) => formatDuration(s.duration_ms), right: true },
   { header: 'ERROR', value: (s: ApiStepRun) => s.error ?? (s.status === 'skipped' && s.skip_reason ? `skipped: ${s.skip_reason.message}` : null) },
@@ -91,6 +91,7 @@ export function renderExecution(e: ApiExecution): string {
     ['Execution', e.id],
     ['Pipeline', e.pipeline_id],
     ['Status', e.status],
+    ...(e.run_attempt && e.run_attempt > 1 ? ([['Run attempt', e.run_attempt]] as [string, unknown][]) : []),
     ['Event', `${e.event_type} (${e.event_id})`],
     ['Workspace', e.workspace_id],
     ['Queued', e.queued_at],
@@ -336,11 +337,13 @@ export function pipelinesCommand(ctx: CliContext): Command {
     .command('rerun')
     .description('run a finished execution again (same revision and event, a new run attempt)')
     .argument('<execution-id>')
+    .option('--from-failed', 'keep the steps that succeeded (and their outputs); run only the failed, skipped and cancelled ones again')
     .addOption(outputOption())
-    .action(async (executionId: string, opts: { output: OutputFormat }) => {
-      const e = await ctx.client().request<ApiExecution & { run_attempt: number }>('POST', `executions/${pathId(executionId)}/rerun`);
+    .action(async (executionId: string, opts: { fromFailed?: boolean; output: OutputFormat }) => {
+      const e = await ctx.client().request<ApiExecution>('POST', `executions/${pathId(executionId)}/rerun`, { query: { from: opts.fromFailed ? 'failed' : undefined } });
       if (opts.output === 'json') return ctx.io.out(json(e));
-      ctx.io.out(`Execution ${e.id} ${e.status} (run attempt ${e.run_attempt})\n`);
+      ctx.io.out(`Execution ${e.id} ${e.status} (run attempt ${e.run_attempt ?? '?'})\n`);
+      for (const r of e.lineage?.reused ?? []) ctx.io.out(`  ${r.step}: kept from run attempt ${r.from_attempt}\n`);
     });
 
   cmd
@@ -349,6 +352,22 @@ export function pipelinesCommand(ctx: CliContext): Command {
     .argument('<file>')
     .addOption(outputOption())
     .action((file: string, opts: { output: OutputFormat }) => validateFile(ctx, file, opts.output));
+
+  cmd
+    .command('backtest')
+    .description("how the pipeline would have matched the recent events (the stream's and stored executions'), without running anything")
+    .argument('<file>', 'pipeline file (YAML or JSON); "-" reads standard input')
+    .option('--since <when>', 'a duration before now (7d, 24h, 90m; at most 90d) or an ISO date-time', '7d')
+    .option('--workspace <id>', "the pipeline's owner workspace (it sees only that workspace's events)")
+    .addOption(outputOption())
+    .action(async (file: string, opts: { since: string; workspace?: string; output: OutputFormat }) => {
+      const text = readTextFile(file, ctx.io);
+      const pipeline = formatOfFile(file) === 'json' ? (JSON.parse(text) as unknown) : text;
+      const r = await ctx.client().request<ApiBacktest>('POST', 'pipelines/backtest', {
+        json: { pipeline, since: opts.since, ...(opts.workspace ? { workspace_id: opts.workspace } : {}) },
+      });
+      ctx.io.out(opts.output === 'json' ? json(r) : formatBacktest(r));
+    });
 
   cmd
     .command('test')

@@ -45,6 +45,8 @@ export interface ApiStepRun {
   error_code: string | null;
   /** Why a skipped step did not run. */
   skip_reason?: { code: string; message: string } | null;
+  /** Kept from this earlier run attempt by a re-run from the failure. */
+  reused_from_attempt?: number | null;
   logs: { at: string; attempt: number; message: string }[];
 }
 
@@ -63,7 +65,11 @@ export interface ApiExecution {
   duration_ms: number | null;
   /** The OpenTelemetry trace of the event that started it; null (or absent from older gateways) when untraced. */
   trace_id?: string | null;
+  /** 1 for the first run; each re-run adds one. */
+  run_attempt?: number;
   steps?: ApiStepRun[];
+  /** The steps a re-run from the failure kept from earlier attempts. */
+  lineage?: { run_attempt: number; reused: { step: string; from_attempt: number }[] };
 }
 
 export interface ApiPage<T> {

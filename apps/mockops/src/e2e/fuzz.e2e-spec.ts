@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
 import { parseEventEntry } from '@mockops/event-stream';
+import { STEP_TYPES } from '@mockops/pipeline-core';
 import {
   TEST_DATABASE_URL,
   TEST_REDIS_URL,
@@ -70,7 +71,7 @@ function encodeSegment(s: string): string {
 }
 
 const pipelineBody = fc.oneof(
-  fc.record({ name: nasty, definition: fc.record({ triggers: fc.array(fc.record({ event: nasty, filters: fc.dictionary(nasty, jsonLeaf, { maxKeys: 2 }) }), { maxLength: 2 }), steps: fc.array(fc.record({ name: nasty, step_type: fc.constantFrom('notify', 'create_pr', 'regenerate_sdk', 'auto_promote', 'nope'), config: fc.dictionary(fc.constantFrom('type', 'message', 'webhook_url', 'headers', 'token', 'files', 'languages', 'entity_id'), json, { maxKeys: 4 }) }), { maxLength: 3 }) }) }),
+  fc.record({ name: nasty, definition: fc.record({ triggers: fc.array(fc.record({ event: nasty, filters: fc.dictionary(nasty, jsonLeaf, { maxKeys: 2 }) }), { maxLength: 2 }), steps: fc.array(fc.record({ name: nasty, step_type: fc.constantFrom(...STEP_TYPES, 'nope'), config: fc.dictionary(fc.constantFrom('type', 'message', 'webhook_url', 'headers', 'token', 'files', 'languages', 'entity_id', 'url', 'body', 'secret_headers', 'expect_status'), json, { maxKeys: 4 }) }), { maxLength: 3 }) }) }),
   fc.record({ name: nasty, definition: deep }),
   json,
 );

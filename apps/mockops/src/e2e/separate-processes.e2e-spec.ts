@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { STEP_TYPES } from '@mockops/pipeline-core';
 import { createTestEnv, eventually, freePort, startHttpSink, webhookPipeline, type HttpSink, type TestEnv } from '@mockops/testing';
 
 const root = join(__dirname, '..', '..', '..', '..');
-const APPS = ['gateway', 'trigger-matcher', 'worker-notify', 'worker-create-pr', 'worker-regenerate-sdk', 'worker-auto-promote'];
+// The gateway, the matcher and one worker per step type of the registry.
+const APPS = ['gateway', 'trigger-matcher', ...STEP_TYPES.map((t) => `worker-${t.replace(/_/g, '-')}`)];
 
 // The way Kubernetes runs it: every app built (by the integration tier's global setup) and started as
 // its own process (`node dist/apps/<app>/main.js`), all booting at once against one database; an event posted to the gateway

@@ -97,6 +97,8 @@ export interface StepRun {
   error_code: string | null;
   /** Why a skipped step did not run. */
   skip_reason?: { code: string; message: string } | null;
+  /** Kept from this earlier run attempt by a re-run from the failure (not run again). */
+  reused_from_attempt?: number | null;
   logs: { at: string; attempt: number; message: string }[];
 }
 

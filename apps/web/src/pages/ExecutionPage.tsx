@@ -115,6 +115,7 @@ function StepDetails({ step }: { step: StepRun }) {
           · attempt {step.attempts}/{step.max_attempts} · {formatDuration(step.duration_ms)}
         </span>
         {step.status === 'skipped' && step.skip_reason && <span className="muted small skip-reason"> · skipped: {step.skip_reason.message}</span>}
+        {step.reused_from_attempt ? <span className="muted small"> · kept from run attempt {step.reused_from_attempt}</span> : null}
       </summary>
       {step.error && <ErrorBox error={new Error(step.error_code ? `${step.error_code}: ${step.error}` : step.error)} />}
       <div className="grid-2">

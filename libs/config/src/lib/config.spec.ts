@@ -47,12 +47,11 @@ describe('loadConfig', () => {
   });
 
   it('gives each step type its own concurrency, defaulting to MOCKOPS_WORKER_CONCURRENCY', () => {
-    expect(loadConfig({ MOCKOPS_WORKER_CONCURRENCY: '8', MOCKOPS_CONCURRENCY_NOTIFY: '32' }).workers.concurrency).toEqual({
-      regenerate_sdk: 8,
-      auto_promote: 8,
-      notify: 32,
-      create_pr: 8,
-    });
+    // Every step type of the registry, the one named on its own setting.
+    expect(loadConfig({ MOCKOPS_WORKER_CONCURRENCY: '8', MOCKOPS_CONCURRENCY_NOTIFY: '32' }).workers.concurrency).toEqual(
+      Object.fromEntries(STEP_TYPES.map((t) => [t, t === 'notify' ? 32 : 8])),
+    );
+    expect(STEP_TYPES).toEqual(expect.arrayContaining(['regenerate_sdk', 'auto_promote', 'notify', 'create_pr']));
   });
 
   it('reads secrets from MOCKOPS_SECRET_* and the well-known credentials', () => {

@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
-import { ACTIVE_EXECUTION_STATUSES, EXECUTION_STATUSES, TERMINAL_EXECUTION_STATUSES, type ExecutionStatus } from '@mockops/pipeline-core';
+import { ACTIVE_EXECUTION_STATUSES, EXECUTION_STATUSES, TERMINAL_EXECUTION_STATUSES, type EventEnvelope, type ExecutionStatus } from '@mockops/pipeline-core';
 import { decodeCursor, keysetPage, pageSize } from './cursor';
 import { notFound, toExecution, toStepRun } from './mappers';
 import type { CreatedExecution, ExecutionMatch, ExecutionRecord, ExecutionWithSteps, ListExecutionsQuery, Page } from './records';
-import { type Row, SqlRunner, sqlParams, UUID_RE, idOrNull, tableNames } from './sql';
+import { type Row, SqlRunner, isoAt, sqlParams, UUID_RE, idOrNull, tableNames } from './sql';
 import { StoreError } from './store-error';
 
 /**
@@ -117,6 +117,44 @@ export class ExecutionStore {
     });
   }
 
+  /**
+   * The events executions were started by, once per event (workspace of the event, event id), queued
+   * in [since, until), oldest first, at most `limit`: what a backtest replays besides the stream.
+   * `eventWorkspaceId` (a string) keeps only that workspace's events (the envelope's workspace_id, or the
+   * payload's when the envelope has none, as the matcher reads it); null keeps every event.
+   */
+  async listExecutionEvents(query: { since: Date; until: Date; eventWorkspaceId: string | null; limit: number }): Promise<{ event: EventEnvelope; queuedAt: string }[]> {
+    const rows = await this.db.sql(
+      `SELECT event, queued_at FROM (
+         SELECT DISTINCT ON (event_workspace_id, event_id) event, queued_at FROM ${this.t.executions}
+         WHERE queued_at >= $1 AND queued_at < $2
+           AND ($3::text IS NULL OR event_workspace_id = $3 OR (event_workspace_id = '' AND event->'payload'->>'workspace_id' = $3))
+         ORDER BY event_workspace_id, event_id, queued_at
+       ) d ORDER BY queued_at LIMIT $4`,
+      [query.since.toISOString(), query.until.toISOString(), query.eventWorkspaceId, query.limit],
+    );
+    return rows.map((r) => ({ event: r.event as EventEnvelope, queuedAt: isoAt(r.queued_at) }));
+  }
+
+  /**
+   * A stored event by its producer id: the event of the latest execution it started, once per event
+   * workspace, newest first. `eventWorkspaceIds` (a list) keeps those workspaces' events only (the
+   * envelope's workspace_id, else the payload's); null keeps all.
+   */
+  async findEvents(eventId: string, eventWorkspaceIds: string[] | null, limit = 10): Promise<EventEnvelope[]> {
+    const rows = await this.db.sql(
+      `SELECT event FROM (
+         SELECT DISTINCT ON (event_workspace_id) event, queued_at FROM ${this.t.executions}
+         WHERE event_id = $1
+           AND ($2::text[] IS NULL OR event_workspace_id = ANY($2::text[])
+                OR (event_workspace_id = '' AND event->'payload'->>'workspace_id' = ANY($2::text[])))
+         ORDER BY event_workspace_id, queued_at DESC
+       ) d ORDER BY queued_at DESC LIMIT $3`,
+      [eventId, eventWorkspaceIds, limit],
+    );
+    return rows.map((r) => r.event as EventEnvelope);
+  }
+
   /** How many executions are in each status (the gateway's `mockops_executions` gauge samples it). */
   async countExecutionsByStatus(): Promise<Record<string, number>> {
     const rows = await this.db.sql(`SELECT status, count(*)::int AS n FROM ${this.t.executions} GROUP BY status`);
@@ -205,28 +243,46 @@ export class ExecutionStore {
    * run_attempt + 1, every step run back to pending with its attempts, outputs and error cleared (logs
    * are kept). Compare-and-set on a terminal status: a running execution is a CONFLICT. The caller
    * then advances the execution to enqueue its first steps.
+   *
+   * `fromFailed` ("re-run failed jobs"): the steps that succeeded keep their status, outputs and logs
+   * and are not run again; each records the run attempt it ran in (`reusedFromAttempt`, kept across
+   * several re-runs). Only the others go back to pending. A CONFLICT when every step succeeded.
    */
-  async rerunExecution(executionId: string): Promise<ExecutionWithSteps> {
+  async rerunExecution(executionId: string, opts: { fromFailed?: boolean } = {}): Promise<ExecutionWithSteps> {
     if (!UUID_RE.test(executionId)) throw new StoreError('NOT_FOUND', `execution ${executionId} not found`);
-    const updated = await this.db.tx(async (sql) => {
-      const rows = await sql(
+    const fromFailed = opts.fromFailed === true;
+    const outcome = await this.db.tx(async (sql) => {
+      const [current] = await sql(`SELECT status, run_attempt FROM ${this.t.executions} WHERE id = $1 FOR UPDATE`, [executionId]);
+      if (!current || !['succeeded', 'failed', 'cancelled'].includes(current.status)) return 'not-finished';
+      if (fromFailed) {
+        const [left] = await sql(`SELECT count(*)::int AS n FROM ${this.t.stepRuns} WHERE execution_id = $1 AND status <> 'succeeded'`, [executionId]);
+        if (left.n === 0) return 'nothing-failed';
+      }
+      await sql(
         `UPDATE ${this.t.executions} SET status = 'queued', run_attempt = run_attempt + 1, error = NULL,
            started_at = NULL, finished_at = NULL, queued_at = now()
-         WHERE id = $1 AND status IN ('succeeded', 'failed', 'cancelled') RETURNING id`,
+         WHERE id = $1`,
         [executionId],
       );
-      if (rows.length === 0) return false;
+      if (fromFailed) {
+        await sql(
+          `UPDATE ${this.t.stepRuns} SET reused_from_attempt = COALESCE(reused_from_attempt, $2::int)
+           WHERE execution_id = $1 AND status = 'succeeded'`,
+          [executionId, current.run_attempt ?? 1],
+        );
+      }
       await sql(
         `UPDATE ${this.t.stepRuns} SET status = 'pending', attempts = 0, outputs = NULL, progress = NULL, error = NULL, error_code = NULL, skip_reason = NULL,
-           lease_owner = NULL, lease_expires_at = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
-         WHERE execution_id = $1`,
+           reused_from_attempt = NULL, lease_owner = NULL, lease_expires_at = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
+         WHERE execution_id = $1 ${fromFailed ? `AND status <> 'succeeded'` : ''}`,
         [executionId],
       );
-      return true;
+      return 'ok';
     });
     const execution = await this.getExecution(executionId);
     if (!execution) throw new StoreError('NOT_FOUND', `execution ${executionId} not found`);
-    if (!updated) throw new StoreError('CONFLICT', `execution ${executionId} is ${execution.status}; only a finished execution can be re-run`);
+    if (outcome === 'not-finished') throw new StoreError('CONFLICT', `execution ${executionId} is ${execution.status}; only a finished execution can be re-run`);
+    if (outcome === 'nothing-failed') throw new StoreError('CONFLICT', `every step of execution ${executionId} succeeded: nothing to re-run from; re-run it all instead`);
     return execution;
   }
 }

@@ -338,6 +338,78 @@ describe('ExecutionStore and StepRunStore (real Postgres, own schema)', () => {
     });
   });
 
+  describe('listExecutionEvents (backtests)', () => {
+    it("returns each event once, oldest first, and only the asked workspace's (envelope, else payload)", async () => {
+      const since = new Date(Date.now() - 1000);
+      const mine = eventEnvelope({ workspace_id: 'ws-events-a', payload: { scenario_id: 's', scenario_name: 'n', version: '1', workspace_id: 'ws-events-a' } } as never);
+      const theirs = eventEnvelope({ workspace_id: 'ws-events-b', payload: { scenario_id: 's', scenario_name: 'n', version: '1', workspace_id: 'ws-events-a' } } as never);
+      const payloadOnly = eventEnvelope({ workspace_id: undefined, payload: { scenario_id: 's', scenario_name: 'n', version: '1', workspace_id: 'ws-events-a' } } as never);
+      await db.store.createExecutions([matchFor(pipeline, mine), matchFor(other, mine, ['x'])]);
+      await sleep(5);
+      await db.store.createExecutions([matchFor(pipeline, theirs)]);
+      await sleep(5);
+      await db.store.createExecutions([matchFor(pipeline, payloadOnly)]);
+      const until = new Date(Date.now() + 1000);
+
+      const forA = await db.store.listExecutionEvents({ since, until, eventWorkspaceId: 'ws-events-a', limit: 100 });
+      expect(forA.map((e) => e.event.id)).toEqual([mine.id, payloadOnly.id]);
+      const forB = await db.store.listExecutionEvents({ since, until, eventWorkspaceId: 'ws-events-b', limit: 100 });
+      expect(forB.map((e) => e.event.id)).toEqual([theirs.id]);
+      const all = await db.store.listExecutionEvents({ since, until, eventWorkspaceId: null, limit: 100 });
+      const ours = new Set([mine.id, theirs.id, payloadOnly.id]);
+      expect(all.map((e) => e.event.id).filter((id) => ours.has(id))).toEqual([mine.id, theirs.id, payloadOnly.id]);
+      expect(await db.store.listExecutionEvents({ since: until, until: new Date(until.getTime() + 1000), eventWorkspaceId: null, limit: 100 })).toEqual([]);
+    });
+  });
+
+  describe('re-run from the failure', () => {
+    it('keeps succeeded steps with their outputs and the attempt they ran in, across re-runs; resets the others', async () => {
+      const execution = await newExecution(['build', 'deploy', 'verify']);
+      const build = await db.store.claimStepRun(execution.id, 'build', { owner: 'w', leaseMs: 30_000 });
+      await db.store.completeStepRun(build!.id, 'w', { outputs: { artifact: 'a-1' }, renderedConfig: {}, logs: [log('built')] });
+      const deploy = await db.store.claimStepRun(execution.id, 'deploy', { owner: 'w', leaseMs: 30_000 });
+      await db.store.failStepRun(deploy!.id, 'w', { error: 'boom', errorCode: 'X', logs: [], willRetry: false });
+      await db.store.applyStepDecisions(execution.id, { skip: ['verify'], skipReasons: { verify: { code: 'NEED_FAILED', need: 'deploy', message: 'x' } } });
+      await db.store.finishExecution(execution.id, 'failed', 'step "deploy" failed: boom');
+
+      const second = await db.store.rerunExecution(execution.id, { fromFailed: true });
+      expect(second.runAttempt).toBe(2);
+      expect(second.stepRuns.map((r) => [r.stepName, r.status, r.outputs, r.reusedFromAttempt, r.skipReason, r.attempts])).toEqual([
+        ['build', 'succeeded', { artifact: 'a-1' }, 1, null, 1],
+        ['deploy', 'pending', null, null, null, 0],
+        ['verify', 'pending', null, null, null, 0],
+      ]);
+      expect(second.stepRuns[0].logs.map((l) => l.message)).toEqual(['built']);
+
+      // Fails again in attempt 2: a third attempt still says build ran in attempt 1.
+      const again = await db.store.claimStepRun(execution.id, 'deploy', { owner: 'w', leaseMs: 30_000 });
+      await db.store.failStepRun(again!.id, 'w', { error: 'boom', errorCode: 'X', logs: [], willRetry: false });
+      await db.store.finishExecution(execution.id, 'failed', 'again');
+      const third = await db.store.rerunExecution(execution.id, { fromFailed: true });
+      expect(third.runAttempt).toBe(3);
+      expect(third.stepRuns.map((r) => r.reusedFromAttempt)).toEqual([1, null, null]);
+
+      // A full re-run forgets the reuse.
+      await db.store.finishExecution(execution.id, 'cancelled');
+      const full = await db.store.rerunExecution(execution.id);
+      expect(full.stepRuns.map((r) => [r.status, r.reusedFromAttempt, r.outputs])).toEqual([
+        ['pending', null, null],
+        ['pending', null, null],
+        ['pending', null, null],
+      ]);
+    });
+
+    it('refuses a re-run from the failure when every step succeeded, and a running execution', async () => {
+      const execution = await newExecution(['only']);
+      await expect(db.store.rerunExecution(execution.id, { fromFailed: true })).rejects.toMatchObject({ code: 'CONFLICT' });
+      const run = await db.store.claimStepRun(execution.id, 'only', { owner: 'w', leaseMs: 30_000 });
+      await db.store.completeStepRun(run!.id, 'w', { outputs: {}, renderedConfig: {}, logs: [] });
+      await db.store.finishExecution(execution.id, 'succeeded');
+      await expect(db.store.rerunExecution(execution.id, { fromFailed: true })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/every step/) });
+      expect((await db.store.getExecution(execution.id))!.runAttempt).toBe(1);
+    });
+  });
+
   describe('cancel', () => {
     it('cancels the execution and its pending and running steps; a claim afterwards is refused', async () => {
       const execution = await newExecution(['promote', 'notify', 'report']);

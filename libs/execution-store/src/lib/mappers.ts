@@ -87,6 +87,7 @@ export function toStepRun(r: Row): StepRunRecord {
     progress: r.progress ?? null,
     logs: r.logs ?? [],
     skipReason: r.skip_reason ?? null,
+    reusedFromAttempt: r.reused_from_attempt ?? null,
     error: r.error,
     errorCode: r.error_code,
     leaseOwner: r.lease_owner,

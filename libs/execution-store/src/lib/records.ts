@@ -84,6 +84,8 @@ export interface StepRunRecord {
   logs: StepLogEntry[];
   /** Why the step was skipped (pipeline-core's SkipReason: `code`, `message`, ...); null unless skipped. */
   skipReason: { code: string; message: string; [k: string]: unknown } | null;
+  /** Kept from an earlier run attempt by a re-run from the failure (not run again): that attempt; null otherwise. */
+  reusedFromAttempt: number | null;
   error: string | null;
   errorCode: string | null;
   leaseOwner: string | null;

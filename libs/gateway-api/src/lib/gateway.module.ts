@@ -16,6 +16,7 @@ import { ContentTypeGuard } from './http/content-type.guard';
 import { GatewayThrottlerGuard } from './http/gateway-throttler.guard';
 import { PipelinesController } from './pipelines/pipelines.controller';
 import { PipelinesService } from './pipelines/pipelines.service';
+import { PipelineBacktestService } from './pipelines/pipeline-backtest.service';
 import { PromotionsController, WorkspaceEnvironmentsController } from './promotions/promotions.controller';
 import { PromotionsService } from './promotions/promotions.service';
 import { RUN_VIEW_CONTROLLERS, RUN_VIEW_PROVIDERS } from './run-view/run-view.providers';
@@ -96,6 +97,7 @@ export class GatewayApiModule {
         GatewayThrottlerGuard,
         ContentTypeGuard,
         PipelinesService,
+        PipelineBacktestService,
         ExecutionsService,
         EventsService,
         SecretsService,

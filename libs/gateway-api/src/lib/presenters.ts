@@ -108,6 +108,7 @@ export function presentStepRun(s: StepRunRecord): StepRunDto {
     error: s.error,
     error_code: s.errorCode,
     skip_reason: s.skipReason ?? null,
+    reused_from_attempt: s.reusedFromAttempt ?? null,
     logs: s.logs ?? [],
   };
 }
@@ -117,5 +118,9 @@ export function presentExecutionDetail(e: ExecutionWithSteps): ExecutionDetailDt
     ...presentExecution(e),
     event: e.event as unknown as Record<string, unknown>,
     steps: e.stepRuns.map(presentStepRun),
+    lineage: {
+      run_attempt: e.runAttempt,
+      reused: e.stepRuns.filter((s) => s.reusedFromAttempt !== null && s.reusedFromAttempt !== undefined).map((s) => ({ step: s.stepName, from_attempt: s.reusedFromAttempt as number })),
+    },
   };
 }

@@ -15,6 +15,8 @@ export type GatewayStore = Pick<
   | 'listExecutions'
   | 'cancelExecution'
   | 'rerunExecution'
+  | 'listExecutionEvents'
+  | 'findEvents'
   | 'resolveParkedStepRun'
 >;
 

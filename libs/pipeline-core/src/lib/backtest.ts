@@ -211,3 +211,29 @@ function simulateConcurrency(
   out.groups = groups.size;
   return out;
 }
+
+/** A backtest as the API and the CLI's `-o json` print it: snake_case keys. */
+export function backtestReport(r: BacktestResult): Record<string, unknown> {
+  return {
+    events: r.events,
+    undated: r.undated,
+    matched: r.matched,
+    executions: r.executions,
+    first_matches: r.firstMatches,
+    days: r.days,
+    ...(r.debounce ? { debounce: { events: r.debounce.events, executions: r.debounce.executions, coalesced: r.debounce.coalesced, key_errors: r.debounce.keyErrors } } : {}),
+    ...(r.concurrency
+      ? {
+          concurrency: {
+            groups: r.concurrency.groups,
+            executions: r.concurrency.executions,
+            queued: r.concurrency.queued,
+            cancelled: r.concurrency.cancelled,
+            max_waiting: r.concurrency.maxWaiting,
+            key_errors: r.concurrency.keyErrors,
+            assumed_run_ms: r.concurrency.assumedRunMs,
+          },
+        }
+      : {}),
+  };
+}

@@ -71,7 +71,7 @@ describe('validateEvent', () => {
     });
     expect(validateEvent({ id: 'e', type: 't', payload: [], extra: 1, occurred_at: 'yesterday' })).toEqual({
       ok: false,
-      errors: ['extra: unknown key "extra"; allowed keys: id, type, workspace_id, workspace_name, occurred_at, source, traceparent, payload', 'occurred_at: must be an ISO 8601 date-time (a real calendar date)', 'payload: must be a mapping, not a list'],
+      errors: ['extra: unknown key "extra"; allowed keys: id, type, workspace_id, workspace_name, occurred_at, source, traceparent, replay_of, payload', 'occurred_at: must be an ISO 8601 date-time (a real calendar date)', 'payload: must be a mapping, not a list'],
     });
     expect(validateEvent({ type: 't', payload: {} })).toEqual({ ok: false, errors: ['id: required (no id and no fallback id)'] });
   });

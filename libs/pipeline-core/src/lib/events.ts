@@ -16,6 +16,8 @@ export interface EventEnvelope {
   source?: string;
   /** W3C trace context of the producer (`00-<trace id>-<span id>-<flags>`): the event's trace continues it. */
   traceparent?: string;
+  /** Set on a replayed event: the id of the event it re-publishes (`mockforge events replay`). */
+  replay_of?: string;
   payload: Record<string, unknown>;
 }
 
@@ -126,6 +128,8 @@ class EnvelopeModel {
   source: unknown;
   @Field((v) => (typeof v === 'string' && TRACEPARENT.test(v) ? null : { message: 'must be a W3C traceparent: 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>' }))
   traceparent: unknown;
+  @Field(label(512))
+  replay_of: unknown;
   @Field(mapping, { required: true })
   payload: unknown;
 }
@@ -167,5 +171,6 @@ export function validateEvent(raw: unknown, opts: { fallbackId?: string; now?: D
   if (v.workspace_name !== undefined) event.workspace_name = v.workspace_name as string;
   if (v.source !== undefined) event.source = v.source as string;
   if (v.traceparent !== undefined) event.traceparent = v.traceparent as string;
+  if (v.replay_of !== undefined) event.replay_of = v.replay_of as string;
   return { ok: true, event };
 }

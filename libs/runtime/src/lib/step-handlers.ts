@@ -2,6 +2,7 @@ import { ArtifactStore, PromotionStore } from '@mockops/execution-store';
 import type { StepType } from '@mockops/pipeline-core';
 import { PROMOTION_WEBHOOK_SECRET, PromotionAnnouncer, PublishedVersionsRecorder, createAutoPromoteHandler } from '@mockops/step-auto-promote';
 import { createCreatePrHandler } from '@mockops/step-create-pr';
+import { createHttpRequestHandler } from '@mockops/step-http-request';
 import { createNotifyHandler } from '@mockops/step-notify';
 import { createRegenerateSdkHandler } from '@mockops/step-regenerate-sdk';
 import type { StepHandler } from '@mockops/worker-kit';
@@ -33,6 +34,7 @@ export const ALL_STEP_HANDLERS: { [K in StepType]: HandlerFactory } = {
       announcer: promotionAnnouncer(infra),
       webhookSecret: infra.secrets[PROMOTION_WEBHOOK_SECRET],
     }),
+  http_request: ({ config }) => createHttpRequestHandler({ egressAllow: config.egress.allow }),
 };
 
 /** Who tells the world a promotion completed: the event, and the mock platform's webhook when configured. */

@@ -9,6 +9,7 @@ import { PipelineRevisionEntity } from './pipeline-revision.entity';
 @Index('ix_executions_queued', { synchronize: false })
 @Index('ix_executions_status', ['status'])
 @Index('ix_executions_concurrency_active', { synchronize: false })
+@Index('ix_executions_event', ['eventId', 'eventWorkspaceId'])
 @Check('ck_executions_status', `"status" IN ('queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled')`)
 export class ExecutionEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_executions' })

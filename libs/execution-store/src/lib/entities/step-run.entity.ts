@@ -49,6 +49,9 @@ export class StepRunEntity {
   @Column('jsonb', { name: 'skip_reason', nullable: true })
   skipReason: unknown;
 
+  @Column('integer', { name: 'reused_from_attempt', nullable: true })
+  reusedFromAttempt: number | null;
+
   @Column('text', { nullable: true })
   error: string | null;
 

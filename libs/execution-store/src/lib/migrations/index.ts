@@ -7,6 +7,8 @@ import { ExecutionsQueuedIndex1764300000000 } from './1764300000000-executions-q
 import { ExecutionTrace1764400000000 } from './1764400000000-execution-trace.migration';
 import { StepProgress1764450000000 } from './1764450000000-step-progress.migration';
 import { StepSkipReason1764500000000 } from './1764500000000-step-skip-reason.migration';
+import { StepRunReuse1764510000000 } from './1764510000000-step-run-reuse.migration';
+import { ExecutionsEventIndex1764520000000 } from './1764520000000-executions-event-index.migration';
 import { ConcurrencyDebounce1764570000000 } from './1764570000000-concurrency-debounce.migration';
 
 /** Registered as classes, not globs, so migrations work from a bundle or compiled output. */
@@ -20,5 +22,7 @@ export const STORE_MIGRATIONS = [
   ExecutionTrace1764400000000,
   StepProgress1764450000000,
   StepSkipReason1764500000000,
+  StepRunReuse1764510000000,
+  ExecutionsEventIndex1764520000000,
   ConcurrencyDebounce1764570000000,
 ];

@@ -14,6 +14,21 @@ export class PublishEventDto {
     description: 'W3C trace context to continue (else the request\'s own, from its traceparent header when tracing is on)',
   })
   traceparent?: string;
+  @ApiPropertyOptional({ description: 'set on a replayed event: the id of the event it re-publishes' }) replay_of?: string;
+}
+
+export class ReplayEventDto {
+  @ApiPropertyOptional({ description: 'the workspace of the event to replay, when the same id exists in several (admin keys)' }) workspace_id?: string;
+  @ApiPropertyOptional({ description: 'the new event id (idempotent: replaying again with it is a no-op); default a new random id' }) id?: string;
+}
+
+export class ReplayedEventDto {
+  @ApiProperty({ description: 'the new event id' }) id: string;
+  @ApiProperty({ description: 'the id of the event it re-publishes (also in the new envelope as replay_of)' }) replay_of: string;
+  @ApiProperty({ nullable: true, type: String }) workspace_id: string | null;
+  @ApiProperty() duplicate: boolean;
+  @ApiProperty({ nullable: true, type: String, description: 'stream entry id; null for a duplicate' }) entry_id: string | null;
+  @ApiProperty({ enum: ['executions', 'stream'], description: 'where the original was found' }) found_in: 'executions' | 'stream';
 }
 
 export class PublishedEventDto {

@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { validateEvent } from '@mockops/pipeline-core';
+import { EVENT_FIELD, entryFields } from '@mockops/event-stream';
+import { eventWorkspaceId, validateEvent, type EventEnvelope } from '@mockops/pipeline-core';
 import { traceparentOf } from '@mockops/telemetry';
 import { Principal } from '../auth/api-keys';
 import { ErrorDetail, GatewayError } from '../errors/gateway-error';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway.options';
-import type { PublishedEventDto } from './event.dto';
+import { eventsStreamOf } from '../run-view/run-view.tokens';
+import type { PublishedEventDto, ReplayedEventDto } from './event.dto';
+
+/** How many of the newest stream entries are searched for an event no execution stored. */
+const REPLAY_STREAM_SCAN = 5_000;
 
 /** `payload.scenario_id: required` → {path, message}. */
 function detailOf(error: string): ErrorDetail {
@@ -65,5 +70,76 @@ export class EventsService {
     });
     if (!published.duplicate) this.logger.debug(`event ${published.id} (${result.event.type}) published as ${published.entryId}`);
     return { id: published.id, duplicate: published.duplicate, entry_id: published.entryId };
+  }
+
+  /**
+   * Re-publishes a stored event under a new id (`replay_of`: the original's id): found among the
+   * events executions were started by, else among the newest entries of the stream. Only an event of
+   * one of the key's workspaces can be replayed (others are 404, as if missing). The copy keeps the
+   * type, payload, workspace, source and occurred_at, and starts a new trace.
+   */
+  async replay(principal: Principal, eventId: string, body: unknown): Promise<ReplayedEventDto> {
+    if (body !== undefined && !isPlainObject(body)) throw new GatewayError('VALIDATION_FAILED', 'the body, when given, must be {workspace_id?, id?}');
+    const opts = (body ?? {}) as { workspace_id?: unknown; id?: unknown };
+    if (opts.workspace_id !== undefined && typeof opts.workspace_id !== 'string') throw new GatewayError('VALIDATION_FAILED', 'workspace_id must be a string');
+    if (opts.id !== undefined && typeof opts.id !== 'string') throw new GatewayError('VALIDATION_FAILED', 'id must be a string');
+    const allowed = principal.workspaces;
+    if (typeof opts.workspace_id === 'string' && allowed !== null && !allowed.includes(opts.workspace_id)) throw GatewayError.notFound('event', eventId);
+    const scope = typeof opts.workspace_id === 'string' ? [opts.workspace_id] : allowed;
+    const visible = (e: EventEnvelope) => scope === null || (eventWorkspaceId(e) !== undefined && scope.includes(eventWorkspaceId(e)!));
+
+    let foundIn: 'executions' | 'stream' = 'executions';
+    let candidates = (await this.options.store.findEvents(eventId, scope)).filter(visible);
+    if (candidates.length === 0) {
+      foundIn = 'stream';
+      candidates = await this.findOnStream(eventId, visible);
+    }
+    const workspaces = new Set(candidates.map((e) => eventWorkspaceId(e) ?? ''));
+    if (candidates.length === 0) throw GatewayError.notFound('event', eventId);
+    if (workspaces.size > 1) {
+      throw new GatewayError('CONFLICT', `event id ${eventId} exists in ${workspaces.size} workspaces: say which with workspace_id`, [
+        { path: 'workspace_id', message: [...workspaces].map((w) => w || '(none)').join(', ') },
+      ]);
+    }
+    const original = candidates[0];
+    const copy: Record<string, unknown> = { id: opts.id ?? `replay-${randomUUID()}`, type: original.type, payload: original.payload, occurred_at: original.occurred_at, replay_of: original.id };
+    for (const key of ['workspace_id', 'workspace_name', 'source'] as const) if (original[key] !== undefined) copy[key] = original[key];
+    // As for POST /events: what a workspace key publishes names its workspace in the envelope.
+    if (copy['workspace_id'] === undefined && allowed !== null) copy['workspace_id'] = eventWorkspaceId(original);
+    const checked = validateEvent(copy, { now: new Date() });
+    if (!checked.ok) throw new GatewayError('VALIDATION_FAILED', `the replayed event is invalid: ${checked.errors.join('; ')}`, checked.errors.map(detailOf));
+    const traceparent = traceparentOf();
+    if (traceparent) checked.event.traceparent = traceparent;
+    const published = await this.options.publisher.publishEnvelope(checked.event);
+    this.logger.log(`event ${original.id} replayed as ${published.id}${published.duplicate ? ' (already published)' : ''}`);
+    return { id: published.id, replay_of: original.id, workspace_id: original.workspace_id ?? null, duplicate: published.duplicate, entry_id: published.entryId, found_in: foundIn };
+  }
+
+  /** The newest valid envelopes with this id on the stream (at most REPLAY_STREAM_SCAN entries read). */
+  private async findOnStream(eventId: string, visible: (e: EventEnvelope) => boolean): Promise<EventEnvelope[]> {
+    const redis = this.options.redis;
+    if (!redis) return [];
+    const stream = eventsStreamOf(this.options);
+    const found: EventEnvelope[] = [];
+    let end = '+';
+    for (let read = 0; read < REPLAY_STREAM_SCAN; ) {
+      const batch = (await redis.xrevrange(stream, end, '-', 'COUNT', 500)) as [string, string[]][];
+      for (const [entryId, flat] of batch) {
+        const raw = entryFields(flat)[EVENT_FIELD];
+        if (raw === undefined || !raw.includes(eventId)) continue;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(raw);
+        } catch {
+          continue;
+        }
+        const checked = validateEvent(parsed, { fallbackId: entryId, now: new Date(Number(entryId.split('-')[0])) });
+        if (checked.ok && checked.event.id === eventId && visible(checked.event)) found.push(checked.event);
+      }
+      read += batch.length;
+      if (batch.length < 500) break;
+      end = `(${batch[batch.length - 1][0]}`;
+    }
+    return found;
   }
 }

@@ -56,6 +56,8 @@ export class StepRunDto {
       'why a skipped step did not run: {code, message} with code NEED_FAILED, NEED_SKIPPED, NEED_CANCELLED (and need), CONDITION_FALSE (and condition) or EXECUTION_CANCELLED; null otherwise',
   })
   skip_reason: { code: string; message: string; [k: string]: unknown } | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'kept from this earlier run attempt by a re-run from the failure (not run again); null when it ran in this attempt' })
+  reused_from_attempt: number | null;
   @ApiProperty({ type: [StepLogDto] }) logs: StepLogDto[];
 }
 
@@ -83,10 +85,29 @@ export class ExecutionDto {
   concurrency_group: string | null;
 }
 
+export class ReusedStepDto {
+  @ApiProperty() step: string;
+  @ApiProperty({ description: 'the run attempt the step ran in' }) from_attempt: number;
+}
+
+export class ExecutionLineageDto {
+  @ApiProperty() run_attempt: number;
+  @ApiProperty({ type: [ReusedStepDto] }) reused: ReusedStepDto[];
+}
+
 export class ExecutionDetailDto extends ExecutionDto {
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'the event envelope that started it' })
   event: Record<string, unknown>;
   @ApiProperty({ type: [StepRunDto] }) steps: StepRunDto[];
+  @ApiProperty({ type: ExecutionLineageDto, description: 'the run attempt, and the steps a re-run from the failure kept from earlier attempts' })
+  lineage: ExecutionLineageDto;
+}
+
+export class RerunQueryDto {
+  @ApiPropertyOptional({ enum: ['failed'], description: 'failed: keep the steps that succeeded (their outputs too) and run the others again' })
+  @IsOptional()
+  @IsIn(['failed'])
+  from?: 'failed';
 }
 
 export class ExecutionPageDto {

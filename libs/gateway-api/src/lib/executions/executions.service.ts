@@ -34,14 +34,18 @@ export class ExecutionsService {
     return presentExecutionDetail(cancelled);
   }
 
-  /** Runs a finished execution again (same revision, same event), like GitHub Actions' re-run. */
-  async rerun(principal: Principal, id: string): Promise<ExecutionDetailDto> {
+  /**
+   * Runs a finished execution again (same revision, same event), like GitHub Actions' re-run; with
+   * `fromFailed` ("re-run failed jobs") the steps that succeeded are kept with their outputs.
+   */
+  async rerun(principal: Principal, id: string, opts: { fromFailed?: boolean } = {}): Promise<ExecutionDetailDto> {
     await this.find(principal, id);
     const advancer = this.options.advancer;
     if (!advancer) throw new GatewayError('UNAVAILABLE', 're-runs need the step queues, which this gateway is not connected to');
-    await this.options.store.rerunExecution(id);
+    const rerun = await this.options.store.rerunExecution(id, opts);
     await advancer.advance(id);
-    this.logger.log(`execution ${id} re-run`);
+    const reused = rerun.stepRuns.filter((s) => s.reusedFromAttempt !== null).map((s) => s.stepName);
+    this.logger.log(`execution ${id} re-run (attempt ${rerun.runAttempt}${opts.fromFailed ? `, from the failure; kept: ${reused.join(', ') || 'none'}` : ''})`);
     return presentExecutionDetail(await this.find(principal, id));
   }
 

@@ -153,3 +153,42 @@ export class DryRunDto {
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'assumption and steps: needs, condition (decidable now?), outcome, config rendered with secrets as ***' })
   plan: Record<string, unknown>;
 }
+
+export class PipelineBacktestBodyDto {
+  @ApiProperty({ description: 'the pipeline: its YAML file as a string, or {name, definition} as JSON', oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }] })
+  pipeline: unknown;
+  @ApiPropertyOptional({ description: 'how far back: a duration before now (7d, 24h, 90m; at most 90d) or an ISO date-time. Default 7d', example: '7d' })
+  since?: string;
+  @ApiPropertyOptional({ description: "the pipeline's owner (default: the key's only workspace; an admin key: a global pipeline). An owned pipeline sees only its workspace's events" })
+  workspace_id?: string;
+  @ApiPropertyOptional({ description: 'a saved pipeline: its current definition when `pipeline` is left out' })
+  pipeline_id?: string;
+}
+
+export class BacktestDayDto {
+  @ApiProperty({ example: '2026-11-30' }) date: string;
+  @ApiProperty() events: number;
+  @ApiProperty() matched: number;
+  @ApiProperty({ description: 'executions that would have started that day (after debounce)' }) executions: number;
+}
+
+export class BacktestSourcesDto {
+  @ApiProperty({ description: 'events read from the stream (this workspace only for an owned pipeline)' }) stream: number;
+  @ApiProperty({ description: 'events of stored executions no longer on the stream' }) executions: number;
+  @ApiProperty({ description: 'a source had more events than a backtest reads (100,000 each)' }) truncated: boolean;
+}
+
+export class BacktestDto {
+  @ApiProperty({ format: 'date-time' }) since: string;
+  @ApiProperty({ format: 'date-time' }) until: string;
+  @ApiProperty({ type: BacktestSourcesDto }) sources: BacktestSourcesDto;
+  @ApiProperty() events: number;
+  @ApiProperty({ description: 'events without a readable time, left out' }) undated: number;
+  @ApiProperty() matched: number;
+  @ApiProperty({ description: 'executions that would have started (one per matched event unless debounced)' }) executions: number;
+  @ApiProperty({ type: [String], description: 'the first matching event ids, in stream order' }) first_matches: string[];
+  @ApiProperty({ type: [BacktestDayDto] }) days: BacktestDayDto[];
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'events, executions, coalesced, key_errors' }) debounce?: Record<string, number>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'groups, executions, queued, cancelled, max_waiting, key_errors, assumed_run_ms (estimated)' })
+  concurrency?: Record<string, number>;
+}

@@ -24,18 +24,21 @@ import { AcceptsBody } from '../http/content-type.guard';
 import { GatewayApi } from '../http/gateway-api.decorator';
 import { queryPipe } from '../http/query.pipe';
 import {
+  BacktestDto,
   DryRunDto,
   ListPipelinesQueryDto,
   PipelineBodyDto,
   PipelineDto,
   PipelinePageDto,
   PipelineStatsDto,
+  PipelineBacktestBodyDto,
   PipelineTestBodyDto,
   RevisionPageDto,
   ValidationResultDto,
   WorkspaceQueryDto,
 } from './pipeline.dto';
 import { PipelinesService } from './pipelines.service';
+import { PipelineBacktestService } from './pipeline-backtest.service';
 
 const YAML_EXAMPLE = `name: auto-sdk-regeneration
 definition:
@@ -64,7 +67,10 @@ const PipelineBody = () =>
 @GatewayApi()
 @Controller('pipelines')
 export class PipelinesController {
-  constructor(private readonly pipelines: PipelinesService) {}
+  constructor(
+    private readonly pipelines: PipelinesService,
+    private readonly backtests: PipelineBacktestService,
+  ) {}
 
   @Post('validate')
   @HttpCode(200)
@@ -91,6 +97,22 @@ export class PipelinesController {
   @ApiNotFoundResponse({ type: ErrorDto, description: 'pipeline_id names no pipeline this key can see' })
   test(@CurrentPrincipal() principal: Principal, @Body() body: unknown): Promise<DryRunDto> {
     return this.pipelines.test(principal, body);
+  }
+
+  @Post('backtest')
+  @HttpCode(200)
+  @AcceptsBody('json')
+  @ApiOperation({
+    summary: "Backtest: how a pipeline would have matched the recent events (the stream's and stored executions'), without running anything",
+    description:
+      "Counts per day, the first matching event ids, what debounce would have coalesced and concurrency would have queued. An owned pipeline sees only its workspace's events. Nothing is saved, enqueued or published.",
+  })
+  @ApiBody({ type: PipelineBacktestBodyDto })
+  @ApiOkResponse({ type: BacktestDto })
+  @ApiForbiddenResponse({ type: ErrorDto, description: 'the key may not use that workspace' })
+  @ApiNotFoundResponse({ type: ErrorDto, description: 'pipeline_id names no pipeline this key can see' })
+  backtest(@CurrentPrincipal() principal: Principal, @Body() body: unknown): Promise<BacktestDto> {
+    return this.backtests.run(principal, body);
   }
 
   @Post()

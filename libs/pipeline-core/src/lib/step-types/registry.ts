@@ -1,14 +1,23 @@
 import { autoPromoteStepType } from './auto-promote';
 import { createPrStepType } from './create-pr';
+import { httpRequestStepType } from './http-request';
 import { notifyStepType } from './notify';
 import { regenerateSdkStepType } from './regenerate-sdk';
 import type { StepTypeDefinition } from './schema';
 
+// Each step type's own exports (its constants and helpers), through this one file.
+export * from './auto-promote';
+export * from './create-pr';
+export * from './http-request';
+export * from './notify';
+export * from './regenerate-sdk';
+
 /**
  * Every step type, one definition each (its config schema, retry policy, credential fields). Adding
- * a step type starts here: a file next to this one and a line in this list (docs/adding-a-step-type.md).
+ * a step type starts here: a file next to this one, its import and export above and a line in this
+ * list (docs/adding-a-step-type.md).
  */
-export const STEP_TYPE_DEFINITIONS = [regenerateSdkStepType, autoPromoteStepType, notifyStepType, createPrStepType] as const;
+export const STEP_TYPE_DEFINITIONS = [regenerateSdkStepType, autoPromoteStepType, notifyStepType, createPrStepType, httpRequestStepType] as const;
 
 type Definitions = (typeof STEP_TYPE_DEFINITIONS)[number];
 

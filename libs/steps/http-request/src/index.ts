@@ -1,0 +1,2 @@
+export * from './lib/http-request.handler';
+export * from './lib/http-request-config';
