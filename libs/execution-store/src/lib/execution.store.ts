@@ -253,7 +253,7 @@ export class ExecutionStore {
     const fromFailed = opts.fromFailed === true;
     const outcome = await this.db.tx(async (sql) => {
       const [current] = await sql(`SELECT status, run_attempt FROM ${this.t.executions} WHERE id = $1 FOR UPDATE`, [executionId]);
-      if (!current || !['succeeded', 'failed', 'cancelled'].includes(current.status)) return 'not-finished';
+      if (!current || !TERMINAL_EXECUTION_STATUSES.includes(current.status)) return 'not-finished';
       if (fromFailed) {
         const [left] = await sql(`SELECT count(*)::int AS n FROM ${this.t.stepRuns} WHERE execution_id = $1 AND status <> 'succeeded'`, [executionId]);
         if (left.n === 0) return 'nothing-failed';

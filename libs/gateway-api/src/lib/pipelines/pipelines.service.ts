@@ -86,7 +86,7 @@ export class PipelinesService {
       }
       owner = saved.workspaceId;
     } else {
-      owner = this.owningWorkspace(principal, input.workspace_id);
+      owner = this.owningWorkspace(principal, input.workspace_id, 'test or backtest pipelines');
     }
     const secrets = await this.secretScope(owner);
     if (input.pipeline === undefined) {
@@ -208,7 +208,7 @@ export class PipelinesService {
    * The workspace a new pipeline belongs to. A scoped key may only create in its workspaces (403:
    * the caller named the workspace, so nothing is revealed) and defaults to its only one.
    */
-  owningWorkspace(principal: Principal, asked: string | undefined): string | null {
+  owningWorkspace(principal: Principal, asked: string | undefined, action = 'create pipelines'): string | null {
     if (principal.workspaces === null) return asked ?? null;
     if (asked === undefined) {
       if (principal.workspaces.length === 1) return principal.workspaces[0];
@@ -217,7 +217,7 @@ export class PipelinesService {
       ]);
     }
     if (!principal.workspaces.includes(asked)) {
-      throw new GatewayError('FORBIDDEN', `this API key cannot create pipelines in workspace ${asked}`);
+      throw new GatewayError('FORBIDDEN', `this API key cannot ${action} in workspace ${asked}`);
     }
     return asked;
   }
