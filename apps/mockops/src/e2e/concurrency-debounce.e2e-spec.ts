@@ -136,6 +136,30 @@ describe('concurrency groups and debounce on the real runtime', () => {
     await eventually(async () => (await executionsOf(p.id))[1]?.status === 'succeeded', 'the waiting execution to start and succeed', 15_000);
   });
 
+  it('a re-run joins its group again and waits for the running execution', async () => {
+    const path = `/rerun-${++n}`;
+    const p = await createPipeline(hookPipeline('rerun-in-group', `${hooks.url}${path}`, { concurrency: `  concurrency: rerun-group\n` }));
+    let release: () => void = () => undefined;
+    const held = new Promise<number>((r) => (release = () => r(200)));
+    hooks.respondWith((req) => (req.pathname === path && (req.json as { message: string }).message === 'held' ? held : 200));
+    await publish({ scenario_name: 'done' });
+    const [done] = await eventually(async () => {
+      const list = await executionsOf(p.id);
+      return list[0]?.status === 'succeeded' ? list : undefined;
+    }, 'the first execution to succeed');
+    await publish({ scenario_name: 'held' });
+    await eventually(async () => hooks.requests.some((r) => r.pathname === path && (r.json as { message: string }).message === 'held'), 'the second to call the webhook');
+
+    // As POST /executions/:id/rerun does it.
+    await infra.store.rerunExecution(done.id);
+    await infra.advancer.advance(done.id);
+    await sleep(500);
+    expect(await infra.store.getExecution(done.id)).toMatchObject({ status: 'queued', runAttempt: 2, concurrencyGroup: 'rerun-group' });
+    release();
+    await eventually(async () => (await infra.store.getExecution(done.id))?.status === 'succeeded', 'the re-run to run after the held one');
+    expect(hooks.requests.filter((r) => r.pathname === path).map((r) => (r.json as { message: string }).message)).toEqual(['done', 'held', 'done']);
+  });
+
   it('a group name chosen by another workspace neither queues behind nor cancels this workspace’s runs', async () => {
     const path = `/tenant-${++n}`;
     const concurrency = `  concurrency:\n    group: deploys\n    cancel_in_progress: true\n`;
@@ -179,6 +203,23 @@ describe('concurrency groups and debounce on the real runtime', () => {
     await sleep(2500);
     expect(await executionsOf(p.id)).toHaveLength(1);
     expect(hooks.requests.filter((r) => r.pathname === path).map((r) => (r.json as { message: string }).message)).toEqual(['b20']);
+  });
+
+  it("debounce: a global pipeline never merges two workspaces' events into one burst", async () => {
+    const path = `/burst-tenants-${++n}`;
+    const p = await createPipeline(
+      hookPipeline('debounced-global', `${hooks.url}${path}`, { debounce: `      debounce:\n        key: "{{event.scenario_id}}"\n        period: 2s\n`, message: '{{workspace_id}} {{event.scenario_name}}' }),
+    );
+    hooks.respondWith(() => 200);
+    for (let i = 1; i <= 3; i++) {
+      await publish({ scenario_id: 'same-key', scenario_name: `a${i}` }, 'ws-a');
+      await publish({ scenario_id: 'same-key', scenario_name: `b${i}` }, 'ws-b');
+    }
+    await eventually(async () => {
+      const list = await executionsOf(p.id);
+      return list.length === 2 && list.every((e) => e.status === 'succeeded');
+    }, 'one execution per workspace', 15_000);
+    expect(hooks.requests.filter((r) => r.pathname === path).map((r) => (r.json as { message: string }).message).sort()).toEqual(['ws-a a3', 'ws-b b3']);
   });
 
   it('debounce survives its matchers killed mid-period: new matchers fire the burst once', async () => {

@@ -92,7 +92,7 @@ describe('ConcurrencyStore and DebounceStore (real Postgres, own schema)', () =>
     const running = await db.store.claimStepRun(a, 'deploy', { owner: 'w1', leaseMs: 30_000 });
     const outcome = await admit(b, groupOf(pipeline, name, [20, 0]), true);
     expect(outcome.started).toEqual([b]);
-    expect(outcome.cancelled).toEqual([{ executionId: a, reason: expect.stringContaining('cancel_in_progress') }]);
+    expect(outcome.cancelled).toEqual([{ executionId: a, reason: expect.stringContaining('cancel_in_progress'), pipelineId: pipeline.id, workspaceId: 'workspace-123' }]);
     const cancelled = await db.store.getExecution(a);
     expect(cancelled).toMatchObject({ status: 'cancelled', error: expect.stringContaining(b) });
     expect(cancelled!.stepRuns[0].status).toBe('cancelled');

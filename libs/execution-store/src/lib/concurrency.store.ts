@@ -17,8 +17,8 @@ export interface GroupOutcome {
   run: 'start' | 'wait' | 'cancel' | 'none';
   /** Executions the group lets start now (their first steps are to be dispatched). */
   started: string[];
-  /** Executions cancelled by the decision, with the reason recorded as their error. */
-  cancelled: { executionId: string; reason: string }[];
+  /** Executions cancelled by the decision, with the reason recorded as their error (and whose they are, for live views). */
+  cancelled: { executionId: string; reason: string; pipelineId?: string; workspaceId?: string | null }[];
 }
 
 const NONE: GroupOutcome = { run: 'none', started: [], cancelled: [] };
@@ -80,8 +80,10 @@ export class ConcurrencyStore {
       );
       let state = decision.state;
       const started = [...decision.start];
+      const cancelled: GroupOutcome['cancelled'] = [];
       for (const c of decision.cancel) {
-        await this.cancel(sql, c.executionId, c.reason);
+        const owner = await this.cancel(sql, c.executionId, c.reason);
+        if (owner) cancelled.push({ ...c, ...owner });
         // A cancelled holder has ended: the group passes to the next in line at once.
         if (state.holder?.executionId === c.executionId) {
           const released = releaseGroup(state, c.executionId);
@@ -89,7 +91,7 @@ export class ConcurrencyStore {
           started.push(...released.start);
         }
       }
-      return { run: decision.run ?? 'none', started: await this.markStarted(sql, started), cancelled: decision.cancel };
+      return { run: decision.run ?? 'none', started: await this.markStarted(sql, started), cancelled };
     });
   }
 
@@ -215,18 +217,19 @@ export class ConcurrencyStore {
   }
 
   /** As a cancel through the API: the execution and its pending or running steps (a running one stops through its signal). */
-  private async cancel(sql: Sql, executionId: string, reason: string): Promise<void> {
+  private async cancel(sql: Sql, executionId: string, reason: string): Promise<{ pipelineId: string; workspaceId: string | null } | null> {
     const rows = await sql(
       `UPDATE ${this.t.executions} SET status = 'cancelled', error = $2, finished_at = now()
-       WHERE id = $1 AND status IN ('queued', 'running', 'waiting') RETURNING id`,
+       WHERE id = $1 AND status IN ('queued', 'running', 'waiting') RETURNING pipeline_id, workspace_id`,
       [executionId, reason],
     );
-    if (rows.length === 0) return;
+    if (rows.length === 0) return null;
     await sql(
       `UPDATE ${this.t.stepRuns} SET status = 'cancelled', finished_at = now(), lease_expires_at = NULL
        WHERE execution_id = $1 AND status IN ('pending', 'running')`,
       [executionId],
     );
+    return { pipelineId: rows[0].pipeline_id, workspaceId: rows[0].workspace_id ?? null };
   }
 }
 

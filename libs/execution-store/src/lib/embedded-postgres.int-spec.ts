@@ -49,6 +49,16 @@ describe('embedded Postgres (pglite over the wire protocol)', () => {
     );
     expect(claims.filter((c) => c !== null)).toHaveLength(1);
 
+    // Concurrency groups (advisory locks, bigint[] orders) and debounce bursts work here too.
+    const [grouped] = await store.createExecutions([matchFor(pipeline, eventEnvelope())]);
+    const admitted = await store.admitToConcurrencyGroup(grouped.execution.id, { group: { key: 'k', name: 'g', order: [1, 0] }, cancelInProgress: false });
+    expect(admitted).toEqual({ run: 'start', started: [grouped.execution.id], cancelled: [] });
+    const burst = { key: 'b', pipelineId: pipeline.id, triggerIndex: 0, event: eventEnvelope(), config: { periodMs: 1000 } };
+    const at = Date.now();
+    expect((await store.addToBurst({ ...burst, order: [at, 0], at })).outcome).toBe('opened');
+    expect((await store.addToBurst({ ...burst, order: [at, 1], at })).outcome).toBe('extended');
+    expect(await store.claimDueBursts(30_000, at + 1000)).toMatchObject([{ key: 'b', count: 2 }]);
+
     await ds.destroy();
     await pg.stop();
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import {
   PipelineIndex,
+  compareOrder,
   concurrencyGroupKey,
   debounceConfig,
   debounceKey,
@@ -332,6 +333,8 @@ export class TriggerMatcher {
     const results = await store.createExecutions(starts.map((s) => s.match));
     const fresh: Parameters<MatcherDispatch['dispatchMany']>[0] = [];
     const later: (() => Promise<unknown>)[] = [];
+    // Read once per batch, and only when a new execution joins a concurrency group.
+    let inFlight: Promise<{ id: string; event: EventEnvelope }[]> | undefined;
     results.forEach((r, i) => {
       const { pipeline, match, order } = starts[i];
       const doc = pipeline.document;
@@ -346,7 +349,7 @@ export class TriggerMatcher {
         }
         // In stream order, one at a time: a group's queue follows the events.
         later.push(async () => {
-          await this.awaitOlderInFlight(starts[i], group.key, batch);
+          await this.awaitOlderInFlight(starts[i], group.key, batch, (inFlight ??= this.inFlightElsewhere(batch, starts[i].stream ?? this.opts.stream)));
           await advancer.admit(r.execution.id, doc, { key: group.key, name: group.group, order });
         });
       } else if (r.created) {
@@ -371,31 +374,43 @@ export class TriggerMatcher {
    * the group, which then orders them — at most OLDER_IN_FLIGHT_WAIT_MS (a replica that died holds
    * its entries until they are claimed again; the newer execution does not wait for that).
    */
-  private async awaitOlderInFlight(start: Start, groupKey: string, batch: ReadonlySet<string>): Promise<void> {
-    const { redis, store } = this.opts;
-    const stream = start.stream ?? this.opts.stream;
-    if (!start.entryId) return;
-    const pending = (await redis.xpending(stream, this.opts.group ?? MATCHER_GROUP, '-', `(${start.entryId}`, 100)) as [string, string, number, number][];
+  private async awaitOlderInFlight(start: Start, groupKey: string, batch: ReadonlySet<string>, inFlight: Promise<{ id: string; event: EventEnvelope }[]>): Promise<void> {
+    const mine = start.entryId ? eventOrderFromStreamId(start.entryId) : null;
+    if (!mine) return;
     const older: { pipelineId: string; eventWorkspaceId: string; eventId: string }[] = [];
+    for (const { id, event } of await inFlight) {
+      const order = eventOrderFromStreamId(id);
+      if (batch.has(id) || !order || compareOrder(order, mine) >= 0) continue;
+      for (const { pipeline, triggerIndex } of this.index.matchTriggers(event)) {
+        const concurrency = pipeline.document.definition.concurrency;
+        if (!concurrency || pipeline.document.definition.triggers[triggerIndex]?.debounce) continue;
+        const key = concurrencyGroupKey(concurrency, { event, ownerWorkspaceId: pipeline.workspaceId, pipeline });
+        if (key.ok && key.key === groupKey) older.push({ pipelineId: pipeline.id, eventWorkspaceId: event.workspace_id ?? '', eventId: event.id });
+      }
+    }
+    if (older.length === 0) return;
+    const deadline = Date.now() + OLDER_IN_FLIGHT_WAIT_MS;
+    while ((await this.opts.store.countJoinedExecutions(older)) < older.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /**
+   * The events other replicas hold (delivered, not acked, not idle longer than the wait: a replica
+   * that died or stalls is not waited for), read back from the stream.
+   */
+  private async inFlightElsewhere(batch: ReadonlySet<string>, stream: string): Promise<{ id: string; event: EventEnvelope }[]> {
+    const { redis } = this.opts;
+    const pending = (await redis.xpending(stream, this.opts.group ?? MATCHER_GROUP, '-', '+', 200)) as [string, string, number, number][];
+    const out: { id: string; event: EventEnvelope }[] = [];
     for (const [id, , idleMs] of pending) {
-      // Own batch: handled in order here. Idle longer than the wait: a replica that died or stalls.
       if (batch.has(id) || idleMs > OLDER_IN_FLIGHT_WAIT_MS) continue;
       const [found] = await redis.xrange(stream, id, id);
       if (!found) continue;
       const fields: Record<string, string> = {};
       for (let f = 0; f + 1 < found[1].length; f += 2) fields[found[1][f]] = found[1][f + 1];
       const parsed = parseEventEntry({ id, fields, bytes: Object.values(fields).reduce((n, v) => n + Buffer.byteLength(v), 0) }, { maxBytes: this.opts.maxEventBytes });
-      if (!parsed?.ok) continue;
-      for (const { pipeline, triggerIndex } of this.index.matchTriggers(parsed.event)) {
-        const concurrency = pipeline.document.definition.concurrency;
-        if (!concurrency || pipeline.document.definition.triggers[triggerIndex]?.debounce) continue;
-        const key = concurrencyGroupKey(concurrency, { event: parsed.event, ownerWorkspaceId: pipeline.workspaceId, pipeline });
-        if (key.ok && key.key === groupKey) older.push({ pipelineId: pipeline.id, eventWorkspaceId: parsed.event.workspace_id ?? '', eventId: parsed.event.id });
-      }
+      if (parsed?.ok) out.push({ id, event: parsed.event });
     }
-    if (older.length === 0) return;
-    const deadline = Date.now() + OLDER_IN_FLIGHT_WAIT_MS;
-    while ((await store.countJoinedExecutions(older)) < older.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return out;
   }
 
   /**

@@ -93,7 +93,15 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
     const changes = new ExecutionChangeNotifier(redis, config.events.stream);
     const stepTelemetry = new StepTelemetry(new Logger('StepRunner'));
     const advancer = new ExecutionAdvancer(store, revisions, dispatcher, changes, stepTelemetry);
-    const concurrency = new ConcurrencyGroups({ store, logger: new Logger('ConcurrencyGroups'), stalledAfterMs: Math.max(5000, config.workers.leaseMs) });
+    const concurrency = new ConcurrencyGroups({
+      store,
+      logger: new Logger('ConcurrencyGroups'),
+      stalledAfterMs: Math.max(5000, config.workers.leaseMs),
+      onCancelled: (c) => {
+        stepTelemetry.executionFinished('cancelled');
+        if (c.pipelineId) changes.notify({ execution_id: c.executionId, pipeline_id: c.pipelineId, workspace_id: c.workspaceId ?? null, status: 'cancelled' });
+      },
+    });
     advancer.useConcurrency(concurrency);
     const infra: Infrastructure = {
       config,

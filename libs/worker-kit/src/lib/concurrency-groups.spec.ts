@@ -24,19 +24,21 @@ function storeWith(answers: { admit?: GroupOutcome; release?: string[]; work?: {
 
 function groupsOn(store: ConcurrencyGroupStore, stalledAfterMs = 5000) {
   const advanced: string[] = [];
-  const groups = new ConcurrencyGroups({ store, logger: quiet, stalledAfterMs });
+  const cancelled: string[] = [];
+  const groups = new ConcurrencyGroups({ store, logger: quiet, stalledAfterMs, onCancelled: (c) => void cancelled.push(c.executionId) });
   groups.attach({ advance: async (id) => void advanced.push(id) });
-  return { groups, advanced };
+  return { groups, advanced, cancelled };
 }
 
 describe('ConcurrencyGroups', () => {
-  it("admits with the pipeline's cancel_in_progress and the group, then advances every execution the decision started", async () => {
+  it("admits with the pipeline's cancel_in_progress and the group, reports the cancelled, and advances every execution the decision started", async () => {
     const { store, calls } = storeWith({ admit: { run: 'start', started: ['new', 'other'], cancelled: [{ executionId: 'old', reason: 'r' }] } });
-    const { groups, advanced } = groupsOn(store);
+    const { groups, advanced, cancelled } = groupsOn(store);
     const join = { key: 'k', name: 'g', order: [1, 0] };
     expect((await groups.admit('new', doc(true), join)).run).toBe('start');
     expect(calls).toEqual([['admit', 'new', { group: join, cancelInProgress: true }]]);
     expect(advanced).toEqual(['new', 'other']);
+    expect(cancelled).toEqual(['old']);
     await groups.admit('again', doc());
     expect(calls[1]).toEqual(['admit', 'again', { group: undefined, cancelInProgress: false }]);
   });

@@ -4,7 +4,7 @@ import type { LogSink, PipelineDocument } from '@mockops/pipeline-core';
 export interface GroupOutcome {
   run: 'start' | 'wait' | 'cancel' | 'none';
   started: string[];
-  cancelled: { executionId: string; reason: string }[];
+  cancelled: { executionId: string; reason: string; pipelineId?: string; workspaceId?: string | null }[];
 }
 
 /** The group's key, rendered name and event order, given when an execution first joins (the matcher). */
@@ -34,6 +34,8 @@ export interface ConcurrencyGroupsOptions {
   sweepIntervalMs?: number;
   /** How long a started-but-never-dispatched execution (or a re-run never admitted) may sit before the sweeper moves it (ms). */
   stalledAfterMs?: number;
+  /** Told of each execution a group decision cancelled (live views, metrics); must not throw. */
+  onCancelled?: (cancelled: GroupOutcome['cancelled'][number]) => void;
 }
 
 /**
@@ -58,7 +60,10 @@ export class ConcurrencyGroups {
   async admit(executionId: string, document: PipelineDocument, group?: GroupJoin): Promise<GroupOutcome> {
     const cancelInProgress = document.definition.concurrency?.cancel_in_progress === true;
     const outcome = await this.opts.store.admitToConcurrencyGroup(executionId, { group, cancelInProgress });
-    for (const c of outcome.cancelled) this.opts.logger.log(`execution ${c.executionId} cancelled: ${c.reason}`);
+    for (const c of outcome.cancelled) {
+      this.opts.logger.log(`execution ${c.executionId} cancelled: ${c.reason}`);
+      this.opts.onCancelled?.(c);
+    }
     await this.start(outcome.started);
     return outcome;
   }
