@@ -59,13 +59,17 @@ describe('generateSdksIsolated (worker thread)', () => {
     monitor.stop();
     expect(e).toBeInstanceOf(SdkGenerationStoppedError);
     expect(e).toMatchObject({ reason: 'aborted', code: 'SDK_GENERATION_STOPPED', message: expect.stringMatching(/^SDK generation aborted after \d+ ms$/) });
-    // The promise settles only after the thread has exited; ~100 ms is the target, the slack is for a
-    // shared two-core machine under load.
-    expect(stoppedAfter).toBeLessThan(200);
+    // The abort stopped the work rather than waiting for it: the promise (which settles only after the
+    // thread has exited) settled in a small part of what the rest of the generation takes — measured
+    // here, in the same run, rather than against a fixed number of milliseconds.
+    const started = performance.now();
+    await generateSdksIsolated({ source: huge, languages: ['typescript', 'python', 'rust'] });
+    const wholeRun = performance.now() - started;
+    expect(stoppedAfter).toBeLessThan((wholeRun - 400) / 3);
     // Generation ran on another thread: the 5 ms timer kept firing (about 80 times in 400 ms when idle;
     // in-process generation of this document lets none fire).
     expect(ticksBeforeAbort).toBeGreaterThan(20);
-  }, 30_000);
+  }, 90_000);
 
   it('stops the thread when the time budget is spent', async () => {
     const e = await generateSdksIsolated({ source: huge, languages: ['rust'] }, { timeoutMs: 300 }).catch((err: unknown) => err);
