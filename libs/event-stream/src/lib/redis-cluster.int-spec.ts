@@ -1,8 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { startRedisCluster, type RedisClusterPeer } from '@mockops/testing';
 import { Cluster, type Redis } from 'ioredis';
 import { Queue, Worker } from 'bullmq';
 import { EventPublisher } from './event-publisher';
@@ -17,59 +13,21 @@ import { deadLetterStreamOf, pipelinesVersionKeyOf } from './wire';
 // the ack-with-dead-letters MULTI, the change counter, BullMQ queues under their hash-tagged
 // prefixes — and the old layout (`<stream>:seen:…` beside `<stream>`) is refused.
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-
-const hasRedis = spawnSync('sh', ['-c', 'command -v redis-server && command -v redis-cli'], { encoding: 'utf8' }).status === 0;
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
-(hasRedis ? describe : describe.skip)('the key layout on a real Redis Cluster', () => {
-  const nodes: ChildProcess[] = [];
-  let dir: string;
-  let ports: number[];
+describe('the key layout on a real Redis Cluster', () => {
+  let peer: RedisClusterPeer;
   let cluster: Cluster;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mockops-cluster-'));
-    ports = [await freePort(), await freePort(), await freePort()];
-    for (const port of ports) {
-      const node = spawn(
-        'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--save', '', '--appendonly', 'no', '--dir', dir],
-        { stdio: 'ignore' },
-      );
-      nodes.push(node);
-    }
-    // Wait for each node, then assign the slots over the three.
-    for (const port of ports) {
-      for (let i = 0; spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() !== 'PONG'; i++) {
-        if (i > 100) throw new Error(`redis-server on ${port} did not start`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-    const created = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
-    if (created.status !== 0) throw new Error(`cluster create failed: ${created.stdout}${created.stderr}`);
-    for (let i = 0; ; i++) {
-      const info = ports.map((p) => spawnSync('redis-cli', ['-p', String(p), 'cluster', 'info'], { encoding: 'utf8' }).stdout);
-      if (info.every((s) => s.includes('cluster_state:ok'))) break;
-      if (i > 200) throw new Error('the cluster did not become ok');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    cluster = new Cluster([{ host: '127.0.0.1', port: ports[0] }], { redisOptions: { maxRetriesPerRequest: null } });
+    peer = await startRedisCluster(3);
+    cluster = new Cluster([{ host: '127.0.0.1', port: peer.ports[0] }], { redisOptions: { maxRetriesPerRequest: null } });
     await cluster.ping();
   }, 60_000);
 
   afterAll(async () => {
     await cluster?.quit().catch(() => cluster.disconnect());
-    for (const node of nodes) node.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    await peer?.stop();
   });
 
   it('computes the slots the cluster computes', async () => {

@@ -68,7 +68,7 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
         throw new Error('the database has pending migrations and MOCKOPS_AUTO_MIGRATE=false: run `npm run migrate` first');
       }
     }
-    const redis = overrides.redis ?? connectRedis(config.redis.url);
+    const redis = overrides.redis ?? connectRedis(config.redis.url, 'mockops', config.redis.cluster);
     if (!overrides.redis) {
       closers.push(async () => redis.quit().catch(() => redis.disconnect()));
       await redis.ping();
