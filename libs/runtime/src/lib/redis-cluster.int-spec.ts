@@ -1,15 +1,20 @@
 import { startRedisCluster, type RedisClusterPeer } from '@mockops/testing';
 import { Cluster, type Redis } from 'ioredis';
 import { Queue, Worker } from 'bullmq';
-import { EventPublisher } from './event-publisher';
-import { PipelineChangeNotifier } from './pipeline-changes';
-import { partitionStreamsOf } from './partitions';
-import { hashSlot, queuePrefixOf } from './redis-keys';
-import { StreamConsumer, type StreamEntry } from './stream-consumer';
-import { deadLetterStreamOf, pipelinesVersionKeyOf } from './wire';
+import {
+  EventPublisher,
+  PipelineChangeNotifier,
+  StreamConsumer,
+  deadLetterStreamOf,
+  hashSlot,
+  partitionStreamsOf,
+  pipelinesVersionKeyOf,
+  queuePrefixOf,
+  type StreamEntry,
+} from '@mockops/event-stream';
 
 // A real three-node Redis Cluster (redis-server processes, slots spread by `redis-cli --cluster
-// create`): the key layout of redis-keys.ts works where CROSSSLOT is enforced — the publish script,
+// create`): the key layout of event-stream's redis-keys.ts works where CROSSSLOT is enforced — the publish script,
 // the ack-with-dead-letters MULTI, the change counter, BullMQ queues under their hash-tagged
 // prefixes — and the old layout (`<stream>:seen:…` beside `<stream>`) is refused.
 
