@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
 import { parsePipeline } from '@mockops/pipeline-core';
-import { MATCHER_GROUP, entryFields, partitionOf, partitionStreamsOf } from '@mockops/event-stream';
+import { loadConfig } from '@mockops/config';
+import { MATCHER_GROUP, entryFields, partitionCountKeyOf, partitionOf, partitionStreamsOf } from '@mockops/event-stream';
 import { MatcherService, startService, type RunningService } from '@mockops/runtime';
 import { createTestEnv, eventually, TEST_DATABASE_URL, TEST_REDIS_URL, type TestEnv } from '@mockops/testing';
 
@@ -133,4 +134,12 @@ definition:
       expect({ s, pending: Number(group['pending']), lag: Number(group['lag']) }).toEqual({ s, pending: 0, lag: 0 });
     }
   }, 120_000);
+
+  it('refuses to start a process configured with another number of partitions', async () => {
+    const other = loadConfig({ ...env.env, MOCKOPS_EVENTS_PARTITIONS: '2' });
+    await expect(startService({ name: 'wrong', gateway: true }, { config: other })).rejects.toThrow(
+      /MOCKOPS_EVENTS_PARTITIONS=2, but this install's event stream has 4 partition\(s\)/,
+    );
+    expect(await redis.get(partitionCountKeyOf(env.config.events.stream))).toBe('4');
+  }, 60_000);
 });

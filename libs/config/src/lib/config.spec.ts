@@ -5,7 +5,8 @@ describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const c = loadConfig({});
     expect(c.database.url).toBeUndefined();
-    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', explicit: false });
+    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', explicit: false, cluster: false });
+    expect(loadConfig({ MOCKOPS_REDIS_CLUSTER: 'true', REDIS_URL: 'redis://10.0.0.5:7000' }).redis).toEqual({ url: 'redis://10.0.0.5:7000', explicit: true, cluster: true });
     expect(c.gateway).toMatchObject({ host: '127.0.0.1', port: 3000, maxBody: 1024 * 1024, rateLimit: { limit: 600, windowMs: 60_000 }, apiKeys: [] });
     expect(c.events.stream).toBe('mockops:events');
     expect(c.events.partitions).toBe(1);

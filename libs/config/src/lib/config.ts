@@ -44,6 +44,11 @@ export interface MockopsConfig {
     url: string;
     /** Whether REDIS_URL was given (the one-process mode may start a local redis-server otherwise). */
     explicit: boolean;
+    /**
+     * MOCKOPS_REDIS_CLUSTER: REDIS_URL names one node of a Redis Cluster (its credentials and TLS apply
+     * to every node); the client discovers the others and routes each key to its slot.
+     */
+    cluster: boolean;
   };
   gateway: {
     host: string;
@@ -177,7 +182,11 @@ export function loadConfig(env: Env = process.env, opts: { stdoutIsTTY?: boolean
       autoMigrate: bool('MOCKOPS_AUTO_MIGRATE', true),
       poolSize: str('MOCKOPS_DB_POOL_SIZE') === undefined ? undefined : int('MOCKOPS_DB_POOL_SIZE', 10, 1, 1000),
     },
-    redis: { url: url('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379')!, explicit: str('REDIS_URL') !== undefined },
+    redis: {
+      url: url('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379')!,
+      explicit: str('REDIS_URL') !== undefined,
+      cluster: bool('MOCKOPS_REDIS_CLUSTER', false),
+    },
     gateway: {
       host: str('HOST', '127.0.0.1')!.trim(),
       port: int('PORT', 3000, 0, 65535),

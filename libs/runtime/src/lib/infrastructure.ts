@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { MockopsConfig } from '@mockops/config';
-import { EventPublisher, ExecutionChangeNotifier, PipelineChangeNotifier, queuePrefixOf } from '@mockops/event-stream';
+import { EventPublisher, ExecutionChangeNotifier, PipelineChangeNotifier, checkPartitionCount, queuePrefixOf } from '@mockops/event-stream';
 import { SecretCipher, SecretStore, createDataSource, pendingMigrations, resolveDatabase, runMigrations, openStore, type Store } from '@mockops/execution-store';
 import { Queue } from 'bullmq';
 import { STEP_TYPES } from '@mockops/pipeline-core';
@@ -70,11 +70,13 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
         throw new Error('the database has pending migrations and MOCKOPS_AUTO_MIGRATE=false: run `npm run migrate` first');
       }
     }
-    const redis = overrides.redis ?? connectRedis(config.redis.url);
+    const redis = overrides.redis ?? connectRedis(config.redis.url, 'mockops', config.redis.cluster);
     if (!overrides.redis) {
       closers.push(async () => redis.quit().catch(() => redis.disconnect()));
       await redis.ping();
     }
+    // Every process of the install on the same number of stream partitions, else events go unread.
+    await checkPartitionCount(redis, config.events.stream, config.events.partitions);
     const store = openStore(dataSource);
     const queues = new Map<string, Queue<StepJobData>>();
     for (const type of STEP_TYPES) {

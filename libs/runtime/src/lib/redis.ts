@@ -1,10 +1,24 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 
-/** One ioredis connection as BullMQ wants it (no per-command retry limit: it blocks and reconnects). */
-export function connectRedis(url: string, name = 'mockops'): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, connectionName: name, lazyConnect: false });
+/**
+ * One ioredis connection as BullMQ wants it (no per-command retry limit: it blocks and reconnects).
+ * With `cluster`, an ioredis Cluster client seeded with the URL's node: it is typed as Redis for the
+ * rest of the system, which uses only commands a Cluster client routes (every key of a script or MULTI
+ * on one slot: docs/scaling.md; the whole product runs on a real cluster in cluster-mode.e2e-spec.ts).
+ */
+export function connectRedis(url: string, name = 'mockops', cluster = false): Redis {
+  if (!cluster) return new Redis(url, { maxRetriesPerRequest: null, connectionName: name, lazyConnect: false });
+  const u = new URL(url);
+  const redisOptions = {
+    maxRetriesPerRequest: null,
+    connectionName: name,
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+  return new Cluster([{ host: u.hostname, port: Number(u.port || 6379) }], { redisOptions }) as unknown as Redis;
 }
 
 async function answers(url: string): Promise<boolean> {
