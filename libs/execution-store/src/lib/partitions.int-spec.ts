@@ -37,7 +37,7 @@ describe('month partitions of executions and step runs (real Postgres, own schem
    * An execution with its step runs and key as the store's batch insert writes them, created at
    * `createdAt` (the store always uses now(); earlier months are written here).
    */
-  async function executionAt(createdAt: Date, eventId = randomUUID()): Promise<string> {
+  async function executionAt(createdAt: Date, eventId: string = randomUUID()): Promise<string> {
     const id = randomUUID();
     const at = createdAt.toISOString();
     await db.ds.query(
@@ -73,10 +73,31 @@ describe('month partitions of executions and step runs (real Postgres, own schem
       [execution.id],
     );
     expect(row.same).toBe(true);
-    // The claim and the completion still work through the partitioned tables.
-    const claim = await db.store.claimAndLoad(execution.id, 'promote', { owner: 'w1', leaseMs: 60_000 });
-    expect(claim.claimed?.status).toBe('running');
-    expect((await db.store.completeAndAdvance(claim.claimed!.id, 'w1', { outputs: { ok: true } })).recorded).toBe(true);
+  });
+
+  it('claims and completes within the month the job names (createdAt), and still without it', async () => {
+    const [{ execution }] = await db.store.createExecutions([matchFor(pipeline, eventEnvelope())]);
+    expect(execution.createdAt).toBeDefined();
+    const lease = { leaseMs: 60_000 };
+    // A createdAt a month off: the claim reads that month only, where the execution is not.
+    const wrong = new Date(Date.parse(execution.createdAt!) - 31 * DAY_MS).toISOString();
+    expect(await db.store.claimAndLoad(execution.id, 'promote', { owner: 'w0', ...lease, createdAt: wrong })).toEqual({ execution: null, stepRuns: [], claimed: null });
+    const claim = await db.store.claimAndLoad(execution.id, 'promote', { owner: 'w1', ...lease, createdAt: execution.createdAt });
+    expect(claim.claimed).toMatchObject({ stepName: 'promote', status: 'running', attempts: 1 });
+    expect(claim.stepRuns.map((r) => r.stepName)).toEqual(['promote', 'notify']);
+    const done = { outputs: { ok: true }, renderedConfig: {}, logs: [] };
+    // The completion is a compare-and-set within that month too: the wrong month records nothing.
+    expect(await db.store.completeAndAdvance(claim.claimed!.id, 'w1', done, { skip: [] }, wrong)).toEqual({ recorded: false, finished: false });
+    expect(await db.store.completeAndAdvance(claim.claimed!.id, 'w1', done, { skip: ['notify'], finish: { status: 'succeeded', error: null } }, execution.createdAt)).toEqual({
+      recorded: true,
+      finished: true,
+    });
+    expect(await db.store.getExecution(execution.id)).toMatchObject({ status: 'succeeded', stepRuns: [{ status: 'succeeded' }, { status: 'skipped' }] });
+    // A job without createdAt (enqueued before the upgrade) still claims, reading every month.
+    const [{ execution: other }] = await db.store.createExecutions([matchFor(pipeline, eventEnvelope())]);
+    const old = await db.store.claimAndLoad(other.id, 'promote', { owner: 'w2', ...lease });
+    expect(old.claimed?.status).toBe('running');
+    expect(await db.store.failAndAdvance(old.claimed!.id, 'w2', { error: 'x', errorCode: 'X', logs: [], willRetry: true })).toEqual({ recorded: true, finished: false });
   });
 
   it('routes rows to the month partition of their creation, and a month without one to DEFAULT', async () => {
