@@ -246,6 +246,20 @@ describe('month partitions of executions and step runs (real Postgres, own schem
         expect(n).toBe(0);
         const [{ tables }] = await after.query(`SELECT count(*)::int AS tables FROM ${t(MIGRATIONS_TABLE)}`);
         expect(tables).toBe(STORE_MIGRATIONS.length);
+
+        // Down puts plain tables back with every row; up again partitions them again.
+        await after.undoLastMigration({ transaction: 'all' });
+        const kinds = await after.query(
+          `SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = $1 AND c.relname IN ('executions', 'step_runs', 'execution_keys') ORDER BY c.relname`,
+          [schema],
+        );
+        expect(kinds).toEqual([{ relname: 'executions', relkind: 'r' }, { relname: 'step_runs', relkind: 'r' }]);
+        const [{ n: plain }] = await after.query(`SELECT count(*)::int AS n FROM ${t('executions')} e JOIN ${t('step_runs')} s ON s.execution_id = e.id JOIN ${t('artifacts')} a ON a.execution_id = e.id`);
+        expect(plain).toBe(2);
+        expect(await runMigrations(after)).toEqual([STORE_MIGRATIONS[STORE_MIGRATIONS.length - 1].name]);
+        const [{ n: again }] = await after.query(`SELECT count(*)::int AS n FROM ${t('executions')} e JOIN ${t('step_runs')} s ON s.execution_id = e.id AND s.execution_created_at = e.created_at`);
+        expect(again).toBe(2);
       } finally {
         await after.destroy();
       }
