@@ -3,6 +3,7 @@ export * from './lib/records';
 export * from './lib/entities';
 export * from './lib/migrations';
 export * from './lib/data-source';
+export * from './lib/partitions';
 export * from './lib/pipeline.store';
 export * from './lib/execution.store';
 export * from './lib/step-run.store';

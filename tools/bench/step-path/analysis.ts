@@ -28,14 +28,15 @@ const LABELS: [RegExp, string][] = [
   [/^WITH m AS \( SELECT \* FROM unnest\(.*INSERT INTO executions /, 'matcher: insert executions (unnest)'],
   [/^INSERT INTO executions /, 'matcher: insert executions (unnest)'],
   [/^INSERT INTO step_runs /, 'matcher: insert step runs (unnest)'],
-  [/^SELECT e\.\* FROM executions e JOIN unnest/, 'matcher: find existing executions'],
+  [/^SELECT e\.\* FROM executions e JOIN unnest|^SELECT false AS created_now, e\.\* FROM execution_keys k/, 'matcher: find existing executions'],
   // The matcher reloads its index on a timer (MOCKOPS_MATCHER_RELOAD_MS) and when it is behind a
   // pipeline change; neither happens per batch in these runs (no pipeline changes during a burst).
   [/FROM pipelines p JOIN pipeline_revisions r/, 'background: matcher index reload'],
   [/^SELECT \* FROM executions WHERE id = ANY/, 'load execution row'],
   [/^SELECT \* FROM step_runs WHERE execution_id = ANY/, 'load step runs'],
   [/^SELECT \* FROM pipeline_revisions WHERE id/, 'load revision (cache miss)'],
-  [/^WITH e AS \( SELECT \* FROM executions WHERE id = \$1 FOR UPDATE \)/, 'claim and load (one statement)'],
+  // With the job's createdAt the claim also names the month partition (AND created_at >= $5 AND created_at < $6).
+  [/^WITH e AS \( SELECT \* FROM executions WHERE id = \$1( AND created_at >= \$5::timestamptz AND created_at < \$6::timestamptz)? FOR UPDATE \)/, 'claim and load (one statement)'],
   [/^WITH d AS \( UPDATE step_runs SET status = 'succeeded'/, 'complete (+ skips, finish) (one statement)'],
   [/^WITH d AS \( UPDATE step_runs SET status = 'failed'/, 'fail for good (+ skips, finish) (one statement)'],
   [/^SELECT status FROM executions WHERE id = \$1 FOR UPDATE/, 'claim: lock execution row'],

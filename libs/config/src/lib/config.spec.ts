@@ -103,6 +103,15 @@ describe('MOCKOPS_SECRETS_KEY and MOCKOPS_SHARED_SECRETS', () => {
     expect(loadConfig({}).events.maxBytes).toBe(1024 * 1024);
     expect(loadConfig({ MOCKOPS_EVENT_MAX_BYTES: '2048' }).events.maxBytes).toBe(2048);
   });
+
+  it('MOCKOPS_RETENTION_DAYS: unset keeps executions forever, else a positive number of days', () => {
+    expect(loadConfig({}).retention).toEqual({ days: null });
+    expect(loadConfig({ MOCKOPS_RETENTION_DAYS: '' }).retention).toEqual({ days: null });
+    expect(loadConfig({ MOCKOPS_RETENTION_DAYS: '90' }).retention).toEqual({ days: 90 });
+    for (const bad of ['0', '-5', '1.5', 'forever']) {
+      expect(() => loadConfig({ MOCKOPS_RETENTION_DAYS: bad })).toThrow(/MOCKOPS_RETENTION_DAYS: expected an integer between 1 and 36500/);
+    }
+  });
 });
 
 describe('gateway settings', () => {

@@ -40,6 +40,14 @@ export interface MockopsConfig {
      */
     poolSize?: number;
   };
+  retention: {
+    /**
+     * MOCKOPS_RETENTION_DAYS: executions (with their step runs and artifacts) are deleted by dropping
+     * their month partition once the whole month is older than this many days, checked at boot and
+     * daily. Null (unset): kept forever.
+     */
+    days: number | null;
+  };
   redis: {
     url: string;
     /** Whether REDIS_URL was given (the one-process mode may start a local redis-server otherwise). */
@@ -182,6 +190,7 @@ export function loadConfig(env: Env = process.env, opts: { stdoutIsTTY?: boolean
       autoMigrate: bool('MOCKOPS_AUTO_MIGRATE', true),
       poolSize: str('MOCKOPS_DB_POOL_SIZE') === undefined ? undefined : int('MOCKOPS_DB_POOL_SIZE', 10, 1, 1000),
     },
+    retention: { days: str('MOCKOPS_RETENTION_DAYS') === undefined ? null : int('MOCKOPS_RETENTION_DAYS', 0, 1, 36_500) },
     redis: {
       url: url('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379')!,
       explicit: str('REDIS_URL') !== undefined,

@@ -43,9 +43,11 @@ export class ArtifactStore {
   private readonly db: SqlRunner;
   private readonly table: string;
 
+  private readonly executions: string;
+
   constructor(ds: DataSource) {
     this.db = new SqlRunner(ds);
-    this.table = tableNames(ds, { artifacts: 'artifacts' }).artifacts;
+    ({ artifacts: this.table, executions: this.executions } = tableNames(ds, { artifacts: 'artifacts', executions: 'executions' }));
   }
 
   /** Stores (or replaces) an artifact; size and sha256 are computed here. Unknown execution: NOT_FOUND. */
@@ -60,14 +62,16 @@ export class ArtifactStore {
     const sha256 = createHash('sha256').update(input.content).digest('hex');
     try {
       const rows = await this.db.sql(
-        `INSERT INTO ${this.table} (execution_id, step_name, name, media_type, size, sha256, content)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        `INSERT INTO ${this.table} (execution_id, execution_created_at, step_name, name, media_type, size, sha256, content)
+         SELECT e.id, e.created_at, $2, $3, $4, $5, $6, $7 FROM ${this.executions} e WHERE e.id = $1
          ON CONFLICT (execution_id, name) DO UPDATE SET
            step_name = EXCLUDED.step_name, media_type = EXCLUDED.media_type, size = EXCLUDED.size,
            sha256 = EXCLUDED.sha256, content = EXCLUDED.content, created_at = now()
          RETURNING ${META_COLUMNS}`,
         [input.executionId, input.stepName, input.name, input.mediaType, input.content.length, sha256, input.content],
       );
+      // No row: the execution does not exist (the foreign key's case before executions were partitioned).
+      if (!rows[0]) throw new StoreError('NOT_FOUND', `execution ${input.executionId} not found`);
       return toRecord(rows[0]);
     } catch (e) {
       if (pgErrorOf(e).constraint === 'fk_artifacts_execution') throw new StoreError('NOT_FOUND', `execution ${input.executionId} not found`);

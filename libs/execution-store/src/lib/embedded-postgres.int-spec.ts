@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { createDataSource, pendingMigrations, runMigrations } from './data-source';
 import { resolveDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { addMonths, createMonthPartitions, maintainPartitions, monthStart, partitionName } from './partitions';
+import { runSql } from './sql';
 import { openStore } from './store';
 import { eventEnvelope, matchFor, newPipeline } from '../test/store-test-db';
 
@@ -48,6 +50,16 @@ describe('embedded Postgres (pglite over the wire protocol)', () => {
       ['a', 'b', 'c'].map((owner) => store.claimStepRun(created.execution.id, 'promote', { owner, leaseMs: 60_000 })),
     );
     expect(claims.filter((c) => c !== null)).toHaveLength(1);
+
+    // Month partitions (PGlite is PostgreSQL 18): the execution is in this month's partition, a claim
+    // naming its month prunes to it, and the retention drops an expired month.
+    const [{ part }] = await ds.query(`SELECT tableoid::regclass::text AS part FROM "public"."executions" WHERE id = $1`, [created.execution.id]);
+    expect(part).toContain(partitionName('executions', monthStart(new Date())));
+    const [pruned] = await store.createExecutions([matchFor(pipeline, eventEnvelope())]);
+    expect((await store.claimAndLoad(pruned.execution.id, 'promote', { owner: 'p', leaseMs: 60_000, createdAt: pruned.execution.createdAt })).claimed).not.toBeNull();
+    const old = addMonths(monthStart(new Date()), -6);
+    await createMonthPartitions((text, params) => runSql(ds!, text, params), 'public', [old]);
+    expect((await maintainPartitions(ds, { retentionDays: 30 })).dropped).toEqual([partitionName('step_runs', old), partitionName('executions', old)]);
 
     // Concurrency groups (advisory locks, bigint[] orders) and debounce bursts work here too.
     const [grouped] = await store.createExecutions([matchFor(pipeline, eventEnvelope())]);

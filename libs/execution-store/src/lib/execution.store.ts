@@ -11,13 +11,13 @@ import { StoreError } from './store-error';
  * statuses with compare-and-set updates, cancelled, re-run.
  */
 export class ExecutionStore {
-  private readonly t: { executions: string; stepRuns: string };
+  private readonly t: { executions: string; stepRuns: string; keys: string };
 
   private readonly db: SqlRunner;
 
   constructor(ds: DataSource) {
     this.db = new SqlRunner(ds);
-    this.t = tableNames(ds, { executions: 'executions', stepRuns: 'step_runs' });
+    this.t = tableNames(ds, { executions: 'executions', stepRuns: 'step_runs', keys: 'execution_keys' });
   }
 
   /**
@@ -34,7 +34,7 @@ export class ExecutionStore {
         throw new StoreError('INVALID', 'each match needs an event with an id and a type');
       }
     }
-    const { executions, stepRuns } = this.t;
+    const { executions, stepRuns, keys } = this.t;
     // Step runs of match i, for the execution this statement creates for it (the first match of a key owns them).
     const steps = { ord: [] as number[], index: [] as number[], name: [] as string[], type: [] as string[], max: [] as number[] };
     matches.forEach((m, i) =>
@@ -52,22 +52,30 @@ export class ExecutionStore {
            AS m(pipeline_id, revision_id, workspace_id, event_workspace_id, event_id, event_type, event, traceparent, trace_id, ord)
        ), firsts AS (
          SELECT DISTINCT ON (pipeline_id, event_workspace_id, event_id) * FROM m ORDER BY pipeline_id, event_workspace_id, event_id, ord
-       ), ins AS (
-         INSERT INTO ${executions} (pipeline_id, revision_id, workspace_id, event_workspace_id, event_id, event_type, event, traceparent, trace_id)
-         SELECT pipeline_id, revision_id, workspace_id, event_workspace_id, event_id, event_type, event, traceparent, trace_id FROM firsts ORDER BY ord
+       ), keys AS (
+         -- The event's key, unique in every month (executions is partitioned by month and cannot be).
+         INSERT INTO ${keys} (pipeline_id, event_workspace_id, event_id)
+         SELECT pipeline_id, event_workspace_id, event_id FROM firsts ORDER BY ord
          ON CONFLICT (pipeline_id, event_workspace_id, event_id) DO NOTHING
+         RETURNING execution_id, created_at, pipeline_id, event_workspace_id, event_id
+       ), ins AS (
+         INSERT INTO ${executions} (id, created_at, pipeline_id, revision_id, workspace_id, event_workspace_id, event_id, event_type, event, traceparent, trace_id)
+         SELECT k.execution_id, k.created_at, f.pipeline_id, f.revision_id, f.workspace_id, f.event_workspace_id, f.event_id, f.event_type, f.event, f.traceparent, f.trace_id
+         FROM firsts f JOIN keys k ON k.pipeline_id = f.pipeline_id AND k.event_workspace_id = f.event_workspace_id AND k.event_id = f.event_id
+         ORDER BY f.ord
          RETURNING *
        ), steps AS (
-         INSERT INTO ${stepRuns} (execution_id, step_index, step_name, step_type, max_attempts)
-         SELECT i.id, s.step_index, s.step_name, s.step_type, s.max_attempts
+         INSERT INTO ${stepRuns} (execution_id, execution_created_at, step_index, step_name, step_type, max_attempts)
+         SELECT i.id, i.created_at, s.step_index, s.step_name, s.step_type, s.max_attempts
          FROM unnest($10::int[], $11::int[], $12::text[], $13::text[], $14::int[]) AS s(ord, step_index, step_name, step_type, max_attempts)
          JOIN firsts f ON f.ord = s.ord
          JOIN ins i ON i.pipeline_id = f.pipeline_id AND i.event_workspace_id = f.event_workspace_id AND i.event_id = f.event_id
        )
        SELECT true AS created_now, ins.* FROM ins
        UNION ALL
-       SELECT false AS created_now, e.* FROM ${executions} e JOIN firsts f
-         ON e.pipeline_id = f.pipeline_id AND e.event_workspace_id = f.event_workspace_id AND e.event_id = f.event_id`,
+       SELECT false AS created_now, e.* FROM ${keys} k
+         JOIN firsts f ON k.pipeline_id = f.pipeline_id AND k.event_workspace_id = f.event_workspace_id AND k.event_id = f.event_id
+         JOIN ${executions} e ON e.id = k.execution_id AND e.created_at = k.created_at`,
       [
         matches.map((m) => m.pipelineId),
         matches.map((m) => m.revisionId),
@@ -99,9 +107,10 @@ export class ExecutionStore {
     const missing = matches.filter((m) => !byKey.has(keyOf(m)));
     if (missing.length) {
       const late = await this.db.sql(
-        `SELECT false AS created_now, e.* FROM ${executions} e
-         JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(pipeline_id, event_workspace_id, event_id)
-           ON e.pipeline_id = k.pipeline_id AND e.event_workspace_id = k.event_workspace_id AND e.event_id = k.event_id`,
+        `SELECT false AS created_now, e.* FROM ${keys} k
+         JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS m(pipeline_id, event_workspace_id, event_id)
+           ON k.pipeline_id = m.pipeline_id AND k.event_workspace_id = m.event_workspace_id AND k.event_id = m.event_id
+         JOIN ${executions} e ON e.id = k.execution_id AND e.created_at = k.created_at`,
         [missing.map((m) => m.pipelineId), missing.map((m) => m.event.workspace_id ?? ''), missing.map((m) => m.event.id)],
       );
       for (const row of late) byKey.set(key(row.pipeline_id, row.event_workspace_id, row.event_id), row);

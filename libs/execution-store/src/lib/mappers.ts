@@ -66,6 +66,7 @@ export function toExecution(r: Row): ExecutionRecord {
     queuedAt: isoAt(r.queued_at),
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
+    ...(r.created_at ? { createdAt: isoAt(r.created_at) } : {}),
     concurrencyKey: r.concurrency_key ?? null,
     concurrencyGroup: r.concurrency_group ?? null,
     concurrencyAdmitted: r.concurrency_admitted ?? null,

@@ -40,7 +40,9 @@ describe('store migrations (real Postgres, own schema)', () => {
 
   it('creates every table and the migrations table inside the data source schema', async () => {
     const rows: { table_schema: string; table_name: string }[] = await db.ds.query(
-      `SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+      `SELECT t.table_schema, t.table_name FROM information_schema.tables t
+         JOIN pg_class c ON c.relname = t.table_name JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = t.table_schema
+       WHERE t.table_schema = $1 AND NOT c.relispartition ORDER BY t.table_name`,
       [db.schema],
     );
     expect(rows.map((r) => r.table_name)).toEqual([
@@ -48,6 +50,7 @@ describe('store migrations (real Postgres, own schema)', () => {
         'artifacts',
         'debounce_bursts',
         'entity_versions',
+        'execution_keys',
         'executions',
         'pipeline_revisions',
         'pipelines',
@@ -56,6 +59,26 @@ describe('store migrations (real Postgres, own schema)', () => {
         'step_runs',
         'workspace_secrets',
       ].sort());
+  });
+
+  it('partitions executions and step runs by month: this month, the next two and a DEFAULT partition each', async () => {
+    const parts: { parent: string; name: string; bound: string }[] = await db.ds.query(
+      `SELECT p.relname AS parent, c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+         JOIN pg_namespace n ON n.oid = p.relnamespace
+       WHERE n.nspname = $1 AND p.relkind = 'p' ORDER BY p.relname, c.relname`,
+      [db.schema],
+    );
+    const month = (n: number) => {
+      const d = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + n, 1));
+      return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+    };
+    for (const table of ['executions', 'step_runs']) {
+      expect(parts.filter((p) => p.parent === table).map((p) => p.name)).toEqual([
+        `${table}_default`, `${table}_p${month(0)}`, `${table}_p${month(1)}`, `${table}_p${month(2)}`,
+      ]);
+    }
+    expect(parts.find((p) => p.name === 'executions_default')?.bound).toBe('DEFAULT');
   });
 
   it('leaves nothing for TypeORM to change: entities and migrations agree', async () => {

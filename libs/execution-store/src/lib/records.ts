@@ -59,6 +59,11 @@ export interface ExecutionRecord {
   queuedAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /**
+   * When it was created (fixed; a re-run moves queuedAt): the month partition of the execution and its
+   * step runs. Jobs carry it so a claim or a completion reads one partition (step-run.store.ts).
+   */
+  createdAt?: string;
   /** Its concurrency group's scoped key (null: no group); the runtime gates its start on it. */
   concurrencyKey?: string | null;
   /** The group as rendered from the event. */

@@ -7,6 +7,19 @@ import { StoreError } from './store-error';
 
 const durationMs = `(extract(epoch FROM now() - started_at) * 1000)::int`;
 
+/**
+ * The bounds of an execution's `created_at` as a job carries it (ISO, milliseconds; Postgres keeps
+ * microseconds), one second either side: a filter on the partition key lets the planner read only
+ * that month's partition (two at a month's edge) instead of probing every month's index. Null when
+ * the caller does not know it (an older job): then every partition is probed, still correct.
+ */
+export function createdAtWindow(createdAt: string | null | undefined): [string, string] | null {
+  if (!createdAt) return null;
+  const t = Date.parse(createdAt);
+  if (!Number.isFinite(t)) return null;
+  return [new Date(t - 1000).toISOString(), new Date(t + 1000).toISOString()];
+}
+
 /** What the worker needs of each step run to render, run and plan (not logs, not rendered configs). */
 const STEP_STATE_COLUMNS =
   'id, execution_id, step_index, step_name, step_type, status, attempts, max_attempts, outputs, progress, error, error_code, lease_owner, lease_expires_at, queued_at, started_at, finished_at, duration_ms';
@@ -97,30 +110,34 @@ export class StepRunStore {
    * and configs), so the worker can render, run and plan without reading again. `claimed` is null
    * when the claim did not happen; the rest is still returned so the caller can tell why.
    */
-  async claimAndLoad(executionId: string, stepName: string, opts: { owner: string; leaseMs: number }): Promise<ClaimedStep> {
+  async claimAndLoad(executionId: string, stepName: string, opts: { owner: string; leaseMs: number; createdAt?: string | null }): Promise<ClaimedStep> {
     checkLease(opts.leaseMs);
     if (!UUID_RE.test(executionId)) return { execution: null, stepRuns: [], claimed: null };
     const { executions, stepRuns } = this.t;
+    const month = createdAtWindow(opts.createdAt);
+    const inMonth = month ? ` AND created_at >= $5::timestamptz AND created_at < $6::timestamptz` : '';
+    const stepsInMonth = month ? ` AND execution_created_at >= $5::timestamptz AND execution_created_at < $6::timestamptz` : '';
     // The execution row is locked first, which orders claims against cancelExecution. The step runs
     // are read from the statement's snapshot (before the claim); the claimed row comes from RETURNING.
     const [row] = await this.db.sql(
       `WITH e AS (
-         SELECT * FROM ${executions} WHERE id = $1 FOR UPDATE
+         SELECT * FROM ${executions} WHERE id = $1${inMonth} FOR UPDATE
        ), c AS (
          UPDATE ${stepRuns} s SET status = 'running', attempts = s.attempts + 1, lease_owner = $3,
            lease_expires_at = now() + $4::float8 * interval '1 millisecond', started_at = COALESCE(s.started_at, now())
          FROM e
-         WHERE s.execution_id = e.id AND e.status IN ('queued', 'running', 'waiting') AND s.step_name = $2
+         WHERE s.execution_id = e.id AND s.execution_created_at = e.created_at${stepsInMonth.replaceAll('execution_created_at', 's.execution_created_at')}
+           AND e.status IN ('queued', 'running', 'waiting') AND s.step_name = $2
            AND (s.status = 'pending' OR (s.status = 'running' AND s.lease_expires_at < now()))
          RETURNING s.${STEP_STATE_COLUMNS.replaceAll(', ', ', s.')}
        ), x AS (
          UPDATE ${executions} SET status = 'running', started_at = COALESCE(started_at, now())
-         WHERE id = $1 AND status <> 'running' AND EXISTS (SELECT 1 FROM c)
+         WHERE id = $1${inMonth} AND status <> 'running' AND EXISTS (SELECT 1 FROM c)
          RETURNING *
        )
        SELECT (SELECT row_to_json(x) FROM x) AS started, (SELECT row_to_json(e) FROM e) AS execution, (SELECT row_to_json(c) FROM c) AS claimed,
-         (SELECT json_agg(r ORDER BY r.step_index) FROM (SELECT ${STEP_STATE_COLUMNS} FROM ${stepRuns} WHERE execution_id = $1) r) AS runs`,
-      [executionId, stepName, opts.owner, opts.leaseMs],
+         (SELECT json_agg(r ORDER BY r.step_index) FROM (SELECT ${STEP_STATE_COLUMNS} FROM ${stepRuns} WHERE execution_id = $1${stepsInMonth}) r) AS runs`,
+      [executionId, stepName, opts.owner, opts.leaseMs, ...(month ?? [])],
     );
     const execution = row?.started ?? row?.execution;
     if (!execution) return { execution: null, stepRuns: [], claimed: null };
@@ -161,13 +178,17 @@ export class StepRunStore {
     return (await this.completeAndAdvance(stepRunId, owner, result, advance)).recorded;
   }
 
-  /** completeStepRun, also saying whether the execution ended with it. */
-  async completeAndAdvance(stepRunId: string, owner: string, result: StepCompletion, advance?: StepAdvance): Promise<OutcomeRecorded> {
+  /**
+   * completeStepRun, also saying whether the execution ended with it. `executionCreatedAt` (the
+   * execution's createdAt, when known) keeps the statement on its month's partition.
+   */
+  async completeAndAdvance(stepRunId: string, owner: string, result: StepCompletion, advance?: StepAdvance, executionCreatedAt?: string | null): Promise<OutcomeRecorded> {
     return this.recordOutcome(
       `status = 'succeeded', outputs = $3::jsonb, rendered_config = $4::jsonb, logs = logs || $5::jsonb, error = NULL, error_code = NULL,
        lease_expires_at = NULL, finished_at = now(), duration_ms = ${durationMs}`,
       [idOrNull(stepRunId), owner, json(result.outputs ?? {}), json(result.renderedConfig), json(result.logs ?? [])],
       advance,
+      executionCreatedAt,
     );
   }
 
@@ -176,26 +197,34 @@ export class StepRunStore {
    * happened and `advance` is given, the skips and the execution's end. Parameters $1 = step run id and
    * $2 = owner are the caller's; the advance's come after theirs.
    */
-  private async recordOutcome(set: string, params: unknown[], advance?: StepAdvance): Promise<OutcomeRecorded> {
+  private async recordOutcome(set: string, params: unknown[], advance?: StepAdvance, executionCreatedAt?: string | null): Promise<OutcomeRecorded> {
     const { executions, stepRuns } = this.t;
+    const month = createdAtWindow(executionCreatedAt);
+    // The month's bounds come last ($m, $m+1): the step-run updates and the execution's end read one partition.
+    const m = params.length + (advance ? 6 : 1);
+    const stepsInMonth = month ? ` AND execution_created_at >= $${m}::timestamptz AND execution_created_at < $${m + 1}::timestamptz` : '';
+    const inMonth = month ? ` AND created_at >= $${m}::timestamptz AND created_at < $${m + 1}::timestamptz` : '';
     if (!advance) {
-      const rows = await this.db.sql(`UPDATE ${stepRuns} SET ${set} WHERE id = $1 AND status = 'running' AND lease_owner = $2 RETURNING id`, params);
+      const rows = await this.db.sql(`UPDATE ${stepRuns} SET ${set} WHERE id = $1${stepsInMonth} AND status = 'running' AND lease_owner = $2 RETURNING id`, [
+        ...params,
+        ...(month ?? []),
+      ]);
       return { recorded: rows.length > 0, finished: false };
     }
     const n = params.length;
     const [names, reasons, fail] = decisionParams(advance);
     const [row] = await this.db.sql(
       `WITH d AS (
-         UPDATE ${stepRuns} SET ${set} WHERE id = $1 AND status = 'running' AND lease_owner = $2 RETURNING execution_id
+         UPDATE ${stepRuns} SET ${set} WHERE id = $1${stepsInMonth} AND status = 'running' AND lease_owner = $2 RETURNING execution_id
        ), s AS (
          UPDATE ${stepRuns} SET ${decisionSet(`$${n + 4}`, `$${n + 5}`)}
-         WHERE execution_id = (SELECT execution_id FROM d) AND step_name = ANY($${n + 1}::text[]) AND status = 'pending' RETURNING id
+         WHERE execution_id = (SELECT execution_id FROM d)${stepsInMonth} AND step_name = ANY($${n + 1}::text[]) AND status = 'pending' RETURNING id
        ), f AS (
          UPDATE ${executions} SET status = $${n + 2}::text, error = $${n + 3}::text, finished_at = now()
-         WHERE $${n + 2}::text IS NOT NULL AND id = (SELECT execution_id FROM d) AND status IN ('queued', 'running', 'waiting') RETURNING id
+         WHERE $${n + 2}::text IS NOT NULL AND id = (SELECT execution_id FROM d)${inMonth} AND status IN ('queued', 'running', 'waiting') RETURNING id
        )
        SELECT (SELECT count(*) FROM d)::int AS recorded, (SELECT count(*) FROM s)::int AS skipped, (SELECT count(*) FROM f)::int AS finished`,
-      [...params, names, advance.finish?.status ?? null, advance.finish?.error ?? null, reasons, fail],
+      [...params, names, advance.finish?.status ?? null, advance.finish?.error ?? null, reasons, fail, ...(month ?? [])],
     );
     return { recorded: row.recorded > 0, finished: row.finished > 0 };
   }
@@ -209,8 +238,8 @@ export class StepRunStore {
     return (await this.failAndAdvance(stepRunId, owner, result, result.willRetry ? undefined : advance)).recorded;
   }
 
-  /** failStepRun, also saying whether the execution ended with it. */
-  async failAndAdvance(stepRunId: string, owner: string, result: StepFailure, advance?: StepAdvance): Promise<OutcomeRecorded> {
+  /** failStepRun, also saying whether the execution ended with it (`executionCreatedAt` as for completeAndAdvance). */
+  async failAndAdvance(stepRunId: string, owner: string, result: StepFailure, advance?: StepAdvance, executionCreatedAt?: string | null): Promise<OutcomeRecorded> {
     const final = `status = 'failed', lease_expires_at = NULL, finished_at = now(), duration_ms = ${durationMs}`;
     const retry = `status = 'pending', lease_owner = NULL, lease_expires_at = NULL`;
     return this.recordOutcome(
@@ -224,6 +253,7 @@ export class StepRunStore {
         json(result.logs ?? []),
       ],
       result.willRetry ? undefined : advance,
+      executionCreatedAt,
     );
   }
 

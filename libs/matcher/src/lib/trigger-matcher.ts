@@ -30,7 +30,9 @@ import { BatchTrace } from '@mockops/telemetry';
 
 /** How the matcher starts executions moving (implemented by worker-kit's ExecutionAdvancer). */
 export interface MatcherDispatch {
-  dispatchMany(list: { executionId: string; document: IndexedPipeline['document']; stepNames: string[]; runAttempt?: number; traceparent?: string | null }[]): Promise<void>;
+  dispatchMany(
+    list: { executionId: string; document: IndexedPipeline['document']; stepNames: string[]; runAttempt?: number; traceparent?: string | null; createdAt?: string | null }[],
+  ): Promise<void>;
   advance(executionId: string): Promise<unknown>;
   /** The steps to enqueue for a new execution, or null when it must be advanced (its plan skips steps). */
   startingSteps(document: IndexedPipeline['document'], execution: { event: EventEnvelope; workspaceId: string | null; status: ExecutionStatus }): string[] | null;
@@ -51,7 +53,7 @@ export interface MatcherStore {
       traceparent?: string | null;
       steps: { name: string; stepType: string; maxAttempts: number }[];
     }[],
-  ): Promise<{ execution: { id: string; pipelineId: string; revisionId: string }; created: boolean }[]>;
+  ): Promise<{ execution: { id: string; pipelineId: string; revisionId: string; createdAt?: string }; created: boolean }[]>;
   /** How many of these events' executions exist and joined their concurrency group (or ended). */
   countJoinedExecutions(events: { pipelineId: string; eventWorkspaceId: string; eventId: string }[]): Promise<number>;
   /** Fails a new execution that cannot start (its concurrency group could not be rendered). */
@@ -357,7 +359,7 @@ export class TriggerMatcher {
         // advanced instead, which records the skips with their reasons.
         const stepNames = advancer.startingSteps(doc, { event: match.event, workspaceId: match.workspaceId, status: 'queued' });
         if (stepNames === null) later.push(() => advancer.advance(r.execution.id));
-        else fresh.push({ executionId: r.execution.id, document: doc, stepNames, traceparent: match.traceparent });
+        else fresh.push({ executionId: r.execution.id, document: doc, stepNames, traceparent: match.traceparent, createdAt: r.execution.createdAt });
       } else {
         later.push(() => advancer.advance(r.execution.id));
       }

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { MockopsConfig } from '@mockops/config';
 import { EventPublisher, ExecutionChangeNotifier, PipelineChangeNotifier, checkPartitionCount, queuePrefixOf } from '@mockops/event-stream';
-import { SecretCipher, SecretStore, createDataSource, pendingMigrations, resolveDatabase, runMigrations, openStore, type Store } from '@mockops/execution-store';
+import { SecretCipher, SecretStore, createDataSource, maintainPartitions, pendingMigrations, resolveDatabase, runMigrations, openStore, type Store } from '@mockops/execution-store';
 import { Queue } from 'bullmq';
 import { STEP_TYPES } from '@mockops/pipeline-core';
 import { ConcurrencyGroups, ExecutionAdvancer, RevisionCache, SecretResolver, StepDispatcher, queueNameFor, type StepJobData } from '@mockops/worker-kit';
@@ -69,6 +69,7 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
       else if (await pendingMigrations(dataSource)) {
         throw new Error('the database has pending migrations and MOCKOPS_AUTO_MIGRATE=false: run `npm run migrate` first');
       }
+      closers.push(await schedulePartitionMaintenance(dataSource, config.retention.days));
     }
     const redis = overrides.redis ?? connectRedis(config.redis.url, 'mockops', config.redis.cluster);
     if (!overrides.redis) {
@@ -133,4 +134,30 @@ export async function openInfrastructure(config: MockopsConfig, overrides: Infra
     for (const close of closers.reverse()) await close().catch(() => undefined);
     throw e;
   }
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Month partitions of executions and step runs: the coming months are created at boot and daily, and
+ * with MOCKOPS_RETENTION_DAYS the expired months are dropped (execution-store partitions.ts). Every
+ * process does it, one at a time under an advisory lock, so no single process has to be up. A failure
+ * is logged and retried the next day: the DEFAULT partitions take rows of a month not created yet.
+ */
+async function schedulePartitionMaintenance(dataSource: DataSource, retentionDays: number | null): Promise<() => Promise<void>> {
+  const logger = new Logger('Partitions');
+  const run = async () => {
+    try {
+      const done = await maintainPartitions(dataSource, { retentionDays });
+      if (done.created.length) logger.log(`created partitions ${done.created.join(', ')}`);
+      if (done.skipped.length) logger.warn(`months left in the DEFAULT partition (it holds rows of them): ${done.skipped.join(', ')}`);
+      if (done.dropped.length) logger.log(`retention (${retentionDays} days): dropped ${done.dropped.join(', ')}`);
+    } catch (e) {
+      logger.warn(`partition maintenance failed, retried in a day: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  await run();
+  const timer = setInterval(() => void run(), DAY_MS);
+  timer.unref();
+  return async () => clearInterval(timer);
 }

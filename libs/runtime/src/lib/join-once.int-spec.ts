@@ -72,6 +72,9 @@ describe('a join step is enqueued once when its branches end together on two wor
     const queue = one.queues.get('step-notify')!;
     const jobs = (await queue.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'])).filter((j) => j.data.executionId === execution.id);
     expect(jobs.map((j) => [j.id, j.data.stepName])).toEqual([[stepJobId(execution.id, 3, 1), 'join']]);
+    // The job names the execution's month partition, so the worker's claim reads that partition only.
+    expect(execution.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(jobs[0].data.createdAt).toBe(execution.createdAt);
 
     // A second delivery of the join finds it claimed: only one claim succeeds.
     const claims = await Promise.all([one.store.claimStepRun(execution.id, 'join', { owner: 'a', leaseMs: 30_000 }), two.store.claimStepRun(execution.id, 'join', { owner: 'b', leaseMs: 30_000 })]);

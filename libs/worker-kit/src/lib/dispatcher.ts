@@ -10,6 +10,8 @@ export interface DispatchItem {
   runAttempt?: number;
   /** The execution's trace context, carried in the job data. */
   traceparent?: string | null;
+  /** The execution's createdAt, carried in the job data (its month partition). */
+  createdAt?: string | null;
 }
 
 /** Finds (or opens) the BullMQ queue of a step type. */
@@ -30,9 +32,12 @@ export class StepDispatcher {
       const list = byQueue.get(queueName) ?? [];
       list.push({
         name: item.step.step_type,
-        data: item.traceparent
-          ? { executionId: item.executionId, stepName: item.step.name, traceparent: item.traceparent }
-          : { executionId: item.executionId, stepName: item.step.name },
+        data: {
+          executionId: item.executionId,
+          stepName: item.step.name,
+          ...(item.traceparent ? { traceparent: item.traceparent } : {}),
+          ...(item.createdAt ? { createdAt: item.createdAt } : {}),
+        },
         opts: {
           jobId: stepJobId(item.executionId, item.stepIndex, item.runAttempt ?? 1),
           attempts: runtime.maxAttempts,

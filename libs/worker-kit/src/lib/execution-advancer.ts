@@ -73,7 +73,9 @@ export class ExecutionAdvancer {
     // once is enqueued twice under one deterministic job id (BullMQ keeps the first), and its claim is a
     // compare-and-set: it runs once.
     const toDispatch = plan.runnable.filter((name) => states[name]?.status === 'pending');
-    if (toDispatch.length) await this.dispatchMany([{ executionId, document, stepNames: toDispatch, runAttempt: execution.runAttempt ?? 1, traceparent: execution.traceparent }]);
+    if (toDispatch.length) {
+      await this.dispatchMany([{ executionId, document, stepNames: toDispatch, runAttempt: execution.runAttempt ?? 1, traceparent: execution.traceparent, createdAt: execution.createdAt }]);
+    }
     this.changes?.notify(changeOf(execution, plan.status));
     return { finished: false, status: plan.status, dispatched: toDispatch, skipped: plan.toSkip };
   }
@@ -101,7 +103,9 @@ export class ExecutionAdvancer {
     finished: boolean,
   ): Promise<void> {
     if (plan.next.length) {
-      await this.dispatchMany([{ executionId: execution.id, document, stepNames: plan.next, runAttempt: execution.runAttempt ?? 1, traceparent: execution.traceparent }]);
+      await this.dispatchMany([
+        { executionId: execution.id, document, stepNames: plan.next, runAttempt: execution.runAttempt ?? 1, traceparent: execution.traceparent, createdAt: execution.createdAt },
+      ]);
     }
     if (finished && plan.finish) this.observer?.executionFinished(plan.finish.status);
     this.changes?.notify(changeOf(execution, finished && plan.finish ? plan.finish.status : 'running', step));
@@ -113,12 +117,14 @@ export class ExecutionAdvancer {
   }
 
   /** Enqueues the given steps of many executions at once (one addBulk per queue: the matcher's batch). */
-  async dispatchMany(list: { executionId: string; document: PipelineDocument; stepNames: string[]; runAttempt?: number; traceparent?: string | null }[]): Promise<void> {
-    const items = list.flatMap(({ executionId, document, stepNames, runAttempt, traceparent }) => {
+  async dispatchMany(
+    list: { executionId: string; document: PipelineDocument; stepNames: string[]; runAttempt?: number; traceparent?: string | null; createdAt?: string | null }[],
+  ): Promise<void> {
+    const items = list.flatMap(({ executionId, document, stepNames, runAttempt, traceparent, createdAt }) => {
       const steps = document.definition.steps;
       return stepNames.map((name) => {
         const stepIndex = steps.findIndex((s) => s.name === name);
-        return { executionId, stepIndex, step: steps[stepIndex], runAttempt: runAttempt ?? 1, traceparent };
+        return { executionId, stepIndex, step: steps[stepIndex], runAttempt: runAttempt ?? 1, traceparent, createdAt };
       });
     });
     if (items.length) await this.dispatcher.dispatch(items);

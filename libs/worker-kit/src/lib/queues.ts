@@ -11,6 +11,8 @@ export interface StepJobData {
   stepName: string;
   /** W3C trace context of the execution, so the step's span joins the event's trace (optional). */
   traceparent?: string;
+  /** The execution's createdAt (its month partition): the claim reads that partition only (optional). */
+  createdAt?: string;
 }
 
 /**

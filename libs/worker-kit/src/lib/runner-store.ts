@@ -16,6 +16,8 @@ export interface RunnerExecution {
   /** W3C trace context the execution was created in (its steps' spans are its children), if traced. */
   traceparent?: string | null;
   queuedAt: Date | string;
+  /** When it was created: its month partition (jobs carry it so claims and completions read one partition). */
+  createdAt?: string;
   startedAt: Date | string | null;
   /** Its concurrency group's key (null: none); it starts only once the group admitted its current run attempt. */
   concurrencyKey?: string | null;
@@ -65,7 +67,7 @@ export interface RunnerStore {
   claimAndLoad(
     executionId: string,
     stepName: string,
-    opts: { owner: string; leaseMs: number },
+    opts: { owner: string; leaseMs: number; createdAt?: string | null },
   ): Promise<{ execution: RunnerExecution | null; stepRuns: RunnerStepRun[]; claimed: RunnerStepRun | null }>;
   renewLease(stepRunId: string, owner: string, leaseMs: number): Promise<boolean>;
   saveStepProgress(stepRunId: string, owner: string, progress: Record<string, unknown>): Promise<boolean>;
@@ -74,12 +76,14 @@ export interface RunnerStore {
     owner: string,
     result: { outputs: Record<string, unknown>; renderedConfig: unknown; logs: StepLogLine[] },
     advance?: StepAdvance,
+    executionCreatedAt?: string | null,
   ): StepOutcomeRecorded;
   failAndAdvance(
     stepRunId: string,
     owner: string,
     result: { error: string; errorCode: string; renderedConfig?: unknown; logs: StepLogLine[]; willRetry: boolean },
     advance?: StepAdvance,
+    executionCreatedAt?: string | null,
   ): StepOutcomeRecorded;
   parkStepRun(
     stepRunId: string,

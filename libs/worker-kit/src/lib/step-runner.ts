@@ -164,7 +164,7 @@ export class StepRunner {
     const { store, revisions, advancer, logger } = this.opts;
     const owner = `${this.workerId}:${jobId}`;
     // One round trip: claim, and read the execution with its step runs.
-    const loaded = await store.claimAndLoad(data.executionId, data.stepName, { owner, leaseMs: this.opts.leaseMs });
+    const loaded = await store.claimAndLoad(data.executionId, data.stepName, { owner, leaseMs: this.opts.leaseMs, createdAt: data.createdAt });
     const { execution, claimed } = loaded;
     if (!execution) return { kind: 'done', detail: `execution ${data.executionId} no longer exists` };
     const current = loaded.stepRuns.find((r) => r.stepName === data.stepName);
@@ -186,7 +186,7 @@ export class StepRunner {
       const why = step ? `this worker has no handler for step type "${step.step_type}"` : `revision ${execution.revisionId} has no step "${data.stepName}"`;
       const failure = { error: why, errorCode: 'NO_HANDLER', logs: [], willRetry: false };
       const plan = this.fastPlan(execution, document, loaded.stepRuns, data.stepName, { status: 'failed', error: why });
-      const recorded = await store.failAndAdvance(claimed.id, owner, failure, plan);
+      const recorded = await store.failAndAdvance(claimed.id, owner, failure, plan, execution.createdAt);
       if (recorded.recorded) await this.moveOn(execution, document, data.stepName, 'failed', plan, recorded.finished);
       return { kind: 'failed', error: new Error(why) };
     }
@@ -278,7 +278,7 @@ export class StepRunner {
         return { kind: 'done', detail: parked.recorded ? `step "${step.name}" waits for ${result.waitingFor}` : `lost the lease of step "${step.name}"` };
       }
       const plan = this.fastPlan(execution, document, loaded.stepRuns, step.name, { status: 'succeeded', outputs });
-      const recorded = await this.storeOutcome(claimed, owner, () => store.completeAndAdvance(claimed.id, owner, { outputs, renderedConfig: stored, logs: toStorable(logs) }, plan));
+      const recorded = await this.storeOutcome(claimed, owner, () => store.completeAndAdvance(claimed.id, owner, { outputs, renderedConfig: stored, logs: toStorable(logs) }, plan, execution.createdAt));
       if (recorded === 'unstorable') return this.unstorable(execution.id, step.name, finished);
       if (!recorded.recorded) return { kind: 'done', detail: `lost the lease of step "${step.name}" before completing it` };
       finished('succeeded');
@@ -303,7 +303,7 @@ export class StepRunner {
         willRetry,
       };
       const plan = willRetry ? undefined : this.fastPlan(execution, document, loaded.stepRuns, step.name, { status: 'failed', error: message });
-      const recorded = await this.storeOutcome(claimed, owner, () => store.failAndAdvance(claimed.id, owner, toStorable(failure), plan));
+      const recorded = await this.storeOutcome(claimed, owner, () => store.failAndAdvance(claimed.id, owner, toStorable(failure), plan, execution.createdAt));
       if (recorded === 'unstorable') return this.unstorable(execution.id, step.name, finished);
       if (!recorded.recorded) return { kind: 'done', detail: `lost the lease of step "${step.name}" before recording its failure` };
       finished(willRetry ? 'retried' : 'failed', message);

@@ -11,8 +11,15 @@ export class ArtifactEntity {
   @Column('uuid', { name: 'execution_id' })
   executionId: string;
 
+  /** Its execution's created_at (the execution's month partition; the foreign key needs it). */
+  @Column('timestamptz', { name: 'execution_created_at' })
+  executionCreatedAt: Date;
+
   @ManyToOne(() => ExecutionEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'execution_id', foreignKeyConstraintName: 'fk_artifacts_execution' })
+  @JoinColumn([
+    { name: 'execution_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_artifacts_execution' },
+    { name: 'execution_created_at', referencedColumnName: 'createdAt', foreignKeyConstraintName: 'fk_artifacts_execution' },
+  ])
   execution?: ExecutionEntity;
 
   @Column('text', { name: 'step_name' })

@@ -1,10 +1,11 @@
-import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { PipelineEntity } from './pipeline.entity';
 import { PipelineRevisionEntity } from './pipeline-revision.entity';
 
 // The paging index has DESC columns, which TypeORM's index metadata cannot express; the migration owns it.
+// Partitioned by month of `created_at` (migration 1764600000000, partitions.ts); an event's uniqueness
+// per pipeline lives in `execution_keys`, which a partitioned table cannot hold across months.
 @Entity({ name: 'executions' })
-@Unique('uq_executions_pipeline_event', ['pipelineId', 'eventWorkspaceId', 'eventId'])
 @Index('ix_executions_pipeline_queued', { synchronize: false })
 @Index('ix_executions_queued', { synchronize: false })
 @Index('ix_executions_status', ['status'])
@@ -14,6 +15,10 @@ import { PipelineRevisionEntity } from './pipeline-revision.entity';
 export class ExecutionEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_executions' })
   id: string;
+
+  /** When it was created (fixed; a re-run moves queued_at): the month partition it lives in. */
+  @PrimaryColumn('timestamptz', { name: 'created_at', default: () => 'now()', primaryKeyConstraintName: 'pk_executions' })
+  createdAt: Date;
 
   @Column('uuid', { name: 'pipeline_id' })
   pipelineId: string;

@@ -1,9 +1,12 @@
-import { Check, Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { ExecutionEntity } from './execution.entity';
 
-/** One row per step of an execution: the state a worker claims, leases and completes. */
+/**
+ * One row per step of an execution: the state a worker claims, leases and completes. Partitioned by
+ * its execution's month (`execution_created_at`), so an execution and its step runs share a month.
+ */
 @Entity({ name: 'step_runs' })
-@Unique('uq_step_runs_execution_step', ['executionId', 'stepName'])
+@Unique('uq_step_runs_execution_step', ['executionId', 'stepName', 'executionCreatedAt'])
 @Check('ck_step_runs_status', `"status" IN ('pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled')`)
 export class StepRunEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_step_runs' })
@@ -12,8 +15,15 @@ export class StepRunEntity {
   @Column('uuid', { name: 'execution_id' })
   executionId: string;
 
+  /** Its execution's created_at: the month partition it lives in. */
+  @PrimaryColumn('timestamptz', { name: 'execution_created_at', primaryKeyConstraintName: 'pk_step_runs' })
+  executionCreatedAt: Date;
+
   @ManyToOne(() => ExecutionEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'execution_id', foreignKeyConstraintName: 'fk_step_runs_execution' })
+  @JoinColumn([
+    { name: 'execution_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_step_runs_execution' },
+    { name: 'execution_created_at', referencedColumnName: 'createdAt', foreignKeyConstraintName: 'fk_step_runs_execution' },
+  ])
   execution?: ExecutionEntity;
 
   @Column('integer', { name: 'step_index' })

@@ -10,6 +10,7 @@ import { StepSkipReason1764500000000 } from './1764500000000-step-skip-reason.mi
 import { StepRunReuse1764510000000 } from './1764510000000-step-run-reuse.migration';
 import { ExecutionsEventIndex1764520000000 } from './1764520000000-executions-event-index.migration';
 import { ConcurrencyDebounce1764570000000 } from './1764570000000-concurrency-debounce.migration';
+import { PartitionExecutions1764600000000 } from './1764600000000-partition-executions.migration';
 
 /** Registered as classes, not globs, so migrations work from a bundle or compiled output. */
 export const STORE_MIGRATIONS = [
@@ -25,4 +26,5 @@ export const STORE_MIGRATIONS = [
   StepRunReuse1764510000000,
   ExecutionsEventIndex1764520000000,
   ConcurrencyDebounce1764570000000,
+  PartitionExecutions1764600000000,
 ];
