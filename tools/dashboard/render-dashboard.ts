@@ -190,9 +190,15 @@ definition:
       round.push(fetch(`${api}/pipelines`));
       // Approve or reject what is parked for approval.
       if (tick % 10 === 0) {
-        const list = (await (await fetch(`${api}/promotions?status=waiting`)).json().catch(() => ({}))) as { items?: { id: string; status?: string }[] };
-        for (const [k, p] of (list.items ?? []).filter((x) => !x.status || x.status === 'waiting').slice(0, 4).entries())
-          round.push(fetch(`${api}/promotions/${p.id}/${k % 3 === 2 ? 'reject' : 'approve'}`, { method: 'POST', headers: json, body: '{"comments":"dashboard run"}' }));
+        const res = await fetch(`${api}/promotions?status=pending&limit=4`);
+        if (res.status !== 200) throw new Error(`GET /promotions: ${res.status} ${await res.text()}`);
+        const list = (await res.json()) as { items: { id: string; status: string }[] };
+        for (const [k, p] of list.items.filter((x) => x.status === 'pending').entries())
+          round.push(
+            fetch(`${api}/promotions/${p.id}/${k % 3 === 2 ? 'reject' : 'approve'}`, { method: 'POST', headers: json, body: '{"comments":"dashboard run"}' }).then(async (r) => {
+              if (r.status !== 200) console.warn(`deciding promotion ${p.id}: ${r.status} ${await r.text()}`);
+            }),
+          );
       }
       await Promise.all(round);
       await sleep(1000);

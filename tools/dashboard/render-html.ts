@@ -51,7 +51,7 @@ export function dashboardHtml(page: DashboardPage): string {
         all
           .filter((x) => !x.flat)
           .map((x) => `<span class="item"><i style="background:${x.color}"></i>${esc(x.s.name)}</span>`)
-          .join('') + (flat.length ? `<span class="item zero">${flat.length === all.length ? 'all' : `${flat.length} more`} at 0: ${esc(flat.map((x) => x.s.name).join(', '))}</span>` : '');
+          .join('') + (flat.length ? `<span class="item zero">${flat.length === all.length ? 'all' : `${flat.length} more`} at 0${flat.length <= 4 ? `: ${esc(flat.map((x) => x.s.name).join(', '))}` : ' (not listed)'}</span>` : '');
       const body = d && d.series.length ? `<div class="chart" id="chart-${i}"></div><div class="legend">${legend}</div>` : `<div class="nodata">No data${d?.empty ? `: ${esc(d.empty)}` : ''}</div>`;
       return `<div class="panel" style="${style}"><div class="title">${esc(p.panel.title)}</div>${body}</div>`;
     })
