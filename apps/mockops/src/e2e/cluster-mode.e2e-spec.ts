@@ -1,8 +1,8 @@
 import { Cluster } from 'ioredis';
-import { parsePipeline } from '@mockops/pipeline-core';
 import { partitionStreamsOf } from '@mockops/event-stream';
 import { MatcherService, publishedVersionsRecorder, startService, type RunningService } from '@mockops/runtime';
-import { createTestEnv, eventually, startHttpSink, startRedisCluster, type HttpSink, type RedisClusterPeer, type TestEnv } from '@mockops/testing';
+import { createTestEnv, eventually, startHttpSink, startRedisCluster, webhookPipeline, type HttpSink, type RedisClusterPeer, type TestEnv } from '@mockops/testing';
+import { savePipeline } from './pipeline-builders';
 
 // The product on a real three-node Redis Cluster (MOCKOPS_REDIS_CLUSTER=true, REDIS_URL = one node):
 // events POSTed to the gateway into 3 partitions spread over the nodes, matched, their notify steps
@@ -27,22 +27,7 @@ describe('MockOps on a Redis Cluster', () => {
       { config: env.config },
     );
     api = `${service.url}/api/v1`;
-    const source = `name: clustered
-definition:
-  triggers:
-    - event: scenario.published
-  steps:
-    - name: hook
-      step_type: notify
-      config:
-        type: webhook
-        webhook_url: "${hooks.url}/hook"
-        message: "{{event.scenario_id}}"
-`;
-    const parsed = parsePipeline(source);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    const created = await service.infra.store.createPipeline({ name: 'clustered', workspaceId: null, document: parsed.document, sourceText: source, sourceFormat: 'yaml' });
-    await service.infra.notifier.notify(created.id, 'created');
+    await savePipeline(service.infra, webhookPipeline('clustered', `${hooks.url}/hook`));
     await eventually(async () => service.app.get(MatcherService).matcher.index.size === 1, 'the matcher to index the pipeline');
   }, 120_000);
 

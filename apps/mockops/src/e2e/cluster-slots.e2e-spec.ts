@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
-import { parsePipeline, STEP_TYPES } from '@mockops/pipeline-core';
+import { STEP_TYPES } from '@mockops/pipeline-core';
 import { hashSlot } from '@mockops/event-stream';
 import { queueNameFor } from '@mockops/worker-kit';
 import { publishedVersionsRecorder, startService, MatcherService, type RunningService } from '@mockops/runtime';
-import { createTestEnv, eventually, startHttpSink, TEST_REDIS_URL, type HttpSink, type TestEnv } from '@mockops/testing';
+import { createTestEnv, eventually, startHttpSink, TEST_REDIS_URL, webhookPipeline, type HttpSink, type TestEnv } from '@mockops/testing';
+import { savePipeline } from './pipeline-builders';
 
 // Redis Cluster readiness (issue 14, item 7): after a real run — gateway POSTs, the matcher, every
 // step worker, the published-versions recorder, a dead letter and its replay — every key the install
@@ -51,22 +52,7 @@ describe.each([1, 4])('Redis Cluster slots of one run (MOCKOPS_EVENTS_PARTITIONS
       { config: env.config },
     );
     api = `${service.url}/api/v1`;
-    const source = `name: slots
-definition:
-  triggers:
-    - event: scenario.published
-  steps:
-    - name: hook
-      step_type: notify
-      config:
-        type: webhook
-        webhook_url: "${hooks.url}/hook"
-        message: "{{event.scenario_id}}"
-`;
-    const parsed = parsePipeline(source);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    const created = await service.infra.store.createPipeline({ name: 'slots', workspaceId: null, document: parsed.document, sourceText: source, sourceFormat: 'yaml' });
-    await service.infra.notifier.notify(created.id, 'created');
+    await savePipeline(service.infra, webhookPipeline('slots', `${hooks.url}/hook`));
     await eventually(async () => service.app.get(MatcherService).matcher.index.size === 1, 'the matcher to index the pipeline');
   }, 90_000);
 

@@ -1,10 +1,10 @@
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
-import { parsePipeline } from '@mockops/pipeline-core';
 import { loadConfig } from '@mockops/config';
 import { MATCHER_GROUP, entryFields, partitionCountKeyOf, partitionOf, partitionStreamsOf } from '@mockops/event-stream';
 import { MatcherService, startService, type RunningService } from '@mockops/runtime';
-import { createTestEnv, eventually, TEST_DATABASE_URL, TEST_REDIS_URL, type TestEnv } from '@mockops/testing';
+import { createTestEnv, eventually, TEST_DATABASE_URL, TEST_REDIS_URL, webhookPipeline, type TestEnv } from '@mockops/testing';
+import { savePipeline } from './pipeline-builders';
 
 // MOCKOPS_EVENTS_PARTITIONS=4 on one Redis (issue 14, item 7): the gateway spreads the workspaces'
 // events over the partitions by workspace hash, each workspace's events stay in one partition in the
@@ -49,22 +49,7 @@ describe('event stream in 4 partitions', () => {
     gateway = await startService({ name: 'gateway', gateway: true }, { config: env.config });
     api = `${gateway.url}/api/v1`;
     // A global pipeline (no workers here: the executions stay queued, which is all this test needs).
-    const source = `name: every-publish
-definition:
-  triggers:
-    - event: scenario.published
-  steps:
-    - name: hook
-      step_type: notify
-      config:
-        type: webhook
-        webhook_url: "http://127.0.0.1:9/hook"
-        message: "{{event.scenario_id}}"
-`;
-    const parsed = parsePipeline(source);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    const created = await gateway.infra.store.createPipeline({ name: 'every-publish', workspaceId: null, document: parsed.document, sourceText: source, sourceFormat: 'yaml' });
-    await gateway.infra.notifier.notify(created.id, 'created');
+    await savePipeline(gateway.infra, webhookPipeline('every-publish', 'http://127.0.0.1:9/hook'));
     matcher = await startMatcher();
   }, 90_000);
 

@@ -1,4 +1,15 @@
 // Small builders for the pipelines and events the end-to-end specs use.
+import { parsePipeline } from '@mockops/pipeline-core';
+import type { Infrastructure } from '@mockops/runtime';
+
+/** Saves a pipeline from its YAML straight into the store and announces it to the matchers, as the API does. */
+export async function savePipeline(infra: Pick<Infrastructure, 'store' | 'notifier'>, source: string, workspaceId: string | null = null): Promise<{ id: string }> {
+  const parsed = parsePipeline(source);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  const created = await infra.store.createPipeline({ name: parsed.document.name, workspaceId, document: parsed.document, sourceText: source, sourceFormat: 'yaml' });
+  await infra.notifier.notify(created.id, 'created');
+  return created;
+}
 export function scenarioNotifyPipeline(opts: { name: string; workspaceId: string; slackUrl: string; webhookUrl: string; emailTo: string }): string {
   return `name: ${opts.name}
 definition:
