@@ -47,6 +47,9 @@ const LABELS: [RegExp, string][] = [
   [/^UPDATE step_runs SET status = 'skipped'/, 'skip step runs'],
   [/^UPDATE executions SET status = \$2, error = \$3, finished_at/, 'finish execution'],
   [/lease_expires_at < now\(\) - /, 'background: reconciler scan'],
+  // Timers of language v2 (every process): due debounce bursts, concurrency groups left without a holder.
+  [/FROM debounce_bursts|^UPDATE debounce_bursts SET claimed_until/, 'background: debounce timer'],
+  [/^SELECT DISTINCT w\.concurrency_key|^SELECT id FROM executions WHERE concurrency_key IS NOT NULL/, 'background: concurrency sweep'],
   [/^SELECT 1$|^SELECT version\(\)|^SHOW /i, 'background: probe'],
 ];
 

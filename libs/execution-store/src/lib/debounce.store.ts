@@ -115,6 +115,15 @@ export class DebounceStore {
     }));
   }
 
+  /** When the next unfired, unclaimed burst is due (ms), or null: the cheap check before a claim. */
+  async nextBurstDue(): Promise<number | null> {
+    const [row] = await this.db.sql(
+      `SELECT (extract(epoch FROM min(fire_at)) * 1000)::float8 AS due FROM ${this.t.bursts}
+       WHERE fired_at IS NULL AND (claimed_until IS NULL OR claimed_until < clock_timestamp())`,
+    );
+    return row?.due === null || row?.due === undefined ? null : Number(row.due);
+  }
+
   /** The burst started its execution (or was dropped: `executionId` null). Kept a day to recognise redeliveries. */
   async markBurstFired(id: string, executionId: string | null): Promise<boolean> {
     const rows = await this.db.sql(`UPDATE ${this.t.bursts} SET fired_at = now(), execution_id = $2 WHERE id = $1 AND fired_at IS NULL RETURNING id`, [

@@ -60,6 +60,7 @@ export interface MatcherStore {
   failUnstartedExecution(executionId: string, error: string): Promise<boolean>;
   /** Debounce bursts (docs/language.md): an event joins its key's burst; due bursts are claimed, started, marked fired. */
   addToBurst(arrival: { key: string; pipelineId: string; triggerIndex: number; event: EventEnvelope; order: number[]; at: number; config: DebounceConfig }): Promise<unknown>;
+  nextBurstDue(): Promise<number | null>;
   claimDueBursts(leaseMs: number, watermark: number, limit?: number): Promise<{ id: string; pipelineId: string; event: EventEnvelope; order: number[]; count: number }[]>;
   markBurstFired(id: string, executionId: string | null): Promise<boolean>;
   pruneFiredBursts(olderThanMs: number): Promise<number>;
@@ -116,6 +117,10 @@ const OLDER_IN_FLIGHT_WAIT_MS = 2000;
 
 /** A claimed debounce burst is someone else's again after this long (its matcher died before marking it fired). */
 const BURST_CLAIM_MS = 30_000;
+/** How often bursts are looked for when no indexed pipeline debounces (ms). */
+const IDLE_BURST_CHECK_MS = 10_000;
+/** Redis' and this host's clocks may differ by this much (ms) before a due burst waits a poll longer. */
+const CLOCK_SLACK_MS = 1_000;
 /** Fired bursts are kept this long, so a redelivered event of theirs is recognised and not debounced again. */
 const FIRED_BURST_RETENTION_MS = 24 * 3600 * 1000;
 
@@ -144,6 +149,11 @@ export class TriggerMatcher {
   private readonly appliedAbove = new Set<number>();
   private debounceTimer?: NodeJS.Timeout;
   private debouncing?: Promise<void>;
+  private lastIdleBurstCheck = 0;
+  /** Bumped whenever the index changes. */
+  private indexVersion = 0;
+  /** Whether an indexed pipeline has a debounced trigger, for the index version it was computed on. */
+  private debounceMemo = { version: -1, value: false };
   private lastPrune = 0;
 
   constructor(private readonly opts: TriggerMatcherOptions) {
@@ -203,6 +213,7 @@ export class TriggerMatcher {
         const pipeline = await this.opts.store.getIndexedPipeline(change.pipelineId);
         if (pipeline) this.index.upsert(pipeline);
         else this.index.remove(change.pipelineId);
+        this.indexVersion++;
         this.markApplied(change.version);
       })
       .catch((e) => this.opts.logger.error(`applying pipeline change ${change.pipelineId}: ${e}`));
@@ -225,6 +236,7 @@ export class TriggerMatcher {
     const fresh = new Set(pipelines.map((p) => p.id));
     for (const p of pipelines) this.index.upsert(p);
     for (const id of this.index.ids()) if (!fresh.has(id)) this.index.remove(id);
+    this.indexVersion++;
     if (version > this.applied) {
       this.applied = version;
       for (const v of this.appliedAbove) if (v <= version) this.appliedAbove.delete(v);
@@ -452,12 +464,27 @@ export class TriggerMatcher {
     return mark;
   }
 
+  private hasDebounce(): boolean {
+    if (this.debounceMemo.version !== this.indexVersion) {
+      const value = this.index.ids().some((id) => this.index.get(id)?.document.definition.triggers.some((t) => t.debounce));
+      this.debounceMemo = { version: this.indexVersion, value };
+    }
+    return this.debounceMemo.value;
+  }
+
   private async fireDueBurstsOnce(): Promise<void> {
     const { store } = this.opts;
     if (Date.now() - this.lastPrune > 600_000) {
       this.lastPrune = Date.now();
       await store.pruneFiredBursts(FIRED_BURST_RETENTION_MS);
     }
+    // Without a debounced trigger in the index only bursts of pipelines disabled since are left (to
+    // drop): looked for now and then. Otherwise a cheap look at the next due time comes first; the
+    // stream's watermark (four Redis commands) is read only when a burst may be due.
+    if (!this.hasDebounce() && Date.now() - this.lastIdleBurstCheck < IDLE_BURST_CHECK_MS) return;
+    this.lastIdleBurstCheck = Date.now();
+    const next = await store.nextBurstDue();
+    if (next === null || next > Date.now() + CLOCK_SLACK_MS) return;
     const due = await store.claimDueBursts(BURST_CLAIM_MS, await this.streamWatermark());
     if (due.length === 0) return;
     await this.catchUp();
