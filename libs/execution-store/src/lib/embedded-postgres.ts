@@ -29,6 +29,14 @@ const EMBEDDED_MAX_CONNECTIONS = 64;
  */
 const EMBEDDED_SETTINGS = ['shared_buffers=8MB', 'wal_buffers=1MB', 'work_mem=2MB', 'maintenance_work_mem=16MB'];
 
+/**
+ * The PGlite thread's V8 young generation, in MiB. Its JS only moves wire-protocol bytes between the
+ * socket and the WASM heap (little lives long), yet V8's default (16 MiB semi-spaces) keeps 16 MiB of
+ * new space committed once the thread has served some queries; 4 MiB bounds that to 2 MiB
+ * (measured: worker new space 16 → 2 MiB, docs/performance.md).
+ */
+const EMBEDDED_WORKER_YOUNG_GENERATION_MB = 4;
+
 // PGlite runs in a worker thread: its WASM Postgres executes queries synchronously, which would
 // otherwise stall the app's event loop, and it loads node built-ins with dynamic import(), which a
 // plain thread supports in every host (Jest's module sandbox does not).
@@ -90,6 +98,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 function startWorker(data: Record<string, unknown>): { worker: Worker; ready: Promise<string> } {
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
+    resourceLimits: { maxYoungGenerationSizeMb: EMBEDDED_WORKER_YOUNG_GENERATION_MB },
     workerData: { pglite: require.resolve('@electric-sql/pglite'), socket: require.resolve('@electric-sql/pglite-socket'), ...data },
   });
   const ready = new Promise<string>((done, fail) => {

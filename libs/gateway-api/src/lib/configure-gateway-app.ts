@@ -83,8 +83,9 @@ export function configureGatewayApp(app: INestApplication, options: ConfigureGat
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from MOCKOPS_API_KEYS' }, 'bearer')
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
       .build();
-    const document = SwaggerModule.createDocument(app, config);
-    SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+    // Built on the first request for the docs (and kept), not at boot: the document of every route
+    // stays out of the memory of a process nobody reads it from (docs/performance.md, P7).
+    SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'api/docs-json' });
   }
   return app;
 }

@@ -1,8 +1,5 @@
-import type { DynamicModule } from '@nestjs/common';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
-import { BullBoardModule } from '@bull-board/nestjs';
-import type { NextFunction, Request, Response } from 'express';
+import { Inject, Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ApiKeyEntry } from '@mockops/config';
 import { ApiKeyRegistry } from '../auth/api-keys';
 import { presentedKey } from '../auth/api-key.guard';
@@ -28,15 +25,63 @@ export function adminOnly(keys: ApiKeyRegistry) {
   };
 }
 
-/** Bull Board (@bull-board/nestjs) over the step queues at /admin/queues, for admin keys. */
+const QUEUE_DASHBOARD_OPTIONS = Symbol('QUEUE_DASHBOARD_OPTIONS');
+
+interface QueueDashboardOptions {
+  queues: unknown[];
+  apiKeys: ApiKeyEntry[];
+}
+
+/**
+ * Bull Board, built on the first request to it: the board (@bull-board/api and its express server,
+ * a few MiB of code and UI config) is an admin page most processes never serve, so it is not loaded at
+ * boot (docs/performance.md, P7). A failed build is retried on the next request.
+ */
+export function lazyQueueDashboard(queues: unknown[]): RequestHandler {
+  let router: Promise<RequestHandler> | undefined;
+  return (req, res, next) => {
+    router ??= buildQueueDashboard(queues);
+    router.then(
+      (handle) => handle(req, res, next),
+      (e: unknown) => {
+        router = undefined;
+        next(e);
+      },
+    );
+  };
+}
+
+async function buildQueueDashboard(queues: unknown[]): Promise<RequestHandler> {
+  const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/express'),
+  ]);
+  const serverAdapter = new ExpressAdapter();
+  // The route is excluded from the /api/v1 prefix (configureGatewayApp), so this is the board's URL.
+  serverAdapter.setBasePath(QUEUE_DASHBOARD_ROUTE);
+  createBullBoard({
+    queues: queues.map((queue) => new BullMQAdapter(queue as ConstructorParameters<typeof BullMQAdapter>[0])),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'MockOps queues' } },
+  });
+  return serverAdapter.getRouter() as RequestHandler;
+}
+
+@Module({})
+export class QueueDashboardModule implements NestModule {
+  constructor(@Inject(QUEUE_DASHBOARD_OPTIONS) private readonly options: QueueDashboardOptions) {}
+
+  static forRoot(options: QueueDashboardOptions): DynamicModule {
+    return { module: QueueDashboardModule, providers: [{ provide: QUEUE_DASHBOARD_OPTIONS, useValue: options }] };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(adminOnly(new ApiKeyRegistry(this.options.apiKeys)), lazyQueueDashboard(this.options.queues)).forRoutes(QUEUE_DASHBOARD_ROUTE);
+  }
+}
+
+/** Bull Board over the step queues at /admin/queues, for admin keys. */
 export function queueDashboardModules(queues: unknown[], apiKeys: ApiKeyEntry[]): DynamicModule[] {
-  return [
-    BullBoardModule.forRoot({
-      route: QUEUE_DASHBOARD_ROUTE,
-      adapter: ExpressAdapter,
-      middleware: adminOnly(new ApiKeyRegistry(apiKeys)),
-      boardOptions: { uiConfig: { boardTitle: 'MockOps queues' } },
-    }),
-    BullBoardModule.forFeature(...queues.map((queue) => ({ queue, adapter: BullMQAdapter }))),
-  ];
+  return [QueueDashboardModule.forRoot({ queues, apiKeys })];
 }

@@ -3,13 +3,8 @@ import { assertEgressAllowed, EgressDeniedError, EgressError } from '@mockops/eg
 import { PermanentStepError, TransientStepError, type StepHandler, type StepResult, type StepRunContext } from '@mockops/worker-kit';
 import { generatedHeadBranch } from './branch-names';
 import { normalizeCreatePrConfig, type CreatePrStepConfig, type FileChange, type NormalizedCreatePrConfig } from './create-pr.config';
-import {
-  createGithubClient,
-  DEFAULT_GITHUB_CLIENT_POLICY,
-  type EgressOptions,
-  type GithubClient,
-  type GithubClientPolicy,
-} from './github-client';
+import type { GithubClient } from './github-client';
+import { DEFAULT_GITHUB_CLIENT_POLICY, type EgressOptions, type GithubClientPolicy } from './github-client-policy';
 import { statusOf, toStepError } from './github-errors';
 import { apiBaseUrlFor } from './repository-url';
 
@@ -86,6 +81,8 @@ export function createCreatePrHandler(options: CreatePrHandlerOptions = {}): Ste
         if (e instanceof EgressError) throw toStepError({ message: e.message, cause: e }, 'checking the GitHub API address', fullName);
         throw e;
       }
+      // Octokit is loaded on the first run, not at boot (docs/performance.md, P7).
+      const { createGithubClient } = await import('./github-client');
       const gh = createGithubClient({
         baseUrl,
         token,

@@ -1,46 +1,17 @@
+// The Octokit client of the create_pr step. Heavy (Octokit, its plugins, Bottleneck): the handler
+// imports this module on its first run, never at boot (docs/performance.md, P7); what the handler
+// needs at build time (the policy, its defaults) is in ./github-client-policy.
 import { createHash } from 'node:crypto';
 import Bottleneck from 'bottleneck';
-import { egressFetch, type EgressAllowList, type EgressResolver } from '@mockops/egress';
+import { egressFetch } from '@mockops/egress';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import type { GithubClientOptions } from './github-client-policy';
 
 /** Octokit with GitHub's recommended retry (5xx) and throttling (rate limits, spaced writes) plugins. */
 export const GithubOctokit = Octokit.plugin(retry, throttling);
 export type GithubClient = InstanceType<typeof GithubOctokit>;
-
-export interface EgressOptions {
-  /** Allow list for the SSRF guard (MOCKOPS_EGRESS_ALLOW); none: no private address. */
-  allow?: EgressAllowList | string;
-  resolver?: EgressResolver;
-}
-
-export interface GithubClientPolicy {
-  /** Retries of a 5xx/network failure inside one step attempt (plugin-retry). Default 2. */
-  serverErrorRetries: number;
-  /** Rate-limit waits the throttling plugin may do inside one step attempt. Default 2. */
-  rateLimitRetries: number;
-  /** A rate limit asking for a longer wait is handed back to the step's retry policy instead. Default 60 s. */
-  maxRateLimitWaitSeconds: number;
-  /** Spacing of write calls per token, GitHub's advice against secondary rate limits. Default 1000 ms. */
-  writeMinTimeMs: number;
-  /** Spacing of calls that notify people (opening a PR), per token; the plugin's default 3000 ms. */
-  notificationMinTimeMs: number;
-  /** Multiplier for waits the plugins compute in seconds. Default 1000 (tests shrink it). */
-  retryAfterBaseMs: number;
-  /** Per HTTP exchange. Default 30 s. */
-  requestTimeoutMs: number;
-}
-
-export const DEFAULT_GITHUB_CLIENT_POLICY: GithubClientPolicy = {
-  serverErrorRetries: 2,
-  rateLimitRetries: 2,
-  maxRateLimitWaitSeconds: 60,
-  writeMinTimeMs: 1000,
-  notificationMinTimeMs: 3000,
-  retryAfterBaseMs: 1000,
-  requestTimeoutMs: 30_000,
-};
 
 const limiterGroups = new Map<string, Bottleneck.Group>();
 
@@ -53,16 +24,6 @@ function limiterGroup(kind: 'write' | 'notifications', minTime: number): Bottlen
     limiterGroups.set(key, g);
   }
   return g;
-}
-
-export interface GithubClientOptions {
-  baseUrl: string;
-  token: string;
-  userAgent: string;
-  policy: GithubClientPolicy;
-  egress?: EgressOptions;
-  signal?: AbortSignal;
-  log: (line: string) => void;
 }
 
 export function createGithubClient(o: GithubClientOptions): GithubClient {

@@ -1,6 +1,5 @@
 import { assertEgressAllowed, isIpLiteral, maskUrl } from '@mockops/egress';
 import { PermanentStepError, TransientStepError, scrubText as scrub } from '@mockops/worker-kit';
-import { createTransport } from 'nodemailer';
 import { egressFailure } from './notify-failures';
 import { NotifySend, pickCredential, urlSecrets } from './notify-context';
 
@@ -50,6 +49,8 @@ export async function sendEmail(send: NotifySend): Promise<EmailOutputs> {
   }
 
   const servername = isIpLiteral(target.hostname) ? undefined : target.hostname;
+  // Loaded on the first email, not at boot: most processes never send one (docs/performance.md, P7).
+  const { createTransport } = await import('nodemailer');
   const transport = createTransport({
     host: address,
     port: target.port,

@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { EgressAllowList, EgressResolver } from '@mockops/egress';
-import { generateSdksIsolated, SdkGenerationError, SdkGenerationStoppedError, type GeneratedFile, type GenerateSdksResult } from '@mockops/sdk-generator';
+import type { GeneratedFile, GenerateSdksResult } from '@mockops/sdk-generator';
 import { PermanentStepError, TransientStepError, type StepHandler, type StepResult, type StepRunContext } from '@mockops/worker-kit';
 import { normalizeRegenerateSdkConfig, type RegenerateSdkStepConfig } from './regenerate-sdk.config';
 import { ARCHIVE_MEDIA_TYPE, packTarGz } from './sdk-archive';
@@ -70,14 +70,17 @@ export function createRegenerateSdkHandler(options: RegenerateSdkHandlerOptions)
       });
       ctx.log(`regenerate_sdk: spec from ${spec.origin}; languages ${config.languages.join(', ')}; output_dir ${config.outputDir || '.'}`);
 
+      // The generator (its spec parsers and emitters) is loaded on the step's first run, not at boot
+      // (docs/performance.md, P7); the generation itself runs in a worker thread of its own.
+      const sdk = await import('@mockops/sdk-generator');
       let generated: GenerateSdksResult;
       try {
-        generated = await generateSdksIsolated(
+        generated = await sdk.generateSdksIsolated(
           { source: spec.text, filename: spec.filename, imports: spec.imports, languages: config.languages, packageName: config.packageName },
           { signal: ctx.signal, timeoutMs: options.generation?.timeoutMs, maxOldGenerationSizeMb: options.generation?.maxHeapMb },
         );
       } catch (e) {
-        throw generationFailure(e, spec.origin);
+        throw generationFailure(sdk, e, spec.origin);
       }
       if (ctx.signal.aborted) throw new TransientStepError('stopped: the step timed out or the worker is shutting down', 'STEP_ABORTED');
       const { files, summary } = generated;
@@ -123,7 +126,11 @@ export function createRegenerateSdkHandler(options: RegenerateSdkHandlerOptions)
 }
 
 /** What a failed generation means for the step: a bad spec and a spec past the limits fail for good. */
-function generationFailure(e: unknown, origin: string): Error {
+function generationFailure(
+  { SdkGenerationError, SdkGenerationStoppedError }: Pick<typeof import('@mockops/sdk-generator'), 'SdkGenerationError' | 'SdkGenerationStoppedError'>,
+  e: unknown,
+  origin: string,
+): Error {
   if (e instanceof SdkGenerationError) return new PermanentStepError(`invalid spec (${origin}): ${e.message}`, 'SDK_SPEC_INVALID');
   if (e instanceof SdkGenerationStoppedError) {
     switch (e.reason) {
