@@ -51,6 +51,8 @@ const LABELS: [RegExp, string][] = [
   [/FROM debounce_bursts|^UPDATE debounce_bursts SET claimed_until/, 'background: debounce timer'],
   [/^SELECT DISTINCT w\.concurrency_key|^SELECT id FROM executions WHERE concurrency_key IS NOT NULL/, 'background: concurrency sweep'],
   [/^SELECT 1$|^SELECT version\(\)|^SHOW /i, 'background: probe'],
+  // The metrics' shared-state sampler (executions by status), on its own timer.
+  [/^SELECT status, count\(\*\)::int AS n FROM executions GROUP BY status/, 'background: metrics sampler'],
 ];
 
 export function labelOf(statement: string): string {
