@@ -27,6 +27,11 @@ export interface EgressFetchInit {
   maxRedirects?: number;
   /** The response body is buffered; a bigger one fails with EGRESS_TOO_LARGE. Default 5 MiB. */
   maxResponseBytes?: number;
+  /**
+   * More headers that carry credentials (e.g. an API key header), dropped like Authorization and
+   * Cookie when a redirect leaves the origin.
+   */
+  originBoundHeaders?: readonly string[];
   resolver?: EgressResolver;
 }
 
@@ -58,6 +63,7 @@ export async function egressFetch(url: string | URL, init: EgressFetchInit = {})
   let current = checkUrlShape(url);
   let method = (init.method ?? 'GET').toUpperCase();
   const headers = new Headers(init.headers);
+  const originBound = [...ORIGIN_BOUND_HEADERS, ...(init.originBoundHeaders ?? [])];
   let body: Buffer | undefined = init.body == null ? undefined : Buffer.from(init.body);
 
   for (let hop = 0; ; hop++) {
@@ -88,7 +94,7 @@ export async function egressFetch(url: string | URL, init: EgressFetchInit = {})
       body = undefined;
       for (const h of ['content-type', 'content-length', 'content-encoding']) headers.delete(h);
     }
-    if (next.origin !== current.origin) for (const h of ORIGIN_BOUND_HEADERS) headers.delete(h);
+    if (next.origin !== current.origin) for (const h of originBound) headers.delete(h);
     current = next;
   }
 }

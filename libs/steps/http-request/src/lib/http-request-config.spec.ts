@@ -9,6 +9,7 @@ describe('normalizeHttpRequestConfig', () => {
       method: 'GET',
       headers: {},
       secretValues: [],
+      secretHeaderNames: [],
       body: undefined,
       timeoutMs: 30_000,
       expectStatus: [{ from: 200, to: 299 }],

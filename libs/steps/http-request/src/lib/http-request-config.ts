@@ -19,6 +19,8 @@ export interface ValidHttpRequestConfig {
   headers: Record<string, string>;
   /** The values of secret_headers: never in an output, log line or error. */
   secretValues: string[];
+  /** The names of secret_headers: credentials for the URL's origin only, dropped on a redirect elsewhere. */
+  secretHeaderNames: string[];
   /** The raw body, and the content-type it implies unless the headers set one. */
   body?: { text: string; contentType: string };
   timeoutMs: number;
@@ -56,6 +58,7 @@ export function normalizeHttpRequestConfig(c: HttpRequestConfig): ValidHttpReque
     method: (c.method as HttpMethod | undefined) ?? (body ? 'POST' : 'GET'),
     headers,
     secretValues: Object.values(secretHeaders).map(String).filter(Boolean),
+    secretHeaderNames: Object.keys(secretHeaders),
     body,
     timeoutMs: Math.round(Number(c.timeout_seconds ?? HTTP_REQUEST_DEFAULT_TIMEOUT_SECONDS) * 1000),
     expectStatus: parseExpectStatus(c.expect_status),

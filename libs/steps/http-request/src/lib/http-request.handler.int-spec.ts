@@ -101,6 +101,23 @@ describe('http_request against a real HTTP server', () => {
     expect([err.code, err.retryable]).toEqual(['HTTP_REDIRECT', false]);
   });
 
+  it('keeps secret headers to the URL\'s origin: a redirect to another origin gets the plain headers only', async () => {
+    const other = await startHttpSink();
+    try {
+      peer.respondWith([{ status: 302, headers: { location: `${other.url}/landing` }, body: '' }]);
+      other.respondWith([{ status: 200, body: 'ok' }]);
+      await handler.run(ctxFor({ url: `${peer.url}/start`, headers: { 'X-Team': 'api' }, secret_headers: { 'X-Api-Key': 'key-5f2a9c', Authorization: 'Bearer tok-77' } }));
+      expect(peer.requests[0].headers).toMatchObject({ 'x-api-key': 'key-5f2a9c', authorization: 'Bearer tok-77', 'x-team': 'api' });
+      const [landed] = other.requests;
+      expect(landed.path).toBe('/landing');
+      expect(landed.headers['x-team']).toBe('api');
+      expect(landed.headers['x-api-key']).toBeUndefined();
+      expect(landed.headers['authorization']).toBeUndefined();
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('caps the response: bigger than max_response_bytes fails for good; outputs.body keeps the first characters', async () => {
     peer.respondWith([{ status: 200, body: 'x'.repeat(5000) }, { status: 200, body: 'y'.repeat(5000) }]);
     const err = await rejection(handler.run(ctxFor({ url: peer.url, max_response_bytes: 4096 })));

@@ -86,6 +86,7 @@ export function createHttpRequestHandler(deps: HttpRequestDeps = {}): StepHandle
           resolver: deps.resolver,
           redirect: config.followRedirects ? 'follow' : 'manual',
           maxResponseBytes: config.maxResponseBytes,
+          originBoundHeaders: config.secretHeaderNames,
         });
         raw = Buffer.from(await res.arrayBuffer());
       } catch (e) {
