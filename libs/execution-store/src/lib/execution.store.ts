@@ -128,21 +128,34 @@ export class ExecutionStore {
 
   /**
    * The events executions were started by, once per event (workspace of the event, event id), queued
-   * in [since, until), oldest first, at most `limit`: what a backtest replays besides the stream.
-   * `eventWorkspaceId` (a string) keeps only that workspace's events (the envelope's workspace_id, or the
-   * payload's when the envelope has none, as the matcher reads it); null keeps every event.
+   * in [since, until), oldest first, at most `limit` and at most `maxBytes` of event JSON (the running
+   * total is summed in Postgres, so the caller never receives more): what a backtest replays besides
+   * the stream. `eventWorkspaceId` (a string) keeps only that workspace's events (the envelope's
+   * workspace_id, or the payload's when the envelope has none, as the matcher reads it); null keeps
+   * every event. `truncated`: a limit cut the list.
    */
-  async listExecutionEvents(query: { since: Date; until: Date; eventWorkspaceId: string | null; limit: number }): Promise<{ event: EventEnvelope; queuedAt: string }[]> {
+  async listExecutionEvents(query: {
+    since: Date;
+    until: Date;
+    eventWorkspaceId: string | null;
+    limit: number;
+    maxBytes: number;
+  }): Promise<{ events: { event: EventEnvelope; queuedAt: string }[]; truncated: boolean }> {
     const rows = await this.db.sql(
-      `SELECT event, queued_at FROM (
-         SELECT DISTINCT ON (event_workspace_id, event_id) event, queued_at FROM ${this.t.executions}
-         WHERE queued_at >= $1 AND queued_at < $2
-           AND ($3::text IS NULL OR event_workspace_id = $3 OR (event_workspace_id = '' AND event->'payload'->>'workspace_id' = $3))
-         ORDER BY event_workspace_id, event_id, queued_at
-       ) d ORDER BY queued_at LIMIT $4`,
-      [query.since.toISOString(), query.until.toISOString(), query.eventWorkspaceId, query.limit],
+      `SELECT event, queued_at, running > $5 AS over FROM (
+         SELECT event, queued_at, event_workspace_id, event_id,
+           sum(octet_length(event::text)) OVER (ORDER BY queued_at, event_workspace_id, event_id) AS running FROM (
+           SELECT DISTINCT ON (event_workspace_id, event_id) event, queued_at, event_workspace_id, event_id FROM ${this.t.executions}
+           WHERE queued_at >= $1 AND queued_at < $2
+             AND ($3::text IS NULL OR event_workspace_id = $3 OR (event_workspace_id = '' AND event->'payload'->>'workspace_id' = $3))
+           ORDER BY event_workspace_id, event_id, queued_at
+         ) d
+       ) r WHERE running - octet_length(event::text) <= $5
+       ORDER BY queued_at, event_workspace_id, event_id LIMIT $4 + 1`,
+      [query.since.toISOString(), query.until.toISOString(), query.eventWorkspaceId, query.limit, query.maxBytes],
     );
-    return rows.map((r) => ({ event: r.event as EventEnvelope, queuedAt: isoAt(r.queued_at) }));
+    const kept = rows.filter((r) => !r.over).slice(0, query.limit);
+    return { events: kept.map((r) => ({ event: r.event as EventEnvelope, queuedAt: isoAt(r.queued_at) })), truncated: kept.length < rows.length };
   }
 
   /**

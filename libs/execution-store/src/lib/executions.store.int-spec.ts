@@ -351,14 +351,35 @@ describe('ExecutionStore and StepRunStore (real Postgres, own schema)', () => {
       await db.store.createExecutions([matchFor(pipeline, payloadOnly)]);
       const until = new Date(Date.now() + 1000);
 
-      const forA = await db.store.listExecutionEvents({ since, until, eventWorkspaceId: 'ws-events-a', limit: 100 });
-      expect(forA.map((e) => e.event.id)).toEqual([mine.id, payloadOnly.id]);
-      const forB = await db.store.listExecutionEvents({ since, until, eventWorkspaceId: 'ws-events-b', limit: 100 });
-      expect(forB.map((e) => e.event.id)).toEqual([theirs.id]);
-      const all = await db.store.listExecutionEvents({ since, until, eventWorkspaceId: null, limit: 100 });
+      const ids = async (eventWorkspaceId: string | null, limits = { limit: 100, maxBytes: 1 << 20 }) =>
+        (await db.store.listExecutionEvents({ since, until, eventWorkspaceId, ...limits })).events.map((e) => e.event.id);
+      expect(await ids('ws-events-a')).toEqual([mine.id, payloadOnly.id]);
+      expect(await ids('ws-events-b')).toEqual([theirs.id]);
       const ours = new Set([mine.id, theirs.id, payloadOnly.id]);
-      expect(all.map((e) => e.event.id).filter((id) => ours.has(id))).toEqual([mine.id, theirs.id, payloadOnly.id]);
-      expect(await db.store.listExecutionEvents({ since: until, until: new Date(until.getTime() + 1000), eventWorkspaceId: null, limit: 100 })).toEqual([]);
+      expect((await ids(null)).filter((id) => ours.has(id))).toEqual([mine.id, theirs.id, payloadOnly.id]);
+      expect(await db.store.listExecutionEvents({ since: until, until: new Date(until.getTime() + 1000), eventWorkspaceId: null, limit: 100, maxBytes: 1 << 20 })).toEqual({ events: [], truncated: false });
+    });
+
+    it('stops at the byte budget and at the limit, and says the list was cut', async () => {
+      const since = new Date(Date.now() - 1000);
+      const big = 'x'.repeat(10_000);
+      const events = Array.from({ length: 5 }, () => eventEnvelope({ workspace_id: 'ws-events-budget', payload: { scenario_id: 's', scenario_name: big, version: '1' } } as never));
+      for (const e of events) {
+        await db.store.createExecutions([matchFor(pipeline, e)]);
+        await sleep(3);
+      }
+      const until = new Date(Date.now() + 1000);
+      const query = { since, until, eventWorkspaceId: 'ws-events-budget' };
+      const whole = await db.store.listExecutionEvents({ ...query, limit: 100, maxBytes: 1 << 20 });
+      expect(whole).toMatchObject({ truncated: false });
+      expect(whole.events.map((e) => e.event.id)).toEqual(events.map((e) => e.id));
+      // Each event is a little over 10 KB: a 25 KB budget holds the first two.
+      const byBytes = await db.store.listExecutionEvents({ ...query, limit: 100, maxBytes: 25_000 });
+      expect(byBytes).toMatchObject({ truncated: true });
+      expect(byBytes.events.map((e) => e.event.id)).toEqual(events.slice(0, 2).map((e) => e.id));
+      const byCount = await db.store.listExecutionEvents({ ...query, limit: 3, maxBytes: 1 << 20 });
+      expect(byCount).toMatchObject({ truncated: true });
+      expect(byCount.events).toHaveLength(3);
     });
   });
 

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EVENT_FIELD, entryFields } from '@mockops/event-stream';
+import { EVENT_FIELD } from '@mockops/event-stream';
 import { eventWorkspaceId, validateEvent, type EventEnvelope } from '@mockops/pipeline-core';
 import { traceparentOf } from '@mockops/telemetry';
 import { Principal } from '../auth/api-keys';
 import { ErrorDetail, GatewayError } from '../errors/gateway-error';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway.options';
-import { eventsStreamOf } from '../run-view/run-view.tokens';
 import type { PublishedEventDto, ReplayedEventDto } from './event.dto';
+import { scanStreams, streamsFor } from './stream-scan';
 
 /** How many of the newest stream entries are searched for an event no execution stored. */
 const REPLAY_STREAM_SCAN = 5_000;
+const REPLAY_STREAM_BYTES = 32 * 1024 * 1024;
 
 /** `payload.scenario_id: required` → {path, message}. */
 function detailOf(error: string): ErrorDetail {
@@ -92,7 +93,7 @@ export class EventsService {
     let candidates = (await this.options.store.findEvents(eventId, scope)).filter(visible);
     if (candidates.length === 0) {
       foundIn = 'stream';
-      candidates = await this.findOnStream(eventId, visible);
+      candidates = await this.findOnStream(eventId, scope, visible);
     }
     const workspaces = new Set(candidates.map((e) => eventWorkspaceId(e) ?? ''));
     if (candidates.length === 0) throw GatewayError.notFound('event', eventId);
@@ -115,31 +116,27 @@ export class EventsService {
     return { id: published.id, replay_of: original.id, workspace_id: original.workspace_id ?? null, duplicate: published.duplicate, entry_id: published.entryId, found_in: foundIn };
   }
 
-  /** The newest valid envelopes with this id on the stream (at most REPLAY_STREAM_SCAN entries read). */
-  private async findOnStream(eventId: string, visible: (e: EventEnvelope) => boolean): Promise<EventEnvelope[]> {
+  /**
+   * The newest valid envelopes with this id on the partitions the caller's events are on (at most
+   * REPLAY_STREAM_SCAN entries and REPLAY_STREAM_BYTES read).
+   */
+  private async findOnStream(eventId: string, scope: readonly string[] | null, visible: (e: EventEnvelope) => boolean): Promise<EventEnvelope[]> {
     const redis = this.options.redis;
     if (!redis) return [];
-    const stream = eventsStreamOf(this.options);
     const found: EventEnvelope[] = [];
-    let end = '+';
-    for (let read = 0; read < REPLAY_STREAM_SCAN; ) {
-      const batch = (await redis.xrevrange(stream, end, '-', 'COUNT', 500)) as [string, string[]][];
-      for (const [entryId, flat] of batch) {
-        const raw = entryFields(flat)[EVENT_FIELD];
-        if (raw === undefined || !raw.includes(eventId)) continue;
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(raw);
-        } catch {
-          continue;
-        }
-        const checked = validateEvent(parsed, { fallbackId: entryId, now: new Date(Number(entryId.split('-')[0])) });
-        if (checked.ok && checked.event.id === eventId && visible(checked.event)) found.push(checked.event);
+    const budget = { maxEntries: REPLAY_STREAM_SCAN, maxBytes: REPLAY_STREAM_BYTES };
+    await scanStreams(redis, streamsFor(this.options, scope), { from: '-', to: '+', reverse: true }, budget, ({ id, fields }) => {
+      const raw = fields[EVENT_FIELD];
+      if (raw === undefined || !raw.includes(eventId)) return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        return;
       }
-      read += batch.length;
-      if (batch.length < 500) break;
-      end = `(${batch[batch.length - 1][0]}`;
-    }
+      const checked = validateEvent(parsed, { fallbackId: id, now: new Date(Number(id.split('-')[0])) });
+      if (checked.ok && checked.event.id === eventId && visible(checked.event)) found.push(checked.event);
+    });
     return found;
   }
 }

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { entryFields, parseEventEntry } from '@mockops/event-stream';
+import { parseEventEntry } from '@mockops/event-stream';
 import { backtest, backtestReport, eventWorkspaceId, parseDuration, type BacktestEvent } from '@mockops/pipeline-core';
 import type { Principal } from '../auth/api-keys';
 import { GatewayError } from '../errors/gateway-error';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway.options';
-import { eventsStreamOf } from '../run-view/run-view.tokens';
+import { scanStreams, streamsFor } from '../events/stream-scan';
 import type { BacktestDto } from './pipeline.dto';
 import { PipelinesService, readToolBody } from './pipelines.service';
 
@@ -12,7 +12,8 @@ import { PipelinesService, readToolBody } from './pipelines.service';
 const MAX_SINCE_MS = 90 * 86_400_000;
 /** At most this many stream entries and this many stored executions' events are read per backtest. */
 export const BACKTEST_MAX_EVENTS = 100_000;
-const PAGE = 1000;
+/** And at most this many bytes of events from each source: one backtest never holds more. */
+export const BACKTEST_MAX_BYTES = 64 * 1024 * 1024;
 
 /** `7d`, `24h`, `90m` (before now) or an ISO date-time. */
 function readSince(value: unknown, now: number): number {
@@ -51,16 +52,16 @@ export class PipelineBacktestService {
     const seen = new Set<string>();
     const keyOf = (e: Parameters<typeof eventWorkspaceId>[0]) => `${e.workspace_id ?? ''}\u0000${e.id}`;
     const events: BacktestEvent[] = [];
-    const stream = await this.readStream(since, now, visible);
+    const stream = await this.readStream(since, now, target.owner, visible);
     for (const item of stream.events) {
       const key = keyOf(item.event);
       if (seen.has(key)) continue;
       seen.add(key);
       events.push(item);
     }
-    const stored = await this.options.store.listExecutionEvents({ since: new Date(since), until: new Date(now + 1), eventWorkspaceId: target.owner, limit: BACKTEST_MAX_EVENTS });
+    const stored = await this.options.store.listExecutionEvents({ since: new Date(since), until: new Date(now + 1), eventWorkspaceId: target.owner, limit: BACKTEST_MAX_EVENTS, maxBytes: BACKTEST_MAX_BYTES });
     let fromExecutions = 0;
-    for (const { event, queuedAt } of stored) {
+    for (const { event, queuedAt } of stored.events) {
       if (!visible(event)) continue;
       const key = keyOf(event);
       if (seen.has(key)) continue;
@@ -72,36 +73,24 @@ export class PipelineBacktestService {
     return {
       since: new Date(since).toISOString(),
       until: new Date(now).toISOString(),
-      sources: { stream: stream.events.length, executions: fromExecutions, truncated: stream.truncated || stored.length >= BACKTEST_MAX_EVENTS },
+      sources: { stream: stream.events.length, executions: fromExecutions, truncated: stream.truncated || stored.truncated },
       ...backtestReport(result),
     } as BacktestDto;
   }
 
-  /** The stream's valid entries from `since` on (XRANGE by time), this caller's only, at most BACKTEST_MAX_EVENTS read. */
-  private async readStream(since: number, now: number, visible: (e: { workspace_id?: string; payload?: Record<string, unknown> }) => boolean) {
+  /**
+   * The stream's valid entries from `since` on (XRANGE by time) of the partitions this pipeline's
+   * events can be on, this caller's only, within BACKTEST_MAX_EVENTS entries and BACKTEST_MAX_BYTES.
+   */
+  private async readStream(since: number, now: number, owner: string | null, visible: (e: { workspace_id?: string; payload?: Record<string, unknown> }) => boolean) {
     const redis = this.options.redis;
     if (!redis) throw new GatewayError('UNAVAILABLE', 'backtests read the event stream, and this gateway has no Redis connection');
-    const stream = eventsStreamOf(this.options);
     const events: BacktestEvent[] = [];
-    let start = `${since}-0`;
-    let read = 0;
-    let truncated = false;
-    for (;;) {
-      const batch = (await redis.xrange(stream, start, String(now), 'COUNT', PAGE)) as [string, string[]][];
-      for (const [id, flat] of batch) {
-        const fields = entryFields(flat);
-        const bytes = Object.values(fields).reduce((n, v) => n + Buffer.byteLength(v), 0);
-        const parsed = parseEventEntry({ id, fields, bytes }, { now: new Date(Number(id.split('-')[0])) });
-        if (parsed?.ok && visible(parsed.event)) events.push({ event: parsed.event, time: id });
-      }
-      read += batch.length;
-      if (batch.length < PAGE) break;
-      if (read >= BACKTEST_MAX_EVENTS) {
-        truncated = true;
-        break;
-      }
-      start = `(${batch[batch.length - 1][0]}`;
-    }
-    return { events, truncated };
+    const streams = streamsFor(this.options, owner === null ? null : [owner]);
+    const scan = await scanStreams(redis, streams, { from: `${since}-0`, to: String(now) }, { maxEntries: BACKTEST_MAX_EVENTS, maxBytes: BACKTEST_MAX_BYTES }, ({ id, fields, bytes }) => {
+      const parsed = parseEventEntry({ id, fields, bytes }, { now: new Date(Number(id.split('-')[0])) });
+      if (parsed?.ok && visible(parsed.event)) events.push({ event: parsed.event, time: id });
+    });
+    return { events, truncated: scan.truncated };
   }
 }
