@@ -195,3 +195,22 @@ describe('dryRun: rendered configs', () => {
     expect(dryRun(doc, event, { pipelineId: 'p-7' }).plan.steps[0].config).toEqual({ type: 'slack', message: 'ids p-7' });
   });
 });
+
+describe('dryRun: bounded work', () => {
+  it('renders every step within one shared budget: thousands of slow templates cannot hold the caller', () => {
+    const slow = '{% for i in (1..300) %}{% for j in (1..300) %}{% endfor %}{% endfor %}';
+    const steps = Array.from({ length: 40 }, (_, i) => `    - name: s${i}
+      step_type: notify
+      config:
+        type: webhook
+        webhook_url: "https://hooks.example.com/in"
+        message: "${slow}${i}"`).join('\n');
+    const doc = parsePipelineOrThrow(`name: slow\ndefinition:\n  triggers:\n    - event: scenario.published\n  steps:\n${steps}\n`).document;
+    const result = dryRun(doc, anEvent({ type: 'scenario.published' }) as EventEnvelope);
+    const errors = result.plan.steps.flatMap((s) => s.renderErrors.map((e) => e.error));
+    // The budget ran out part of the way: the later steps' templates were refused, not rendered.
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((e) => /resource limits/.test(e))).toBe(true);
+    expect(result.plan.steps[result.plan.steps.length - 1].renderErrors).toHaveLength(1);
+  });
+});

@@ -7,7 +7,7 @@ import { eventKeyContext, renderEventKey, type EventKeyInput } from './event-key
 import { eventWorkspaceId, explainFilters, type FilterExplanation } from './filters';
 import { decideStep, stepCondition, type PlanContext, type SkipReason, type StepView, type ViewStatus } from './planner';
 import { checkSecretAccess, isCredentialField, matchSecretForm, secretUsage, type SecretScope } from './secret-usage';
-import { TemplateError, sharedRenderer, type TemplateContext, type TemplateRenderer } from './template-renderer';
+import { TemplateError, sharedRenderer, type RenderBudget, type TemplateContext, type TemplateRenderer } from './template-renderer';
 import type { PipelineDocument, StepDefinition } from './types';
 import { isPlainObject, isTemplate } from './validation/checks';
 
@@ -129,7 +129,7 @@ function runtimeReason(variable: string): string | null {
   return null;
 }
 
-function renderStepConfig(step: StepDefinition, ctx: TemplateContext, renderer: TemplateRenderer) {
+function renderStepConfig(step: StepDefinition, ctx: TemplateContext, renderer: TemplateRenderer, budget: RenderBudget) {
   const renderedAtRunTime: DryRunStep['renderedAtRunTime'] = [];
   const renderErrors: DryRunStep['renderErrors'] = [];
   const walk = (v: unknown, path: PathSegment[]): unknown => {
@@ -138,7 +138,7 @@ function renderStepConfig(step: StepDefinition, ctx: TemplateContext, renderer: 
       if (form) return form.form === 'whole' ? '***' : `${form.prefix}***${walk(form.suffix, path)}`;
       if (!isTemplate(v)) return v;
       try {
-        return renderer.renderValue(v, ctx, formatPath(path));
+        return renderer.renderValue(v, ctx, formatPath(path), budget);
       } catch (e) {
         const err = e instanceof TemplateError ? e : new TemplateError(String(e), 'TEMPLATE_ERROR', formatPath(path));
         const reason = err.code === 'UNDEFINED_VARIABLE' && err.variable ? runtimeReason(err.variable) : null;
@@ -165,6 +165,8 @@ function stepSecrets(step: StepDefinition, renderer: TemplateRenderer, scope?: S
 /** What `event` would do to `document` (see DryRunResult). Pure: no I/O, no secret values. */
 export function dryRun(document: PipelineDocument, event: EventEnvelope, opts: DryRunOptions = {}): DryRunResult {
   const renderer = opts.renderer ?? sharedRenderer();
+  // Every step's config in one budget, as the worker gives one step: a dry run renders them all at once.
+  const budget = renderer.createBudget();
   const definition = document.definition;
   const owner = opts.workspaceId ?? null;
   // Without a saved id, `{{ pipeline.id }}` is reported as known only once the pipeline is saved.
@@ -224,7 +226,7 @@ export function dryRun(document: PipelineDocument, event: EventEnvelope, opts: D
     if (now.kind === 'run' || now.kind === 'skip') condition.value = now.kind === 'run';
 
     const sim = decideStep(definition, node.name, happyPath, ctx);
-    const rendered = renderStepConfig(step, templateCtx, renderer);
+    const rendered = renderStepConfig(step, templateCtx, renderer, budget);
     const entry: DryRunStep = {
       name: node.name,
       stepType: step.step_type,

@@ -33,11 +33,17 @@ export function eventKeyContext(input: EventKeyInput): TemplateContext {
   };
 }
 
-/** Renders a group/key template for one event; an error says which value and why. */
+/**
+ * Time and allocations one key may take to render. Keys are rendered by the matcher every tenant
+ * shares, once per event and pipeline: a key is a short label, not a place for loops.
+ */
+export const EVENT_KEY_BUDGET = { ms: 100, memory: 100_000 };
+
+/** Renders a group/key template for one event, within EVENT_KEY_BUDGET; an error says which value and why. */
 export function renderEventKey(template: string, input: EventKeyInput, what: string, renderer: TemplateRenderer = sharedRenderer()): RenderedKey {
   let text: string;
   try {
-    text = renderer.renderString(template, eventKeyContext(input), what);
+    text = renderer.renderString(template, eventKeyContext(input), what, renderer.createBudget(EVENT_KEY_BUDGET));
   } catch (e) {
     return { ok: false, error: e instanceof TemplateError ? e.message : `${what}: ${String(e)}` };
   }

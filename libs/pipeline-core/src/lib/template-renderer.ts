@@ -70,8 +70,8 @@ const DEFAULTS: Required<TemplateRendererOptions> = {
 
 type LiquidLimiter = Context['renderLimit'];
 
-/** The limits one renderConfig call shares across every template it renders. */
-interface RenderBudget {
+/** The limits one renderConfig call (or a caller's createBudget) shares across every template it renders. */
+export interface RenderBudget {
   renderLimit: LiquidLimiter;
   memoryLimit: LiquidLimiter;
 }
@@ -133,16 +133,23 @@ export class TemplateRenderer {
    * templates of the config share one time and memory budget (`configBudgetMs`, `memoryLimit`).
    */
   renderConfig(config: unknown, ctx: TemplateContext, opts: { budgetMs?: number } = {}): unknown {
-    const budget: RenderBudget = {
-      renderLimit: new Limiter('config render time', nowMs() + (opts.budgetMs ?? this.opts.configBudgetMs)),
-      memoryLimit: new Limiter('config render memory', this.opts.memoryLimit),
+    return this.renderDeep(config, ctx, [], this.createBudget({ ms: opts.budgetMs }));
+  }
+
+  /**
+   * A budget of time (from now) and allocations that every renderValue given it shares: for callers
+   * that render templates one by one (the dry run, event keys) and must not get more than a config.
+   */
+  createBudget(opts: { ms?: number; memory?: number } = {}): RenderBudget {
+    return {
+      renderLimit: new Limiter('render time', nowMs() + (opts.ms ?? this.opts.configBudgetMs)),
+      memoryLimit: new Limiter('render memory', opts.memory ?? this.opts.memoryLimit),
     };
-    return this.renderDeep(config, ctx, [], budget);
   }
 
   /** Renders one string to a string (objects become JSON). */
-  renderString(source: string, ctx: TemplateContext, path = ''): string {
-    return toText(this.renderValue(source, ctx, path));
+  renderString(source: string, ctx: TemplateContext, path = '', budget?: RenderBudget): string {
+    return toText(this.renderValue(source, ctx, path, budget));
   }
 
   /** Renders one string; a single-expression template returns the expression's value unchanged. */
