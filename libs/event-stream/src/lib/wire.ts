@@ -40,7 +40,12 @@ export function dedupeKeyOf(stream: string, workspaceId: string | undefined | nu
 
 /** Turns the flat [field, value, field, value] array of an entry into an object. */
 export function entryFields(flat: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]] = flat[i + 1];
+  return pairsOf(flat) as Record<string, string>;
+}
+
+/** A flat `[name, value, name, value, …]` Redis reply (a stream entry's fields, an XINFO record) as an object. */
+export function pairsOf(flat: readonly unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
   return out;
 }

@@ -141,23 +141,6 @@ export class ConcurrencyStore {
   }
 
   /**
-   * The executions of a pipeline still waiting in a group are cancelled (the pipeline was deleted);
-   * running ones finish. Returns the ids cancelled.
-   */
-  async cancelWaitingOfPipeline(pipelineId: string, reason: string): Promise<string[]> {
-    if (!UUID_RE.test(pipelineId)) return [];
-    return this.db.tx(async (sql) => {
-      const rows = await sql(
-        `SELECT id FROM ${this.t.executions} WHERE pipeline_id = $1 AND status = 'queued' AND concurrency_key IS NOT NULL
-           AND concurrency_admitted IS DISTINCT FROM run_attempt`,
-        [pipelineId],
-      );
-      for (const r of rows) await this.cancel(sql, r.id, reason);
-      return rows.map((r) => r.id as string);
-    });
-  }
-
-  /**
    * How many of these events' executions exist and have joined their group (or already ended): the
    * matcher waits for older events another replica is admitting, so a group follows the stream order.
    */

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DataSource, type LoggerOptions } from 'typeorm';
 import { STORE_ENTITIES } from './entities';
 import { STORE_MIGRATIONS } from './migrations';
+import { schemaOf } from './sql';
 
 export const MIGRATIONS_TABLE = 'mockops_migrations';
 
@@ -35,10 +36,6 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
     poolSize: opts.poolSize ?? 10,
     logging: opts.logging ?? false,
   });
-}
-
-function schemaOf(ds: DataSource): string {
-  return (ds.options as { schema?: string }).schema ?? 'public';
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { inTransaction, type Sql } from './sql';
+import { inTransaction, quoteIdent, schemaOf, type Sql } from './sql';
 
 /**
  * Month partitions of `executions` (by `created_at`, fixed when the execution is created; a re-run
@@ -32,12 +32,8 @@ export function partitionName(table: string, month: Date): string {
   return `${table}_p${month.getUTCFullYear()}${String(month.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
-function quoted(schema: string): string {
-  return `"${schema.replace(/"/g, '""')}"`;
-}
-
 async function exists(sql: Sql, schema: string, name: string): Promise<boolean> {
-  const [row] = await sql(`SELECT to_regclass($1) IS NOT NULL AS present`, [`${quoted(schema)}."${name}"`]);
+  const [row] = await sql(`SELECT to_regclass($1) IS NOT NULL AS present`, [`${quoteIdent(schema)}."${name}"`]);
   return Boolean(row?.present);
 }
 
@@ -47,7 +43,7 @@ async function exists(sql: Sql, schema: string, name: string): Promise<boolean> 
  * refuses to create a partition over rows of the default one) and reported in `skipped`.
  */
 export async function createMonthPartitions(sql: Sql, schema: string, months: Date[]): Promise<{ created: string[]; skipped: string[] }> {
-  const s = quoted(schema);
+  const s = quoteIdent(schema);
   const created: string[] = [];
   const skipped: string[] = [];
   for (const { table } of PARTITIONED_TABLES) {
@@ -108,7 +104,7 @@ export interface RetentionResult {
 export async function dropExpiredPartitions(ds: DataSource, opts: { retentionDays: number; now?: Date }): Promise<RetentionResult> {
   if (!Number.isFinite(opts.retentionDays) || opts.retentionDays <= 0) throw new Error('retentionDays must be a positive number');
   const schema = schemaOf(ds);
-  const s = quoted(schema);
+  const s = quoteIdent(schema);
   const cutoff = new Date((opts.now ?? new Date()).getTime() - opts.retentionDays * DAY_MS);
   return inTransaction(ds, async (sql) => {
     await sql(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`mockops-partitions:${schema}`]);
@@ -157,8 +153,4 @@ export async function maintainPartitions(ds: DataSource, opts: { retentionDays: 
   });
   const dropped = opts.retentionDays === null ? [] : (await dropExpiredPartitions(ds, { retentionDays: opts.retentionDays, now })).dropped;
   return { ...made, dropped };
-}
-
-function schemaOf(ds: DataSource): string {
-  return (ds.options as { schema?: string }).schema ?? 'public';
 }

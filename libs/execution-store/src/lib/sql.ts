@@ -144,13 +144,18 @@ export function sqlParams(): { params: unknown[]; param: (value: unknown) => str
  * "schema"."step_runs".
  */
 export function tableNames<K extends string>(ds: DataSource, tables: Record<K, string>): Record<K, string> {
-  const schema = quoteIdent((ds.options as { schema?: string }).schema ?? 'public');
+  const schema = quoteIdent(schemaOf(ds));
   const names = {} as Record<K, string>;
   for (const key of Object.keys(tables) as K[]) names[key] = `${schema}.${quoteIdent(tables[key])}`;
   return names;
 }
 
-function quoteIdent(name: string): string {
+/** The schema a data source works in. */
+export function schemaOf(ds: DataSource): string {
+  return (ds.options as { schema?: string }).schema ?? 'public';
+}
+
+export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 

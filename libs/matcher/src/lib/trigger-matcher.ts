@@ -16,6 +16,8 @@ import {
 import {
   MATCHER_GROUP,
   StreamConsumer,
+  entryFields,
+  pairsOf,
   partitionStreamsOf,
   parseEventEntry,
   pipelinesVersionKeyOf,
@@ -138,6 +140,8 @@ export class TriggerMatcher {
   readonly index = new PipelineIndex();
   /** One per partition: each reads its partition in order, so a workspace's events are matched in order. */
   private readonly consumers: StreamConsumer[];
+  /** The consumer group read on every partition. */
+  private readonly group: string;
   /** The stream's partitions (one without MOCKOPS_EVENTS_PARTITIONS). */
   private readonly streams: string[];
   private subscriber?: Redis;
@@ -157,12 +161,13 @@ export class TriggerMatcher {
   private lastPrune = 0;
 
   constructor(private readonly opts: TriggerMatcherOptions) {
+    this.group = opts.group ?? MATCHER_GROUP;
     this.streams = partitionStreamsOf(opts.stream, opts.partitions);
     this.consumers = this.streams.map((stream) => new StreamConsumer({
       redis: opts.redis,
       duplicate: opts.duplicate,
       stream,
-      group: opts.group ?? MATCHER_GROUP,
+      group: this.group,
       consumer: opts.consumer,
       startId: opts.startId,
       batchSize: opts.batchSize,
@@ -188,7 +193,7 @@ export class TriggerMatcher {
     for (const consumer of this.consumers) await consumer.start();
     this.debounceTimer = setInterval(() => void this.fireDueBursts(), this.opts.debouncePollMs ?? 250);
     const partitions = this.consumers.length > 1 ? ` (${this.consumers.length} partitions)` : '';
-    this.opts.logger.log(`consuming ${stream}${partitions} as ${this.opts.group ?? MATCHER_GROUP}/${this.consumers[0].consumer}; ${this.index.size} enabled pipelines`);
+    this.opts.logger.log(`consuming ${stream}${partitions} as ${this.group}/${this.consumers[0].consumer}; ${this.index.size} enabled pipelines`);
   }
 
   /** Stops reading; the batch in hand is finished (and acked) before this resolves. */
@@ -413,14 +418,13 @@ export class TriggerMatcher {
    */
   private async inFlightElsewhere(batch: ReadonlySet<string>, stream: string): Promise<{ id: string; event: EventEnvelope }[]> {
     const { redis } = this.opts;
-    const pending = (await redis.xpending(stream, this.opts.group ?? MATCHER_GROUP, '-', '+', 200)) as [string, string, number, number][];
+    const pending = (await redis.xpending(stream, this.group, '-', '+', 200)) as [string, string, number, number][];
     const out: { id: string; event: EventEnvelope }[] = [];
     for (const [id, , idleMs] of pending) {
       if (batch.has(id) || idleMs > OLDER_IN_FLIGHT_WAIT_MS) continue;
       const [found] = await redis.xrange(stream, id, id);
       if (!found) continue;
-      const fields: Record<string, string> = {};
-      for (let f = 0; f + 1 < found[1].length; f += 2) fields[found[1][f]] = found[1][f + 1];
+      const fields = entryFields(found[1]);
       const parsed = parseEventEntry({ id, fields, bytes: Object.values(fields).reduce((n, v) => n + Buffer.byteLength(v), 0) }, { maxBytes: this.opts.maxEventBytes });
       if (parsed?.ok) out.push({ id, event: parsed.event });
     }
@@ -448,17 +452,17 @@ export class TriggerMatcher {
    */
   private async streamWatermark(): Promise<number> {
     const { redis } = this.opts;
-    const group = this.opts.group ?? MATCHER_GROUP;
+    const group = this.group;
     const [seconds, micros] = await redis.time();
     let mark = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     for (const stream of this.streams) {
       const [count, oldest] = (await redis.xpending(stream, group)) as [number, string | null];
-      if (Number(count) > 0 && oldest) mark = Math.min(mark, streamIdMs(oldest));
+      if (Number(count) > 0 && oldest) mark = Math.min(mark, eventOrderFromStreamId(oldest)?.[0] ?? mark);
       const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-      const lastDelivered = groups.map(fieldsOf).find((g) => g['name'] === group)?.['last-delivered-id'];
+      const lastDelivered = groups.map(pairsOf).find((g) => g['name'] === group)?.['last-delivered-id'];
       if (typeof lastDelivered === 'string') {
         const [next] = await redis.xrange(stream, `(${lastDelivered}`, '+', 'COUNT', 1);
-        if (next) mark = Math.min(mark, streamIdMs(next[0]));
+        if (next) mark = Math.min(mark, eventOrderFromStreamId(next[0])?.[0] ?? mark);
       }
     }
     return mark;
@@ -507,13 +511,3 @@ export class TriggerMatcher {
   }
 }
 
-function streamIdMs(id: string): number {
-  return Number(id.split('-')[0]);
-}
-
-/** XINFO's flat `[name, value, …]` reply as an object. */
-function fieldsOf(flat: unknown[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
-  return out;
-}

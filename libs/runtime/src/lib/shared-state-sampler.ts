@@ -1,5 +1,5 @@
 import type { LogSink } from '@mockops/pipeline-core';
-import { MATCHER_GROUP, deadLetterStreamOf, partitionStreamsOf } from '@mockops/event-stream';
+import { MATCHER_GROUP, deadLetterStreamOf, pairsOf, partitionStreamsOf } from '@mockops/event-stream';
 import { QUEUE_STATES, sharedStateGauges, type QueueState, type SharedStateSample } from '@mockops/telemetry';
 import type { Infrastructure } from './infrastructure';
 
@@ -72,7 +72,7 @@ export class SharedStateSampler {
       ),
     ]);
     const matcher = streams.map((stream, i) => {
-      const group = groupsByPartition[i].map(fieldsOf).find((g) => g['name'] === MATCHER_GROUP);
+      const group = groupsByPartition[i].map((g) => pairsOf(g as unknown[])).find((g) => g['name'] === MATCHER_GROUP);
       return { partition: stream, lag: group ? Number(group['lag'] ?? 0) : 0, pending: group ? Number(group['pending'] ?? 0) : 0 };
     });
     return {
@@ -82,12 +82,4 @@ export class SharedStateSampler {
       deadLetterEntries: deadLetterCounts.reduce((a, b) => a + b, 0),
     };
   }
-}
-
-/** XINFO's flat [name, value, name, value] reply → an object. */
-function fieldsOf(flat: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const list = flat as unknown[];
-  for (let i = 0; i + 1 < list.length; i += 2) out[String(list[i])] = list[i + 1];
-  return out;
 }
