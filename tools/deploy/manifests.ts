@@ -40,7 +40,7 @@ metadata:
   name: ${w.app}
   labels: ${labels(w.app)}
 spec:
-  replicas: ${w.replicas}
+  replicas: ${w.scaling.min}
   selector: { matchLabels: { app.kubernetes.io/name: ${w.app} } }
   template:
     metadata:

@@ -15,15 +15,16 @@ export interface WorkerManifest {
   runs: string;
   /** Said after the queue's name on that line. */
   note?: string;
-  /** Replicas without an autoscaler (the base). */
-  replicas: number;
   /** Seconds to finish in-flight steps after SIGTERM. */
   terminationGraceSeconds: number;
   requests: Resources;
   limits: Resources;
   /** sizeLimit of the /data emptyDir. */
   dataSize: string;
-  /** Autoscaling: replica bounds, waiting jobs per replica, replicas to hold when Prometheus is unreachable. */
+  /**
+   * Autoscaling: replica bounds (the base, without an autoscaler, runs `min`), waiting jobs per replica,
+   * replicas to hold when Prometheus is unreachable.
+   */
   scaling: { min: number; max: number; waitingPerReplica: number; fallback: number };
   /** Named compose volumes mounted into the worker's service (name:path). */
   composeVolumes?: string[];
@@ -32,7 +33,6 @@ export interface WorkerManifest {
 export const WORKER_MANIFESTS: { [K in StepType]: WorkerManifest } = {
   notify: {
     runs: 'notify steps (Slack, email, webhooks)',
-    replicas: 2,
     terminationGraceSeconds: 60,
     requests: { cpu: '250m', memory: '192Mi' },
     limits: { cpu: '1', memory: '256Mi' },
@@ -41,7 +41,6 @@ export const WORKER_MANIFESTS: { [K in StepType]: WorkerManifest } = {
   },
   create_pr: {
     runs: 'create_pr steps (GitHub PRs)',
-    replicas: 1,
     terminationGraceSeconds: 60,
     requests: { cpu: '50m', memory: '160Mi' },
     limits: { cpu: '1', memory: '256Mi' },
@@ -51,7 +50,6 @@ export const WORKER_MANIFESTS: { [K in StepType]: WorkerManifest } = {
   regenerate_sdk: {
     runs: 'regenerate_sdk steps',
     note: '; generated SDKs are written under /data/artifacts',
-    replicas: 1,
     terminationGraceSeconds: 600,
     requests: { cpu: '900m', memory: '832Mi' },
     limits: { cpu: '1500m', memory: '1024Mi' },
@@ -62,7 +60,6 @@ export const WORKER_MANIFESTS: { [K in StepType]: WorkerManifest } = {
   auto_promote: {
     runs: 'auto_promote steps',
     note: ', and records published scenario versions',
-    replicas: 1,
     terminationGraceSeconds: 60,
     requests: { cpu: '400m', memory: '192Mi' },
     limits: { cpu: '1', memory: '256Mi' },
@@ -72,7 +69,6 @@ export const WORKER_MANIFESTS: { [K in StepType]: WorkerManifest } = {
   // Waits on the network like notify; notify's measured numbers until its own are (docs/scaling.md).
   http_request: {
     runs: 'http_request steps (one HTTP call each, through the egress guard)',
-    replicas: 1,
     terminationGraceSeconds: 60,
     requests: { cpu: '250m', memory: '192Mi' },
     limits: { cpu: '1', memory: '256Mi' },
