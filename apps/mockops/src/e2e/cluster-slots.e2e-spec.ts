@@ -3,7 +3,7 @@ import { STEP_TYPES } from '@mockops/pipeline-core';
 import { hashSlot } from '@mockops/event-stream';
 import { queueNameFor } from '@mockops/worker-kit';
 import { publishedVersionsRecorder, startService, MatcherService, type RunningService } from '@mockops/runtime';
-import { createTestEnv, eventually, startHttpSink, TEST_REDIS_URL, webhookPipeline, type HttpSink, type TestEnv } from '@mockops/testing';
+import { createTestEnv, eventually, startHttpSink, startRedisServer, webhookPipeline, type HttpSink, type RedisServerPeer, type TestEnv } from '@mockops/testing';
 import { savePipeline } from './pipeline-builders';
 
 // Redis Cluster readiness (issue 14, item 7): after a real run — gateway POSTs, the matcher, every
@@ -36,15 +36,19 @@ describe.each([1, 4])('Redis Cluster slots of one run (MOCKOPS_EVENTS_PARTITIONS
   let monitorBase: Redis;
   let monitor: Redis;
   let hooks: HttpSink;
+  let server: RedisServerPeer;
   let api: string;
   const lines: MonitorLine[] = [];
   const workspaces = ['ws-slots-a', 'ws-slots-b', 'ws-slots-c', 'ws-slots-d', 'ws-slots-e'];
 
   beforeAll(async () => {
     hooks = await startHttpSink();
-    env = await createTestEnv({ MOCKOPS_EVENTS_PARTITIONS: String(partitions) });
-    redis = new Redis(TEST_REDIS_URL);
-    monitorBase = new Redis(TEST_REDIS_URL);
+    // A Redis of its own: MONITOR sees this run only (other test files share the common one), and is
+    // on before any traffic.
+    server = await startRedisServer();
+    env = await createTestEnv({ MOCKOPS_EVENTS_PARTITIONS: String(partitions), REDIS_URL: server.url });
+    redis = new Redis(server.url);
+    monitorBase = new Redis(server.url);
     monitor = await monitorBase.monitor();
     monitor.on('monitor', (_time: string, args: string[], source: string) => lines.push({ source, args }));
     service = await startService(
@@ -63,6 +67,7 @@ describe.each([1, 4])('Redis Cluster slots of one run (MOCKOPS_EVENTS_PARTITIONS
     await redis?.quit();
     await hooks?.stop();
     await env?.cleanup();
+    await server?.stop();
   });
 
   it('keeps every key on the slot of its co-keys, and every script and MULTI on one slot', async () => {

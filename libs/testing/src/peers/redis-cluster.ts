@@ -59,3 +59,29 @@ export async function startRedisCluster(size = 3): Promise<RedisClusterPeer> {
     throw e;
   }
 }
+
+export interface RedisServerPeer {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A redis-server of the test's own on loopback (no persistence): for tests that must see only their
+ * own traffic (MONITOR, key scans) while other test files use the shared Redis.
+ */
+export async function startRedisServer(): Promise<RedisServerPeer> {
+  const port = await freePort();
+  const node = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const stop = async () => {
+    node.kill('SIGKILL');
+  };
+  for (let i = 0; cli(port, 'ping').stdout.trim() !== 'PONG'; i++) {
+    if (i > 100) {
+      await stop();
+      throw new Error(`redis-server on ${port} did not start (the test needs redis-server on the PATH)`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, url: `redis://127.0.0.1:${port}`, stop };
+}
